@@ -1,0 +1,1 @@
+"""Judging: rubrics, assignment, scoring, normalisation, pairwise comparison."""

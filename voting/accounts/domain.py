@@ -1,0 +1,67 @@
+"""Account rules that need no framework: address normalisation, disposable
+domains, password policy, roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ROLES = ("organiser", "judge", "voter")
+
+# Providers that ignore dots in the local part and/or deliver +tag aliases to
+# the same mailbox. Aliases must not buy a second vote.
+DOT_INSENSITIVE = {"gmail.com", "googlemail.com"}
+PLUS_TAG_DOMAINS = {
+    "gmail.com", "googlemail.com",
+    "outlook.com", "hotmail.com", "live.com", "msn.com",
+    "icloud.com", "me.com", "mac.com",
+}
+DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
+
+PASSWORD_MIN = 10
+PASSWORD_MAX = 256
+
+
+def normalise_email(address: str) -> str:
+    """The canonical mailbox an address delivers to, for uniqueness checks."""
+    address = address.strip()
+    local, _, domain = address.rpartition("@")
+    domain = domain.lower().rstrip(".")
+    local = local.lower()
+    domain = DOMAIN_ALIASES.get(domain, domain)
+    if domain in PLUS_TAG_DOMAINS:
+        local = local.split("+", 1)[0]
+    if domain in DOT_INSENSITIVE:
+        local = local.replace(".", "")
+    return f"{local}@{domain}"
+
+
+def email_domain(address: str) -> str:
+    return address.rpartition("@")[2].lower().rstrip(".")
+
+
+def is_disposable(address: str, disposable: frozenset[str] | set[str]) -> bool:
+    """True when the domain or any parent domain is on the disposable list."""
+    parts = email_domain(address).split(".")
+    return any(".".join(parts[i:]) in disposable for i in range(len(parts) - 1))
+
+
+def password_problem(password: str) -> str | None:
+    if len(password) < PASSWORD_MIN:
+        return f"must be at least {PASSWORD_MIN} characters"
+    if len(password) > PASSWORD_MAX:
+        return f"must be at most {PASSWORD_MAX} characters"
+    if password.strip() == "" or len(set(password)) < 4:
+        return "is too easy to guess"
+    return None
+
+
+@dataclass(frozen=True)
+class RoleGrant:
+    role: str
+    contest_id: int | None
+
+
+def role_names(grants: list[RoleGrant]) -> list[str]:
+    """Roles as the API shows them: voter for everyone, plus any granted ones."""
+    names = {g.role for g in grants} | {"voter"}
+    return [r for r in ROLES if r in names]

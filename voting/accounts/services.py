@@ -1,0 +1,189 @@
+"""Account use cases. Each one validates, changes the database, commits, and
+only then sends mail, so a mail failure never undoes an account change."""
+
+from __future__ import annotations
+
+from flask import current_app
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from voting.accounts import disposable, tokens
+from voting.accounts.countries import is_country
+from voting.accounts.domain import ROLES, RoleGrant, is_disposable, normalise_email, password_problem, role_names
+from voting.accounts.models import User, UserRole
+from voting.accounts.passwords import check_password, hash_password, needs_rehash
+from voting.errors import ApiError, validation_error
+from voting.extensions import db
+from voting.mail import send_template
+from voting.types import utcnow
+
+
+def _settings():
+    return current_app.config["VOTING"]
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email_normalised == normalise_email(email)))
+
+
+def get_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
+def check_address(email: str) -> tuple[str | None, str | None]:
+    """(the address as it will be stored, or None, and why not)."""
+    if len(email) > 254:
+        return None, "is too long"
+    try:
+        return validate_email(email, check_deliverability=False).normalized, None
+    except EmailNotValidError as exc:
+        return None, str(exc)
+
+
+def _profile_problems(display_name: str, country: str | None) -> dict[str, str]:
+    problems = {}
+    if not display_name.strip():
+        problems["display_name"] = "must not be empty"
+    elif len(display_name.strip()) > 120:
+        problems["display_name"] = "must be at most 120 characters"
+    if country is not None and not is_country(country):
+        problems["country"] = "must be an ISO 3166-1 alpha-2 country code such as CH"
+    return problems
+
+
+def register(email: str, password: str, display_name: str, country: str | None = None) -> User:
+    address, why = check_address(email)
+    problems = _profile_problems(display_name, country)
+    if why:
+        problems["email"] = why
+    pw = password_problem(password)
+    if pw:
+        problems["password"] = pw
+    if problems:
+        raise validation_error(problems)
+    assert address is not None
+    if is_disposable(address, disposable.domains()):
+        raise ApiError("email_rejected", "Addresses on disposable-mail domains cannot register.", 422,
+                       {"email": "is on a disposable-mail domain"})
+    normalised = normalise_email(address)
+    if db.session.scalar(select(User.id).where(User.email_normalised == normalised)) is not None:
+        raise email_taken()
+    user = User(email=address, email_normalised=normalised, password_hash=hash_password(password),
+                display_name=display_name.strip(), country=country.upper() if country else None)
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise email_taken() from None
+    send_verification(user)
+    return user
+
+
+def email_taken() -> ApiError:
+    return ApiError("email_taken", "An account with this address (or an alias of it) already exists.", 409,
+                    {"email": "is already registered"})
+
+
+def send_verification(user: User) -> bool:
+    token = tokens.make_token("verify", {"u": user.id, "e": user.email_normalised})
+    link = f"{_settings().base_url.rstrip('/')}/verify?token={token}"
+    return send_template(user.email, "Confirm your address", "verify", user=user, link=link)
+
+
+def verify(token: object) -> User:
+    try:
+        data = tokens.read_token("verify", token, _settings().verify_token_max_age)
+    except tokens.TokenInvalid as exc:
+        raise validation_error({"token": str(exc)}, "The verification link is not valid.") from None
+    user = db.session.get(User, data.get("u")) if isinstance(data.get("u"), int) else None
+    if user is None or user.email_normalised != data.get("e"):
+        raise validation_error({"token": "the token is not valid"}, "The verification link is not valid.")
+    if user.verified_at is None:
+        user.verified_at = utcnow()
+        db.session.commit()
+    return user
+
+
+def authenticate(email: str, password: str) -> User:
+    user = find_by_email(email) if len(email) <= 320 else None
+    if not check_password(user.password_hash if user else None, password) or user is None:
+        raise ApiError("invalid_credentials", "The address or the password is wrong.", 401)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        db.session.commit()
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """Mails a reset link if the account exists; says nothing either way."""
+    user = find_by_email(email) if len(email) <= 320 else None
+    if user is None:
+        return
+    token = tokens.make_token("reset", {"u": user.id, "v": user.session_version})
+    link = f"{_settings().base_url.rstrip('/')}/reset?token={token}"
+    send_template(user.email, "Reset your password", "reset", user=user, link=link)
+
+
+def reset_password(token: object, password: str) -> User:
+    try:
+        data = tokens.read_token("reset", token, _settings().reset_token_max_age)
+    except tokens.TokenInvalid as exc:
+        raise validation_error({"token": str(exc)}, "The reset link is not valid.") from None
+    user = db.session.get(User, data.get("u")) if isinstance(data.get("u"), int) else None
+    if user is None or user.session_version != data.get("v"):
+        raise validation_error({"token": "the token has already been used or is not valid"},
+                               "The reset link is not valid.")
+    problem = password_problem(password)
+    if problem:
+        raise validation_error({"password": problem})
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    # Following the link proves the mailbox, just as the verification link does.
+    if user.verified_at is None:
+        user.verified_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def grant_role(user: User, role: str, contest_id: int | None = None) -> bool:
+    """Gives a role once; answers whether it was new. The caller commits."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    if role == "voter" or any(r.role == role and r.contest_id == contest_id for r in user.roles):
+        return False
+    user.roles.append(UserRole(role=role, contest_id=contest_id))
+    return True
+
+
+def ensure_user(email: str, password: str | None, display_name: str | None = None, *,
+                verified: bool = True, organisation: str | None = None) -> tuple[User, bool]:
+    """Find or create an account (CLI, judge invitations, demo). Answers (user, created)."""
+    address, why = check_address(email)
+    if why:
+        raise validation_error({"email": why})
+    assert address is not None
+    if password is not None and (problem := password_problem(password)):
+        raise validation_error({"password": problem})
+    user = find_by_email(address)
+    created = user is None
+    if user is None:
+        user = User(email=address, email_normalised=normalise_email(address),
+                    display_name=(display_name or address.split("@")[0])[:120])
+        db.session.add(user)
+    elif display_name:
+        user.display_name = display_name[:120]
+    if password is not None:
+        user.password_hash = hash_password(password)
+    if organisation:
+        user.organisation = organisation[:200]
+    if verified and user.verified_at is None:
+        user.verified_at = utcnow()
+    return user, created
+
+
+def serialise(user: User) -> dict:
+    grants = [RoleGrant(r.role, r.contest_id) for r in user.roles]
+    return {"id": user.id, "email": user.email, "display_name": user.display_name,
+            "roles": role_names(grants), "verified": user.verified}

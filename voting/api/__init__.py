@@ -1,0 +1,1 @@
+"""Shared plumbing of the JSON API: body parsing, CSRF rule, OpenAPI document."""

@@ -1,0 +1,51 @@
+"""Parsing request bodies into validated models, with field-path errors."""
+
+from __future__ import annotations
+
+import json
+from typing import TypeVar
+
+from flask import request
+from pydantic import BaseModel, ValidationError
+
+from voting.errors import ApiError, validation_error
+
+M = TypeVar("M", bound=BaseModel)
+
+MESSAGES = {
+    "missing": "is required",
+    "extra_forbidden": "is not a known field",
+}
+
+
+def field_errors(err: ValidationError, prefix: str = "") -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for item in err.errors():
+        path = ".".join(str(part) for part in item["loc"]) or "body"
+        if prefix:
+            path = f"{prefix}.{path}" if path != "body" else prefix
+        fields.setdefault(path, MESSAGES.get(item["type"], item["msg"]))
+    return fields
+
+
+def json_payload() -> object:
+    """The decoded JSON body, or a 4xx explaining what is wrong with it."""
+    if not request.is_json:
+        raise ApiError("unsupported_media_type", "Send the body as JSON with Content-Type: application/json.", 415)
+    raw = request.get_data(cache=True)
+    if not raw:
+        raise ApiError("malformed_json", "The request body is empty; a JSON object was expected.", 400)
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError("malformed_json", f"The request body is not valid JSON: {exc}", 400) from None
+
+
+def parse_body(model: type[M]) -> M:
+    data = json_payload()
+    if not isinstance(data, dict):
+        raise validation_error({"body": "must be a JSON object"})
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise validation_error(field_errors(err)) from None

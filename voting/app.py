@@ -1,0 +1,152 @@
+"""The application factory: settings, extensions, blueprints, CLI. Nothing else."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from voting.config import Settings, database_uri, redis_uri
+from voting.extensions import babel, csrf, db, init_redis, limiter, login_manager, migrate
+from voting.redis_keys import LIMITER_PREFIX
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _settings(config: Settings | Mapping[str, Any] | None) -> tuple[Settings, dict[str, Any]]:
+    """Settings from the environment, with lower-case keys of `config` overriding
+    them; upper-case keys are raw Flask settings (TESTING, ...)."""
+    if isinstance(config, Settings):
+        return config, {}
+    config = dict(config or {})
+    flask_keys = {k: config.pop(k) for k in list(config) if k.isupper()}
+    return Settings.from_env(**config), flask_keys
+
+
+def _secret_key(settings: Settings, instance: Path) -> str:
+    if settings.secret_key:
+        return settings.secret_key
+    # Development only (production refuses to start without one): keep a random
+    # key in the instance folder so the web server and worker agree across restarts.
+    keyfile = instance / "secret_key"
+    if not keyfile.exists():
+        keyfile.write_text(secrets.token_urlsafe(48))
+        keyfile.chmod(0o600)
+    return keyfile.read_text().strip()
+
+
+def _enable_sqlite_rules(app: Flask) -> None:
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    with app.app_context():
+        engine: Engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.close()
+
+
+def available_locales() -> list[str]:
+    folder = ROOT / "translations"
+    found = {p.parent.parent.name for p in folder.glob("*/LC_MESSAGES/messages.mo")} if folder.exists() else set()
+    return ["en", *sorted(found - {"en"})]
+
+
+def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
+    settings, flask_overrides = _settings(config)
+    instance = Path(settings.instance_path or ROOT / "instance")
+    instance.mkdir(parents=True, exist_ok=True)
+    app = Flask("voting", instance_path=str(instance), template_folder=str(ROOT / "templates"))
+
+    app.config.update(
+        VOTING=settings,
+        SECRET_KEY=_secret_key(settings, instance),
+        TESTING=settings.env == "testing",
+        SQLALCHEMY_DATABASE_URI=database_uri(settings.database_url, str(instance)),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 64 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        RATELIMIT_STORAGE_URI=redis_uri(settings.redis_url, str(instance)) or "memory://",
+        RATELIMIT_STRATEGY="moving-window",
+        RATELIMIT_KEY_PREFIX=LIMITER_PREFIX,
+        RATELIMIT_SWALLOW_ERRORS=True,
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_STORAGE_OPTIONS={"socket_timeout": 2, "socket_connect_timeout": 2},
+        BABEL_DEFAULT_LOCALE=settings.default_locale,
+        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"),
+        MAIL_DIR=settings.mail_dir or str(instance / "mail"),
+        UPLOAD_DIR=settings.upload_dir or str(instance / "uploads"),
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(flask_overrides)
+    if settings.trusted_proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
+
+    _init_extensions(app, settings, instance)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask, settings: Settings, instance: Path) -> None:
+    from voting import auth, errors, templating
+    from voting.accounts.passwords import EXTENSION, make_hasher
+    from voting.api import csrf as api_csrf
+
+    db.init_app(app)
+    _enable_sqlite_rules(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    locales = available_locales()
+    babel.init_app(app, locale_selector=lambda: request.accept_languages.best_match(locales)
+                   or settings.default_locale)
+    limiter.init_app(app)
+    init_redis(app, redis_uri(settings.redis_url, str(instance)))
+    app.extensions[EXTENSION] = make_hasher(settings.password_time_cost, settings.password_memory_kib)
+    auth.install(app)
+    api_csrf.install(app)
+    errors.register_error_handlers(app)
+    templating.install(app, locales)
+
+    @app.before_request
+    def _json_size_limit():
+        if request.is_json:
+            request.max_content_length = settings.max_json_bytes
+
+
+def _register_blueprints(app: Flask) -> None:
+    from judging.views import bp as judging_bp
+    from voting.accounts.api import bp as accounts_api
+    from voting.accounts.views import bp as accounts_pages
+    from voting.api.openapi import bp as openapi_bp
+    from voting.contests.api import bp as contests_api
+    from voting.contests.api import media
+    from voting.contests.views import bp as contest_pages
+    from voting.organiser.views import bp as organiser_pages
+
+    for blueprint in (accounts_api, contests_api, openapi_bp):
+        csrf.exempt(blueprint)  # the API has its own CSRF rule (voting.api.csrf)
+        app.register_blueprint(blueprint)
+    for blueprint in (media, accounts_pages, contest_pages, organiser_pages, judging_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_cli(app: Flask) -> None:
+    from voting import cli
+
+    cli.register(app)

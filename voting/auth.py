@@ -1,0 +1,74 @@
+"""Who is asking, and the guards views put in front of services."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Flask, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from voting.accounts.models import User
+from voting.errors import ApiError, wants_json
+from voting.extensions import db, login_manager
+
+
+def install(app: Flask) -> None:
+    login_manager.login_view = "accounts_pages.login"
+    login_manager.login_message = None
+
+    @login_manager.user_loader
+    def load_user(token: str) -> User | None:
+        user_id, _sep, version = token.partition(":")
+        if not user_id.isdigit() or not version.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        # A password reset bumps the version, which signs out every other session.
+        return user if user is not None and user.session_version == int(version) else None
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        if wants_json():
+            raise login_required_error()
+        return redirect(url_for("accounts_pages.login", next=request.full_path.rstrip("?")))
+
+
+def login_required_error() -> ApiError:
+    return ApiError("login_required", _("Sign in to do this."), 401)
+
+
+def actor() -> User | None:
+    return current_user if current_user.is_authenticated else None
+
+
+def require_user() -> User:
+    user = actor()
+    if user is None:
+        raise login_required_error()
+    return user
+
+
+def require_organiser() -> User:
+    user = require_user()
+    if not user.is_organiser:
+        raise ApiError("forbidden", _("Only organisers can do this."), 403)
+    return user
+
+
+def login_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if actor() is None:
+            return login_manager.unauthorized()
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def organiser_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if actor() is None:
+            return login_manager.unauthorized()
+        require_organiser()
+        return view(*args, **kwargs)
+    return wrapped

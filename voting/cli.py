@@ -1,0 +1,112 @@
+"""Command-line entry points (`flask --app voting ...`). Thin: parse, call a service."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from voting.accounts.domain import ROLES
+from voting.errors import ApiError
+
+
+def _fail(err: ApiError) -> None:
+    click.echo(f"error: {err.message}", err=True)
+    for path, why in (err.fields or {}).items():
+        click.echo(f"  {path}: {why}", err=True)
+    sys.exit(1)
+
+
+users = AppGroup("users", help="Manage accounts.")
+contests = AppGroup("contests", help="Manage contests.")
+accounts = AppGroup("accounts", help="Account settings and data.")
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--password", required=True, help="The account's password.")
+@click.option("--role", type=click.Choice(ROLES), default="voter", show_default=True)
+@click.option("--name", "display_name", default=None, help="Display name (default: the address's local part).")
+@click.option("--contest", "contest_slug", default=None, help="For --role judge: the contest to judge.")
+def create_user(email: str, password: str, role: str, display_name: str | None, contest_slug: str | None):
+    """Create (or update) a verified account with a role."""
+    from voting.accounts import services
+    from voting.contests.services import get_contest
+    from voting.extensions import db
+
+    try:
+        contest_id = get_contest(contest_slug).id if contest_slug else None
+        user, created = services.ensure_user(email, password, display_name, verified=True)
+        db.session.flush()
+        services.grant_role(user, role, contest_id if role == "judge" else None)
+        db.session.commit()
+    except ApiError as err:
+        _fail(err)
+    click.echo(f"{'created' if created else 'updated'} {user.email} ({role})")
+
+
+@contests.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--update", is_flag=True, help="Apply the file as a change to an existing contest of that slug.")
+def import_contest(file: Path, update: bool):
+    """Create a contest from a SPEC in a JSON file."""
+    from voting.contests import services
+
+    try:
+        raw = json.loads(file.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        click.echo(f"error: {file} is not valid JSON: {exc}", err=True)
+        sys.exit(1)
+    try:
+        if update:
+            slug = raw.get("slug") if isinstance(raw, dict) else None
+            contest = services.update_contest(services.get_contest(str(slug)), raw)
+        else:
+            contest = services.create_contest(raw, None)
+    except ApiError as err:
+        _fail(err)
+    click.echo(f"{'updated' if update else 'created'} contest {contest.slug} with "
+               f"{len(contest.categories)} categories")
+
+
+@accounts.command("refresh-disposable")
+@click.argument("source", type=click.File("r", encoding="utf-8"))
+def refresh_disposable(source):
+    """Replace the stored disposable-domain list with SOURCE (a file, or - for stdin),
+    one domain a line, e.g. the upstream disposable_email_blocklist.conf."""
+    from voting.accounts import disposable
+
+    try:
+        count = disposable.refresh(source.read())
+    except ValueError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"stored {count} disposable domains")
+
+
+@click.command("seed-demo")
+def seed_demo():
+    """Load the WSIS Forum 2021 demo contests and the demo organiser (idempotent)."""
+    from voting.demo import seed
+
+    for line in seed.seed_demo():
+        click.echo(line)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--queue", "queue_names", multiple=True, help="Only these queues (default: all).")
+def worker(burst: bool, queue_names: tuple[str, ...]):
+    """Run an RQ worker with its scheduler for the app's queues."""
+    from voting.worker import run_worker
+
+    run_worker(list(queue_names) or None, burst=burst)
+
+
+def register(app: Flask) -> None:
+    for command in (users, contests, accounts, seed_demo, worker):
+        app.cli.add_command(command)

@@ -1,0 +1,120 @@
+"""Typed settings read from VOTING_* environment variables.
+
+Bad values fail at start-up with a message naming the variable, rather than
+surfacing later as odd behaviour.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+PREFIX = "VOTING_"
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def _to_bool(name: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{PREFIX}{name} must be a boolean, got {raw!r}")
+
+
+def _to_int(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name} must be an integer, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting the app reads. Field names map to VOTING_<NAME>."""
+
+    secret_key: str = ""
+    env: str = "production"  # production | development | testing
+    database_url: str = ""  # empty: SQLite file in the instance folder
+    redis_url: str = ""  # empty: the embedded Valkey that the run command started
+    mail_backend: str = "file"  # file | smtp
+    mail_dir: str = ""  # empty: <instance>/mail
+    mail_from: str = "Voting <no-reply@localhost>"
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    base_url: str = "http://localhost:5000"
+    trusted_proxies: int = 0
+    upload_dir: str = ""  # empty: <instance>/uploads
+    max_json_bytes: int = 1024 * 1024
+    max_upload_bytes: int = 10 * 1024 * 1024
+    login_limit_ip: str = "20/minute;200/hour"
+    login_limit_account: str = "5/minute;30/hour"
+    register_limit_ip: str = "10/hour"
+    disposable_domains_file: str = ""  # extra domains, one a line, merged with the shipped list
+    password_time_cost: int = 3
+    password_memory_kib: int = 65536
+    verify_token_max_age: int = 3 * 24 * 3600
+    reset_token_max_age: int = 3600
+    default_locale: str = "en"
+    instance_path: str = ""  # empty: ./instance beside the code
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = environ.get(PREFIX + f.name.upper())
+            if raw is None:
+                continue
+            if f.type == "int":
+                values[f.name] = _to_int(f.name.upper(), raw)
+            elif f.type == "bool":
+                values[f.name] = _to_bool(f.name.upper(), raw)
+            else:
+                values[f.name] = raw
+        values.update(overrides)
+        settings = cls(**values)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        if self.env not in {"production", "development", "testing"}:
+            raise ConfigError(f"{PREFIX}ENV must be production, development or testing, got {self.env!r}")
+        if self.mail_backend not in {"file", "smtp"}:
+            raise ConfigError(f"{PREFIX}MAIL_BACKEND must be file or smtp, got {self.mail_backend!r}")
+        if self.trusted_proxies < 0:
+            raise ConfigError(f"{PREFIX}TRUSTED_PROXIES must be 0 or more")
+        if self.env == "production" and len(self.secret_key) < 16:
+            raise ConfigError(
+                f"{PREFIX}SECRET_KEY must be set to a random string of 16 or more characters in production "
+                f"(set {PREFIX}ENV=development for a local run)"
+            )
+
+
+def database_uri(url: str, instance_path: str) -> str:
+    """SQLAlchemy URI for a configured URL; PostgreSQL always goes through psycopg 3."""
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "voting.sqlite3")
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def redis_uri(url: str, instance_path: str) -> str:
+    """The Redis URL in force: the setting, else the one the run command's embedded Valkey wrote."""
+    if not url:
+        marker = Path(instance_path) / "valkey.url"
+        if marker.exists():
+            url = marker.read_text().strip()
+    if url.startswith("valkey://"):
+        url = "redis://" + url[len("valkey://"):]
+    return url

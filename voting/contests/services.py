@@ -1,0 +1,135 @@
+"""Contest use cases: create and edit from a SPEC, entries, moderation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from voting.accounts.models import User
+from voting.contests import phases
+from voting.contests.models import Category, Contest, Entry
+from voting.contests.spec import ContestSpec, SpecErrors, patch_spec, validate_spec
+from voting.errors import ApiError, not_found, validation_error
+from voting.extensions import db
+
+
+def slug_taken(slug: str) -> ApiError:
+    return ApiError("slug_taken", f"A contest with the slug {slug!r} already exists.", 409,
+                    {"slug": "is already taken"})
+
+
+def get_contest(slug: str) -> Contest:
+    contest = db.session.scalar(select(Contest).where(Contest.slug == slug)) if len(slug) <= 64 else None
+    if contest is None:
+        raise not_found("contest")
+    return contest
+
+
+def list_contests() -> list[Contest]:
+    return list(db.session.scalars(select(Contest).order_by(Contest.created_at, Contest.id)))
+
+
+def phase_of(contest: Contest, now: datetime) -> str:
+    return phases.current_phase(contest.windows(), now, contest.published_at is not None)
+
+
+def _apply(contest: Contest, spec: ContestSpec) -> None:
+    contest.title = spec.title
+    contest.kind = spec.kind
+    contest.description = spec.description
+    contest.settings = {"voting": spec.voting.model_dump(mode="json"),
+                        "judging": spec.judging.model_dump(mode="json"),
+                        "awards": spec.awards.model_dump(mode="json")}
+    for name in phases.ORDER:
+        window = spec.window(name)
+        setattr(contest, f"{name}_opens_at", window.opens_at if window else None)
+        setattr(contest, f"{name}_closes_at", window.closes_at if window else None)
+
+
+def _spec_errors(err: SpecErrors) -> ApiError:
+    return validation_error(err.fields, "The contest SPEC has problems; nothing was changed.")
+
+
+def create_contest(raw: Any, actor: User | None) -> Contest:
+    try:
+        spec = validate_spec(raw)
+    except SpecErrors as err:
+        raise _spec_errors(err) from None
+    if db.session.scalar(select(Contest.id).where(Contest.slug == spec.slug)) is not None:
+        raise slug_taken(spec.slug)
+    contest = Contest(slug=spec.slug, created_by_id=actor.id if actor else None)
+    _apply(contest, spec)
+    contest.categories = [Category(slug=c.slug, title=c.title, description=c.description, position=i)
+                          for i, c in enumerate(spec.categories)]
+    db.session.add(contest)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise slug_taken(spec.slug) from None
+    return contest
+
+
+def update_contest(contest: Contest, patch: Any) -> Contest:
+    try:
+        spec = patch_spec(spec_of(contest), patch)
+    except SpecErrors as err:
+        raise _spec_errors(err) from None
+    keep = {c.slug for c in spec.categories}
+    counts = entry_counts(contest, statuses=None)
+    problems = {f"categories": f"category {c.slug!r} has entries and cannot be removed"
+                for c in contest.categories if c.slug not in keep and counts.get(c.id)}
+    if problems:
+        raise _spec_errors(SpecErrors(problems))
+    _apply(contest, spec)
+    existing = {c.slug: c for c in contest.categories}
+    ordered = []
+    for i, cat in enumerate(spec.categories):
+        row = existing.get(cat.slug) or Category(slug=cat.slug)
+        row.title, row.description, row.position = cat.title, cat.description, i
+        ordered.append(row)
+    contest.categories = ordered
+    db.session.commit()
+    return contest
+
+
+def spec_of(contest: Contest) -> dict[str, Any]:
+    windows = {}
+    for name, window in contest.windows().items():
+        if window:
+            windows[name] = {"opens_at": window.opens_at.isoformat(), "closes_at": window.closes_at.isoformat()}
+    return {
+        "slug": contest.slug, "title": contest.title, "kind": contest.kind, "description": contest.description,
+        "categories": [{"slug": c.slug, "title": c.title, "description": c.description}
+                       for c in contest.categories],
+        "phases": windows,
+        **contest.settings,
+    }
+
+
+def entry_counts(contest: Contest, statuses: tuple[str, ...] | None = ("approved",)) -> dict[int, int]:
+    query = select(Entry.category_id, func.count()).where(Entry.contest_id == contest.id)
+    if statuses:
+        query = query.where(Entry.status.in_(statuses))
+    return dict(db.session.execute(query.group_by(Entry.category_id)).tuples().all())
+
+
+def contest_json(contest: Contest, now: datetime) -> dict[str, Any]:
+    body = spec_of(contest)
+    counts = entry_counts(contest)
+    for cat_json, cat in zip(body["categories"], contest.categories):
+        cat_json["entry_count"] = counts.get(cat.id, 0)
+    body["phase"] = phase_of(contest, now)
+    change = phases.next_change(contest.windows(), now)
+    body["next_change"] = ({"phase": change.phase, "event": change.event, "at": change.at.isoformat()}
+                           if change else None)
+    body["published_at"] = contest.published_at.isoformat() if contest.published_at else None
+    return body
+
+
+def contest_summary(contest: Contest, now: datetime) -> dict[str, Any]:
+    return {"slug": contest.slug, "title": contest.title, "kind": contest.kind,
+            "phase": phase_of(contest, now)}

@@ -1,0 +1,243 @@
+"""The contest SPEC of the public API: its shape, its defaults per kind, and
+every rule a SPEC must satisfy. Pure: no framework, no database.
+
+`validate_spec` reports every problem it finds, keyed by field path, so an
+organiser fixes a file in one pass and nothing is half-created.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat,
+                      StrictInt, StrictStr, StringConstraints, ValidationError)
+
+KINDS = ("prize", "hackathon", "photo")
+PHASES = ("submission", "voting", "judging")
+PHOTO_PLACES = ("first", "second", "third")
+
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
+Slug = Annotated[StrictStr, StringConstraints(pattern=SLUG_PATTERN)]
+Key = Annotated[StrictStr, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+Title = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Text = Annotated[StrictStr, StringConstraints(max_length=5000)]
+
+
+def _iso_string(value: Any) -> Any:
+    if not isinstance(value, (str, datetime)):
+        raise ValueError("must be an ISO 8601 timestamp string with an offset")
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_string)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CategorySpec(Strict):
+    slug: Slug
+    title: Title
+    description: Text = ""
+
+
+class Window(Strict):
+    opens_at: Timestamp
+    closes_at: Timestamp
+
+
+class PhasesSpec(Strict):
+    submission: Window | None = None
+    voting: Window | None = None
+    judging: Window | None = None
+
+
+class VotingSpec(Strict):
+    method: Literal["none", "single", "approval", "score", "ranked"] = "single"
+    max_choices: Annotated[StrictInt, Field(ge=1, le=100)] = 1
+    score_max: Annotated[StrictInt, Field(ge=1, le=100)] = 5
+    ranked_method: Literal["irv", "schulze", "borda"] = "irv"
+    require_verified_email: StrictBool = True
+    pow_bits: Annotated[StrictInt, Field(ge=0, le=28)] = 16
+
+
+class Criterion(Strict):
+    key: Key
+    label: Title
+    weight: Annotated[StrictFloat, Field(gt=0, le=1000)] = 1.0
+    min: StrictFloat = 0.0
+    max: StrictFloat = 10.0
+
+
+class JudgingSpec(Strict):
+    mode: Literal["none", "rubric", "pairwise"] = "rubric"
+    judges_per_entry: Annotated[StrictInt, Field(ge=1, le=50)] = 3
+    normalization: Literal["none", "zscore"] = "zscore"
+    criteria: Annotated[list[Criterion], Field(max_length=50)] = Field(
+        default_factory=lambda: [Criterion(key="overall", label="Overall", weight=1.0, min=0.0, max=10.0)])
+
+
+class AwardsSpec(Strict):
+    policy: Literal["public", "jury", "jury_among_champions", "hybrid"] = "jury_among_champions"
+    champions_per_category: Annotated[StrictInt, Field(ge=1, le=100)] = 5
+    winners_per_category: Annotated[StrictInt, Field(ge=1, le=100)] = 1
+    public_weight: Annotated[StrictFloat, Field(ge=0, le=1)] = 0.5
+
+
+class ContestSpec(Strict):
+    slug: Slug
+    title: Title
+    kind: Literal["prize", "hackathon", "photo"]
+    description: Text = ""
+    categories: Annotated[list[CategorySpec], Field(min_length=1, max_length=200)]
+    phases: PhasesSpec = PhasesSpec()
+    voting: VotingSpec = VotingSpec()
+    judging: JudgingSpec = JudgingSpec()
+    awards: AwardsSpec = AwardsSpec()
+
+    def window(self, phase: str) -> Window | None:
+        return getattr(self.phases, phase)
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+# What a kind means when the SPEC leaves a section out.
+KIND_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
+    "prize": {
+        "voting": {"method": "single"},
+        "judging": {"mode": "rubric"},
+        "awards": {"policy": "jury_among_champions", "champions_per_category": 5, "winners_per_category": 1},
+    },
+    "hackathon": {
+        "voting": {"method": "none", "pow_bits": 0},
+        "judging": {"mode": "rubric"},
+        "awards": {"policy": "jury", "winners_per_category": 1},
+    },
+    "photo": {
+        "voting": {"method": "single"},
+        "judging": {"mode": "rubric"},
+        "awards": {"policy": "jury", "winners_per_category": 3, "champions_per_category": 10},
+    },
+}
+
+
+class SpecErrors(Exception):
+    def __init__(self, fields: dict[str, str]):
+        super().__init__(f"{len(fields)} problem(s) in the contest SPEC")
+        self.fields = fields
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396 JSON merge patch: objects merge, null removes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def _with_kind_defaults(raw: dict[str, Any]) -> dict[str, Any]:
+    kind = raw.get("kind")
+    defaults = KIND_DEFAULTS.get(kind) if isinstance(kind, str) else None
+    if not defaults:
+        return raw
+    merged = dict(raw)
+    for section, values in defaults.items():
+        given = raw.get(section, {})
+        merged[section] = {**values, **given} if isinstance(given, dict) else given
+    return merged
+
+
+def _pydantic_fields(err: ValidationError) -> dict[str, str]:
+    messages = {"missing": "is required", "extra_forbidden": "is not a known field",
+                "string_pattern_mismatch": "must be lower-case letters, digits and dashes"}
+    fields: dict[str, str] = {}
+    for item in err.errors():
+        loc = [str(p) for p in item["loc"]]
+        # Drop pydantic's union-branch markers ("Window", "none") from the path.
+        loc = [p for p in loc if p not in {"Window", "function-after[_iso_string(), AwareDatetime]"}]
+        path = ".".join(loc) or "body"
+        fields.setdefault(path, messages.get(item["type"], item["msg"]))
+    return fields
+
+
+def rule_problems(spec: ContestSpec) -> dict[str, str]:
+    """Rules that span fields; run once every field has the right shape."""
+    problems: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    for i, cat in enumerate(spec.categories):
+        if cat.slug in seen:
+            problems[f"categories.{i}.slug"] = f"repeats the slug of categories.{seen[cat.slug]}"
+        seen.setdefault(cat.slug, i)
+
+    previous: tuple[str, Window] | None = None
+    for name in PHASES:
+        window = spec.window(name)
+        if window is None:
+            continue
+        if window.closes_at <= window.opens_at:
+            problems[f"phases.{name}.closes_at"] = "must be after opens_at"
+        if previous and window.opens_at < previous[1].closes_at:
+            problems[f"phases.{name}.opens_at"] = f"must not be before phases.{previous[0]}.closes_at"
+        previous = (name, window)
+
+    keys: dict[str, int] = {}
+    for i, crit in enumerate(spec.judging.criteria):
+        if crit.key in keys:
+            problems[f"judging.criteria.{i}.key"] = f"repeats the key of judging.criteria.{keys[crit.key]}"
+        keys.setdefault(crit.key, i)
+        if crit.max <= crit.min:
+            problems[f"judging.criteria.{i}.max"] = "must be greater than min"
+    if spec.judging.mode == "rubric" and not spec.judging.criteria:
+        problems["judging.criteria"] = "a rubric needs at least one criterion"
+
+    policy = spec.awards.policy
+    public_needed = policy in {"public", "jury_among_champions", "hybrid"}
+    jury_needed = policy in {"jury", "jury_among_champions", "hybrid"}
+    if public_needed and spec.voting.method == "none":
+        problems["voting.method"] = f"awards.policy {policy} needs a public vote"
+    if jury_needed and spec.judging.mode == "none":
+        problems["judging.mode"] = f"awards.policy {policy} needs a jury"
+    if policy == "jury_among_champions" and spec.awards.winners_per_category > spec.awards.champions_per_category:
+        problems["awards.winners_per_category"] = "must not exceed champions_per_category"
+    if spec.kind == "photo" and spec.awards.winners_per_category > len(PHOTO_PLACES):
+        problems["awards.winners_per_category"] = "a photo contest awards at most three places"
+    if spec.voting.method == "approval" and spec.voting.max_choices < 1:
+        problems["voting.max_choices"] = "must be at least 1"
+    return problems
+
+
+def validate_spec(raw: Any) -> ContestSpec:
+    """A valid ContestSpec, or SpecErrors with every problem by field path."""
+    if not isinstance(raw, dict):
+        raise SpecErrors({"body": "must be a JSON object"})
+    try:
+        spec = ContestSpec.model_validate(_with_kind_defaults(raw))
+    except ValidationError as err:
+        raise SpecErrors(_pydantic_fields(err)) from None
+    problems = rule_problems(spec)
+    if problems:
+        raise SpecErrors(problems)
+    return spec
+
+
+def patch_spec(current: dict[str, Any], patch: Any) -> ContestSpec:
+    """Apply a PATCH body to a stored SPEC and validate the result as a whole."""
+    if not isinstance(patch, dict):
+        raise SpecErrors({"body": "must be a JSON object"})
+    problems: dict[str, str] = {}
+    if "slug" in patch and patch["slug"] != current["slug"]:
+        problems["slug"] = "cannot be changed"
+    if "kind" in patch and patch["kind"] != current["kind"]:
+        problems["kind"] = "cannot be changed"
+    if problems:
+        raise SpecErrors(problems)
+    return validate_spec(merge_patch(current, patch))

@@ -1,0 +1,25 @@
+"""Client addresses. ProxyFix (set up in the app factory from VOTING_TRUSTED_PROXIES)
+has already replaced remote_addr with the trusted forwarded address, so this reads
+only remote_addr and never the raw X-Forwarded-For header."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from flask import request
+
+
+def client_ip() -> str:
+    return request.remote_addr or "0.0.0.0"
+
+
+def network_prefix(ip: str) -> str:
+    """The /24 (IPv4) or /64 (IPv6) network an address belongs to."""
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
+        addr = addr.ipv4_mapped
+    bits = 24 if addr.version == 4 else 64
+    return str(ipaddress.ip_network(f"{addr}/{bits}", strict=False))

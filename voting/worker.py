@@ -1,0 +1,29 @@
+"""The RQ worker: every job runs inside an application context, and its
+database session is cleaned up afterwards whatever happened."""
+
+from __future__ import annotations
+
+from flask import current_app
+from rq import SimpleWorker
+
+from voting.extensions import db, get_redis
+from voting.queues import QUEUE_NAMES, queue
+
+
+class AppWorker(SimpleWorker):
+    """Runs jobs in-process (no fork per job) inside the app context that the
+    `flask` command pushed; the timeouts of RQ still apply."""
+
+    def perform_job(self, job, queue):
+        app = current_app._get_current_object()
+        with app.app_context():
+            try:
+                return super().perform_job(job, queue)
+            finally:
+                db.session.remove()
+
+
+def run_worker(names: list[str] | None = None, burst: bool = False) -> bool:
+    queues = [queue(n) for n in (names or QUEUE_NAMES)]
+    worker = AppWorker(queues, connection=get_redis())
+    return worker.work(burst=burst, with_scheduler=True)
