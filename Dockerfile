@@ -1,0 +1,34 @@
+# One image for every role: the web server (default command), the worker
+# (`flask --app voting worker`) and the migration step (`flask --app voting db upgrade`).
+FROM python:3.11-slim AS base
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    VOTING_INSTANCE_PATH=/var/lib/voting \
+    VOTING_MAIL_BACKEND=smtp
+
+WORKDIR /app
+RUN useradd --system --create-home --home-dir /home/voting voting \
+    && mkdir -p /var/lib/voting \
+    && chown voting /var/lib/voting
+
+# Dependencies first, so code changes do not reinstall them.
+COPY pyproject.toml README.md ./
+RUN mkdir -p voting judging \
+    && touch voting/__init__.py judging/__init__.py \
+    && pip install . \
+    && pip uninstall -y voting-engine
+
+COPY voting ./voting
+COPY judging ./judging
+COPY templates ./templates
+COPY migrations ./migrations
+RUN pip install --no-deps -e . && python -m compileall -q voting judging
+
+USER voting
+EXPOSE 8000
+ENV FLASK_APP=voting
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "4", "--threads", "4", \
+     "--access-logfile", "-", "voting:create_app()"]

@@ -1,0 +1,26 @@
+"""The pure modules must not import the web framework, the ORM, Redis or RQ."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PURE = ["voting/accounts/domain.py", "voting/contests/spec.py", "voting/contests/phases.py"]
+FORBIDDEN = {"flask", "flask_sqlalchemy", "flask_login", "flask_wtf", "flask_babel", "flask_limiter",
+             "sqlalchemy", "redis", "rq", "valkey"}
+
+
+def imported_roots(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    roots = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_pure_modules_import_no_framework():
+    for name in PURE + [str(p.relative_to(ROOT)) for p in ROOT.glob("*/**/domain.py")]:
+        bad = imported_roots(ROOT / name) & FORBIDDEN
+        assert not bad, f"{name} imports {sorted(bad)}"

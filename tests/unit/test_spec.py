@@ -1,0 +1,87 @@
+import pytest
+
+from voting.contests.spec import SpecErrors, merge_patch, patch_spec, validate_spec
+
+
+def base(**over):
+    spec = {"slug": "wsis-prizes-2021", "title": "WSIS Prizes 2021", "kind": "prize",
+            "categories": [{"slug": "c1", "title": "C1"}]}
+    spec.update(over)
+    return spec
+
+
+def errors(raw):
+    with pytest.raises(SpecErrors) as caught:
+        validate_spec(raw)
+    return caught.value.fields
+
+
+def test_defaults_follow_the_kind():
+    prize = validate_spec(base())
+    assert prize.voting.method == "single" and prize.voting.pow_bits == 16
+    assert prize.awards.policy == "jury_among_champions" and prize.awards.champions_per_category == 5
+    hack = validate_spec(base(kind="hackathon"))
+    assert hack.voting.method == "none" and hack.awards.policy == "jury"
+    photo = validate_spec(base(kind="photo"))
+    assert photo.awards.winners_per_category == 3
+    assert prize.judging.criteria[0].key == "overall"
+
+
+def test_given_values_override_kind_defaults():
+    spec = validate_spec(base(kind="hackathon", voting={"method": "approval", "max_choices": 3},
+                              awards={"policy": "hybrid", "public_weight": 0.3}))
+    assert spec.voting.method == "approval" and spec.voting.max_choices == 3
+    assert spec.awards.public_weight == 0.3
+
+
+def test_every_problem_is_reported_with_its_path():
+    found = errors({
+        "slug": "Bad Slug", "title": "", "kind": "quiz", "extra": 1,
+        "categories": [{"slug": "c1", "title": "A", "colour": "red"}],
+        "voting": {"method": "single", "pow_bits": "16"},
+        "phases": {"voting": {"opens_at": "2021-05-01T00:00:00", "closes_at": 5}},
+    })
+    assert {"slug", "title", "kind", "extra", "categories.0.colour", "voting.pow_bits",
+            "phases.voting.opens_at", "phases.voting.closes_at"} <= set(found)
+    assert found["extra"] == "is not a known field"
+
+
+def test_rules_across_fields():
+    found = errors(base(
+        categories=[{"slug": "c1", "title": "A"}, {"slug": "c1", "title": "B"}],
+        phases={"submission": {"opens_at": "2021-01-01T00:00:00+00:00", "closes_at": "2021-02-01T00:00:00+00:00"},
+                "voting": {"opens_at": "2021-01-15T00:00:00+00:00", "closes_at": "2021-01-10T00:00:00+00:00"}},
+        voting={"method": "none"},
+        judging={"criteria": [{"key": "impact", "label": "Impact", "min": 5, "max": 5},
+                              {"key": "impact", "label": "Again"}]},
+        awards={"winners_per_category": 6},
+    ))
+    assert found["categories.1.slug"].startswith("repeats")
+    assert found["phases.voting.closes_at"] == "must be after opens_at"
+    assert found["phases.voting.opens_at"].startswith("must not be before")
+    assert "needs a public vote" in found["voting.method"]
+    assert found["judging.criteria.0.max"] == "must be greater than min"
+    assert found["judging.criteria.1.key"].startswith("repeats")
+    assert found["awards.winners_per_category"] == "must not exceed champions_per_category"
+
+
+def test_photo_contests_award_three_places_at_most():
+    assert "awards.winners_per_category" in errors(base(kind="photo", awards={"winners_per_category": 4}))
+
+
+def test_not_an_object():
+    assert errors([1, 2]) == {"body": "must be a JSON object"}
+
+
+def test_merge_patch_is_rfc7396():
+    assert merge_patch({"a": {"b": 1, "c": 2}, "d": 1}, {"a": {"b": None, "e": 3}, "d": [1]}) == \
+        {"a": {"c": 2, "e": 3}, "d": [1]}
+
+
+def test_patch_keeps_slug_and_kind():
+    current = validate_spec(base()).to_json()
+    with pytest.raises(SpecErrors) as caught:
+        patch_spec(current, {"slug": "other", "kind": "photo"})
+    assert set(caught.value.fields) == {"slug", "kind"}
+    patched = patch_spec(current, {"title": "New", "voting": {"pow_bits": 0}})
+    assert patched.title == "New" and patched.voting.pow_bits == 0 and patched.voting.method == "single"
