@@ -24,6 +24,23 @@ def _fail(err: ApiError) -> None:
 users = AppGroup("users", help="Manage accounts.")
 contests = AppGroup("contests", help="Manage contests.")
 accounts = AppGroup("accounts", help="Account settings and data.")
+counters = AppGroup("counters", help="Live vote counters in Redis.")
+
+
+@counters.command("rebuild")
+@click.argument("contest_slug")
+def rebuild_counters(contest_slug: str):
+    """Recompute a contest's live counters from SQL, repairing any drift."""
+    from voting import clock
+    from voting.ballots import counters as counter_service
+    from voting.contests.services import get_contest
+
+    try:
+        contest = get_contest(contest_slug)
+    except ApiError as err:
+        _fail(err)
+    summary = counter_service.rebuild(contest.id, clock.now())
+    click.echo(f"rebuilt the counters of {contest.slug}: {summary['ballots']} counted ballot(s)")
 
 
 @users.command("create")
@@ -108,5 +125,5 @@ def worker(burst: bool, queue_names: tuple[str, ...]):
 
 
 def register(app: Flask) -> None:
-    for command in (users, contests, accounts, seed_demo, worker):
+    for command in (users, contests, accounts, counters, seed_demo, worker):
         app.cli.add_command(command)

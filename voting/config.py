@@ -64,6 +64,9 @@ class Settings:
     verify_token_max_age: int = 3 * 24 * 3600
     reset_token_max_age: int = 3600
     default_locale: str = "en"
+    intake_without_redis: str = "accept"  # accept | reject: see docs/intake.md
+    challenge_ttl: int = 600
+    counter_rebuild_interval: int = 300  # seconds between scheduled counter repairs during voting
     instance_path: str = ""  # empty: ./instance beside the code
 
     @classmethod
@@ -90,6 +93,12 @@ class Settings:
             raise ConfigError(f"{PREFIX}ENV must be production, development or testing, got {self.env!r}")
         if self.mail_backend not in {"file", "smtp"}:
             raise ConfigError(f"{PREFIX}MAIL_BACKEND must be file or smtp, got {self.mail_backend!r}")
+        if self.intake_without_redis not in {"accept", "reject"}:
+            raise ConfigError(f"{PREFIX}INTAKE_WITHOUT_REDIS must be accept or reject, got {self.intake_without_redis!r}")
+        if self.counter_rebuild_interval < 10:
+            raise ConfigError(f"{PREFIX}COUNTER_REBUILD_INTERVAL must be at least 10 seconds")
+        if self.challenge_ttl < 30:
+            raise ConfigError(f"{PREFIX}CHALLENGE_TTL must be at least 30 seconds")
         if self.trusted_proxies < 0:
             raise ConfigError(f"{PREFIX}TRUSTED_PROXIES must be 0 or more")
         if self.env == "production" and len(self.secret_key) < 16:

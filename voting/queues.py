@@ -1,22 +1,85 @@
 """Every RQ queue, and the helpers that enqueue on them, in one place.
 
 Queues are named by purpose so that operators can give each its own workers.
+Jobs have stable ids, so a job asked for twice while it waits runs once.
 """
 
 from __future__ import annotations
 
-from rq import Queue
+from datetime import datetime, timezone
+
+from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job
 
 from voting.extensions import get_redis
 
 QUEUE_NAMES = ("counters", "fraud", "ledger", "tallies", "default")
 DEFAULT_TIMEOUT = 600
+PENDING = {"queued", "started", "deferred", "scheduled"}
+RETRY = Retry(max=3, interval=[10, 30, 60])
 
 
 def queue(name: str) -> Queue:
     if name not in QUEUE_NAMES:
         raise ValueError(f"unknown queue {name!r}")
     return Queue(name, connection=get_redis(), default_timeout=DEFAULT_TIMEOUT)
+
+
+def enqueue_once(queue_name: str, func, job_id: str, *args, timeout: int = DEFAULT_TIMEOUT) -> Job:
+    """Enqueue unless the same job is still waiting or running; then answer that one."""
+    q = queue(queue_name)
+    for _ in range(3):
+        try:
+            return q.enqueue(func, *args, job_id=job_id, unique=True, job_timeout=timeout, retry=RETRY,
+                             result_ttl=3600, failure_ttl=86400)
+        except DuplicateJobError:
+            try:
+                existing = Job.fetch(job_id, connection=q.connection)
+            except NoSuchJobError:
+                continue
+            if existing.get_status(refresh=True) in PENDING:
+                return existing
+            existing.delete()
+    raise RuntimeError(f"could not enqueue {job_id}")
+
+
+def schedule_once(queue_name: str, func, job_id: str, at: datetime, *args) -> None:
+    """Schedule a job for `at` unless one with that id exists (several workers may try)."""
+    try:
+        queue(queue_name).enqueue_at(at, func, *args, job_id=job_id, unique=True, job_timeout=DEFAULT_TIMEOUT,
+                                     result_ttl=600)
+    except DuplicateJobError:
+        pass
+
+
+def job_status(job_id: str) -> dict | None:
+    try:
+        job = Job.fetch(job_id, connection=get_redis())
+    except NoSuchJobError:
+        return None
+    status = job.get_status(refresh=True)
+    status = getattr(status, "value", status)
+    public = {"deferred": "queued", "scheduled": "queued", "stopped": "failed", "canceled": "failed"}.get(
+        status, status)
+    body = {"status": public}
+    if public == "failed":
+        result = job.latest_result()
+        lines = (result.exc_string or "").strip().splitlines() if result else []
+        body["error"] = lines[-1] if lines else "the job failed"
+    return body
+
+
+def next_slot(now: datetime, interval: int) -> tuple[int, datetime]:
+    slot = int(now.timestamp()) // interval + 1
+    return slot, datetime.fromtimestamp(slot * interval, timezone.utc)
+
+
+def ensure_periodic(interval: int) -> None:
+    from voting.ballots.jobs import periodic_tick
+
+    slot, at = next_slot(datetime.now(timezone.utc), interval)
+    schedule_once("default", periodic_tick, f"voting-tick-{slot}", at, interval)
 
 
 def all_queues() -> list[Queue]:

@@ -7,23 +7,25 @@ from flask import current_app
 from rq import SimpleWorker
 
 from voting.extensions import db, get_redis
-from voting.queues import QUEUE_NAMES, queue
+from voting.queues import QUEUE_NAMES, ensure_periodic, queue
 
 
 class AppWorker(SimpleWorker):
     """Runs jobs in-process (no fork per job) inside the app context that the
     `flask` command pushed; the timeouts of RQ still apply."""
 
-    def perform_job(self, job, queue):
+    def perform_job(self, *args, **kwargs):
         app = current_app._get_current_object()
         with app.app_context():
             try:
-                return super().perform_job(job, queue)
+                return super().perform_job(*args, **kwargs)
             finally:
                 db.session.remove()
 
 
 def run_worker(names: list[str] | None = None, burst: bool = False) -> bool:
+    if not burst:
+        ensure_periodic(current_app.config["VOTING"].counter_rebuild_interval)
     queues = [queue(n) for n in (names or QUEUE_NAMES)]
     worker = AppWorker(queues, connection=get_redis())
     return worker.work(burst=burst, with_scheduler=True)

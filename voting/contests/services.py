@@ -114,7 +114,7 @@ def entry_counts(contest: Contest, statuses: tuple[str, ...] | None = ("approved
     query = select(Entry.category_id, func.count()).where(Entry.contest_id == contest.id)
     if statuses:
         query = query.where(Entry.status.in_(statuses))
-    return dict(db.session.execute(query.group_by(Entry.category_id)).tuples().all())
+    return {category_id: count for category_id, count in db.session.execute(query.group_by(Entry.category_id))}
 
 
 def contest_json(contest: Contest, now: datetime) -> dict[str, Any]:

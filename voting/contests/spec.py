@@ -11,8 +11,10 @@ import copy
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import (AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat,
-                      StrictInt, StrictStr, StringConstraints, ValidationError)
+from pydantic import (AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool,
+                      StrictFloat, StrictInt, StrictStr, StringConstraints, ValidationError)
+
+from voting.ballots import ratelimit
 
 KINDS = ("prize", "hackathon", "photo")
 PHASES = ("submission", "voting", "judging")
@@ -32,6 +34,14 @@ def _iso_string(value: Any) -> Any:
 
 
 Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_string)]
+
+
+def _limit_text(value: str) -> str:
+    ratelimit.parse(value)
+    return value
+
+
+LimitText = Annotated[StrictStr, AfterValidator(_limit_text)]
 
 
 class Strict(BaseModel):
@@ -55,6 +65,18 @@ class PhasesSpec(Strict):
     judging: Window | None = None
 
 
+class RateLimits(Strict):
+    """Ballots allowed per client address, network prefix (/24, /64), account
+    and device cookie. An account casts at most one ballot per category, so
+    its limit only slows scripted retries; addresses and prefixes are shared
+    by households, campuses and offices, so theirs are generous."""
+
+    ip: LimitText = "300/hour"
+    prefix: LimitText = "2000/hour"
+    account: LimitText = "60/hour"
+    device: LimitText = "100/hour"
+
+
 class VotingSpec(Strict):
     method: Literal["none", "single", "approval", "score", "ranked"] = "single"
     max_choices: Annotated[StrictInt, Field(ge=1, le=100)] = 1
@@ -62,6 +84,11 @@ class VotingSpec(Strict):
     ranked_method: Literal["irv", "schulze", "borda"] = "irv"
     require_verified_email: StrictBool = True
     pow_bits: Annotated[StrictInt, Field(ge=0, le=28)] = 16
+    # Above this many ballots a minute, the challenge gets harder (see ballots/pow.py).
+    pow_spike_per_minute: Annotated[StrictInt, Field(ge=1, le=10_000_000)] = 600
+    # A ballot sent sooner than this after its page or challenge was issued is held for review.
+    min_render_seconds: Annotated[StrictInt, Field(ge=0, le=600)] = 2
+    rate_limits: RateLimits = RateLimits()
 
 
 class Criterion(Strict):

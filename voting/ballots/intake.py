@@ -1,0 +1,187 @@
+"""Casting a ballot: the intake path, one small step per function, in order.
+
+1. phase open, voter signed in and verified;
+2-3. rate limits, proof-of-work single use and the dedupe pre-check, in one
+   Redis round trip (after the proof itself is checked here);
+4. honeypot and timing flags (a tripped check holds the ballot for review);
+5. the ballot committed in SQL in its own transaction; the unique constraint
+   on (contest, category, voter) has the final word;
+6. only then the live counters, in a second round trip.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import redis
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from voting.accounts.models import User
+from voting.ballots import live, pow, ratelimit, receipts, screening, selection
+from voting.ballots.models import Ballot
+from voting.contests import phases
+from voting.contests.models import Category, Contest, Entry
+from voting.errors import ApiError
+from voting.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Client:
+    ip: str
+    prefix: str
+    user_agent_hash: str
+    device_id: str
+
+
+@dataclass(frozen=True)
+class BallotInput:
+    category: str
+    selection: object
+    pow_token: str | None
+    pow_nonce: str | None
+    honeypot: str | None
+    rendered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Cast:
+    ballot: Ballot
+    receipt: str
+
+
+def voting_settings(contest: Contest) -> dict:
+    return contest.settings["voting"]
+
+
+def check_voter(contest: Contest, voter: User, now: datetime) -> None:
+    if voting_settings(contest)["method"] == "none":
+        raise ApiError("phase_closed", "This contest has no public vote.", 409)
+    if not phases.is_open(contest.windows(), "voting", now):
+        raise ApiError("phase_closed", "Voting is not open for this contest.", 409)
+    if voting_settings(contest)["require_verified_email"] and not voter.verified:
+        raise ApiError("email_unverified", "Confirm your address before voting.", 403)
+
+
+def find_category(contest: Contest, slug: str) -> Category:
+    category = contest.category(slug)
+    if category is None:
+        raise ApiError("invalid_selection", "No such category in this contest.", 422,
+                       {"category": "is not a category of this contest"})
+    return category
+
+
+def check_proof(contest: Contest, ballot: BallotInput, now: datetime) -> str:
+    """ok, bad or none (the contest asks for no proof)."""
+    base = voting_settings(contest)["pow_bits"]
+    if base == 0:
+        return "none"
+    why = pow.problem(pow_key(), contest.id, ballot.pow_token, ballot.pow_nonce, now)
+    if why is None and int(str(ballot.pow_token).split(".")[1]) < base:
+        why = "the challenge is easier than this contest asks"
+    return "bad" if why else "ok"
+
+
+def pass_gate(contest: Contest, category: Category, voter: User, client: Client, ballot: BallotInput,
+              pow_state: str, now: datetime) -> bool:
+    """Answers whether Redis took part; raises the intake's refusals."""
+    limits = {scope: ratelimit.parse(text) for scope, text in voting_settings(contest)["rate_limits"].items()}
+    subjects = {"ip": client.ip, "prefix": client.prefix, "account": str(voter.id), "device": client.device_id}
+    ttl_ms = (pow.expiry_of(ballot.pow_token) - int(now.timestamp()) + 5) * 1000 if pow_state == "ok" else 1000
+    try:
+        result = live.gate(contest.id, category.id, voter.id, subjects, limits, pow_state, ballot.pow_token,
+                           ttl_ms, int(now.timestamp() * 1000))
+    except redis.RedisError:
+        log.warning("intake without Redis for contest %s", contest.id, exc_info=True)
+        if current_app.config["VOTING"].intake_without_redis == "reject":
+            raise ApiError("service_unavailable", "Voting is briefly unavailable. Try again shortly.", 503,
+                           retry_after=10) from None
+        if pow_state == "bad":
+            raise challenge_failed() from None
+        return False
+    if result.outcome == "rate_limited":
+        raise ApiError("rate_limited", "Too many ballots from here. Try again later.", 429,
+                       retry_after=result.retry_after)
+    if result.outcome in {"challenge_failed", "challenge_reused"}:
+        raise challenge_failed()
+    if result.outcome == "already_voted":
+        raise already_voted()
+    return True
+
+
+def challenge_failed() -> ApiError:
+    return ApiError("challenge_failed", "The proof of work is missing, wrong, expired or already used. "
+                    "Ask for a new challenge.", 400)
+
+
+def already_voted() -> ApiError:
+    return ApiError("already_voted", "You have already voted in this category.", 409)
+
+
+def check_selection(contest: Contest, category: Category, raw: object) -> list[int] | dict[str, int]:
+    eligible = frozenset(db.session.scalars(
+        select(Entry.id).where(Entry.category_id == category.id, Entry.status == "approved")))
+    settings = voting_settings(contest)
+    rules = selection.Rules(settings["method"], settings["max_choices"], settings["score_max"])
+    try:
+        return selection.check(rules, raw, eligible)
+    except selection.SelectionError as exc:
+        raise ApiError("invalid_selection", str(exc), 422, {"selection": str(exc)}) from None
+
+
+def commit_ballot(contest: Contest, category: Category, voter: User, client: Client, chosen, flags: list[str],
+                  now: datetime) -> Cast:
+    code = receipts.new_code(secrets.token_bytes(15))
+    ballot = Ballot(contest_id=contest.id, category_id=category.id, voter_id=voter.id,
+                    receipt_hash=receipts.code_hash(code), method=voting_settings(contest)["method"],
+                    selection=chosen, status=screening.status_for(flags), flags=flags, client_ip=client.ip,
+                    ip_prefix=client.prefix, user_agent_hash=client.user_agent_hash,
+                    device_id=client.device_id, cast_at=now)
+    db.session.add(ballot)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise already_voted() from None
+    return Cast(ballot, code)
+
+
+def update_counters(contest: Contest, ballot: Ballot) -> None:
+    """After the commit. A failure here loses nothing: the scheduled rebuild
+    recounts from SQL."""
+    try:
+        live.apply(contest.id, ballot.category_id, ballot.voter_id, ballot.id, ballot.status == "counted",
+                   selection.increments(ballot.method, ballot.selection))
+    except redis.RedisError:
+        log.warning("counters of contest %s behind after ballot %s", contest.id, ballot.id, exc_info=True)
+
+
+def cast(contest: Contest, voter: User, client: Client, ballot: BallotInput, now: datetime) -> Cast:
+    check_voter(contest, voter, now)
+    category = find_category(contest, ballot.category)
+    pow_state = check_proof(contest, ballot, now)
+    redis_ok = pass_gate(contest, category, voter, client, ballot, pow_state, now)
+    chosen = check_selection(contest, category, ballot.selection)
+    rendered_at = ballot.rendered_at or _challenge_issued_at(ballot, pow_state)
+    flags = screening.flags_for(ballot.honeypot, rendered_at, now, voting_settings(contest)["min_render_seconds"],
+                                bool(client.device_id), redis_ok)
+    result = commit_ballot(contest, category, voter, client, chosen, flags, now)
+    update_counters(contest, result.ballot)
+    return result
+
+
+def _challenge_issued_at(ballot: BallotInput, pow_state: str) -> datetime | None:
+    if pow_state != "ok":
+        return None
+    ttl = current_app.config["VOTING"].challenge_ttl
+    return datetime.fromtimestamp(pow.expiry_of(ballot.pow_token) - ttl, timezone.utc)
+
+
+def pow_key() -> bytes:
+    return ("voting.pow:" + current_app.config["SECRET_KEY"]).encode()

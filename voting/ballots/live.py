@@ -1,0 +1,97 @@
+"""The intake's Redis side: the pre-commit gate, the post-commit counters, the
+leaderboard and the counter rebuild. Redis is the fast path only; every
+function here can fail (Redis down) without losing a ballot."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from flask import current_app
+
+from voting import redis_keys as keys
+from voting.ballots import ratelimit
+from voting.extensions import get_redis
+
+SCOPES = ("ip", "prefix", "account", "device")
+
+
+@dataclass(frozen=True)
+class GateResult:
+    outcome: str  # ok | rate_limited | challenge_failed | challenge_reused | already_voted
+    scope: str | None = None
+    retry_after: int = 0
+
+
+def _script(source: str):
+    # register_script keeps the SHA and falls back to EVAL after a server restart.
+    scripts = current_app.extensions.setdefault("voting_scripts", {})
+    if source not in scripts:
+        scripts[source] = get_redis().register_script(source)
+    return scripts[source]
+
+
+def gate(contest_id: int, category_id: int, voter_id: int, subjects: dict[str, str],
+         limits: dict[str, ratelimit.Limit], pow_state: str, pow_token: str | None, pow_ttl_ms: int,
+         now_ms: int) -> GateResult:
+    scopes = [s for s in SCOPES if subjects.get(s)]
+    key_list = [keys.pow_used(contest_id, pow_token or "-"), keys.voted(contest_id, category_id),
+                keys.intake_rate(contest_id, now_ms // 60000)]
+    args: list[object] = [len(scopes), pow_state, max(1, pow_ttl_ms), voter_id]
+    for scope in scopes:
+        limit = limits[scope]
+        current, previous, weight = ratelimit.windows(limit, now_ms)
+        key_list += [keys.limit_window(contest_id, scope, subjects[scope], limit.window, current),
+                     keys.limit_window(contest_id, scope, subjects[scope], limit.window, previous)]
+        args += [limit.count, limit.window * 1000, f"{weight:.6f}"]
+    outcome, index = _script(keys.GATE_SCRIPT)(keys=key_list, args=args)
+    outcome = outcome.decode() if isinstance(outcome, bytes) else outcome
+    if outcome == "rate_limited":
+        scope = scopes[int(index) - 1]
+        window_ms = limits[scope].window * 1000
+        return GateResult(outcome, scope, max(1, math.ceil((window_ms - now_ms % window_ms) / 1000)))
+    return GateResult(outcome)
+
+
+def apply(contest_id: int, category_id: int, voter_id: int, ballot_id: int, counted: bool,
+          increments: dict[int, int]) -> bool:
+    args: list[object] = [voter_id, ballot_id, category_id, 1 if counted else 0]
+    for entry_id, amount in sorted(increments.items()):
+        args += [entry_id, amount]
+    key_list = [keys.voted(contest_id, category_id), keys.board(contest_id, category_id),
+                keys.totals(contest_id), keys.watermark(contest_id), keys.applied(contest_id)]
+    return bool(_script(keys.APPLY_SCRIPT)(keys=key_list, args=args))
+
+
+def recent_intake(contest_id: int, now_ms: int) -> int:
+    """Ballot attempts in the last full minute and this one so far."""
+    minute = now_ms // 60000
+    values = get_redis().mget([keys.intake_rate(contest_id, minute - 1), keys.intake_rate(contest_id, minute)])
+    return max(int(v or 0) for v in values)
+
+
+def board(contest_id: int, category_id: int) -> dict[int, int]:
+    rows = get_redis().zrange(keys.board(contest_id, category_id), 0, -1, withscores=True)
+    return {int(member): int(score) for member, score in rows}
+
+
+def replace_counters(contest_id: int, boards: dict[int, dict[int, int]], totals: dict[int, int],
+                     watermark: int) -> None:
+    """Swap in counts rebuilt from SQL, atomically (MULTI/EXEC)."""
+    pipe = get_redis().pipeline(transaction=True)
+    for category_id, counts in boards.items():
+        pipe.delete(keys.board(contest_id, category_id))
+        nonzero = {str(e): n for e, n in counts.items() if n}
+        if nonzero:
+            pipe.zadd(keys.board(contest_id, category_id), nonzero)
+    pipe.delete(keys.totals(contest_id))
+    if totals:
+        pipe.hset(keys.totals(contest_id), mapping={str(c): n for c, n in totals.items()})
+    pipe.set(keys.watermark(contest_id), watermark)
+    pipe.delete(keys.applied(contest_id))
+    pipe.execute()
+
+
+def mark_voted(contest_id: int, category_id: int, voter_ids: list[int]) -> None:
+    if voter_ids:
+        get_redis().sadd(keys.voted(contest_id, category_id), *voter_ids)

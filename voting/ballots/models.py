@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from voting.extensions import db
+from voting.types import UTCDateTime, utcnow
+
+STATUSES = ("counted", "under_review", "invalidated")
+
+
+class Ballot(db.Model):
+    """One voter's ballot in one category. The unique constraint is the final
+    word on duplicates; Redis only answers the common case early."""
+
+    __tablename__ = "ballots"
+    __table_args__ = (
+        UniqueConstraint("contest_id", "category_id", "voter_id"),
+        Index("ix_ballots_contest_status", "contest_id", "status"),
+        Index("ix_ballots_contest_cast_at", "contest_id", "cast_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"))
+    voter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    # SHA-256 of the receipt code: the code itself is only ever with the voter.
+    receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    method: Mapped[str] = mapped_column(String(20))
+    selection: Mapped[Any] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20))
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    client_ip: Mapped[str] = mapped_column(String(45))
+    ip_prefix: Mapped[str] = mapped_column(String(49))
+    user_agent_hash: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[str] = mapped_column(String(64), default="")
+    cast_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,89 @@
+"""Proof-of-work challenges. Pure: the key, the clock and the randomness are
+arguments.
+
+A token is `contest.bits.expires.random.mac`: the server keeps nothing when it
+hands one out, and checks the MAC, the contest, the expiry and the work when
+one comes back. That a token is used only once is enforced in Redis, where
+the intake marks it used with SET NX for as long as it could still be valid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+MAX_EXTRA_BITS = 6
+MAX_NONCE_LENGTH = 24
+
+
+@dataclass(frozen=True)
+class Challenge:
+    token: str
+    bits: int
+    expires_at: datetime
+
+
+def _mac(key: bytes, body: str) -> str:
+    return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def issue(key: bytes, contest_id: int, bits: int, now: datetime, ttl_seconds: int, random_hex: str) -> Challenge:
+    expires = int(now.timestamp()) + ttl_seconds
+    body = f"{contest_id}.{bits}.{expires}.{random_hex}"
+    return Challenge(f"{body}.{_mac(key, body)}", bits, datetime.fromtimestamp(expires, timezone.utc))
+
+
+def leading_zero_bits(digest: bytes) -> int:
+    bits = 0
+    for byte in digest:
+        if byte == 0:
+            bits += 8
+            continue
+        return bits + 8 - byte.bit_length()
+    return bits
+
+
+def solve(token: str, bits: int) -> str:
+    """The smallest decimal nonce that satisfies a token (what a client does)."""
+    nonce = 0
+    while leading_zero_bits(hashlib.sha256(f"{token}:{nonce}".encode()).digest()) < bits:
+        nonce += 1
+    return str(nonce)
+
+
+def problem(key: bytes, contest_id: int, token: object, nonce: object, now: datetime) -> str | None:
+    """Why a proof fails, or None when it holds (single use is checked elsewhere)."""
+    if not isinstance(token, str) or not isinstance(nonce, str) or len(token) > 200:
+        return "the proof of work is missing"
+    parts = token.split(".")
+    if len(parts) != 5 or not all(p.isdigit() for p in parts[:3]):
+        return "the challenge token is malformed"
+    if not hmac.compare_digest(_mac(key, ".".join(parts[:4])), parts[4]):
+        return "the challenge token was not issued by this server"
+    if int(parts[0]) != contest_id:
+        return "the challenge token belongs to another contest"
+    if int(parts[2]) <= now.timestamp():
+        return "the challenge token has expired"
+    if not nonce.isdigit() or len(nonce) > MAX_NONCE_LENGTH:
+        return "the nonce must be a decimal string"
+    digest = hashlib.sha256(f"{token}:{nonce}".encode()).digest()
+    if leading_zero_bits(digest) < int(parts[1]):
+        return "the nonce does not solve the challenge"
+    return None
+
+
+def expiry_of(token: str) -> int:
+    return int(token.split(".")[2])
+
+
+def difficulty(base_bits: int, ballots_last_minute: int, spike_per_minute: int) -> int:
+    """Base difficulty, raised by a bit for each doubling of intake above the
+    spike threshold (each bit doubles a client's expected work), at most +6.
+    A contest with base 0 has turned proof of work off and stays off."""
+    if base_bits == 0 or ballots_last_minute <= spike_per_minute or spike_per_minute <= 0:
+        return base_bits
+    extra = min(MAX_EXTRA_BITS, int(math.log2(ballots_last_minute / spike_per_minute)) + 1)
+    return min(28, base_bits + extra)

@@ -1,0 +1,38 @@
+"""Rate-limit rules of the intake. Pure: parsing limits and naming windows.
+
+Each limit is a sliding-window counter: the current fixed window's count plus
+the previous window's count weighted by how much of it still overlaps the
+sliding window. Two small keys per limit and subject, accurate to a few per
+cent, and checkable in one Lua call."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+PATTERN = re.compile(r"^\s*(\d{1,7})\s*/\s*(\d{0,5})\s*(second|minute|hour|day)s?\s*$")
+
+
+@dataclass(frozen=True)
+class Limit:
+    count: int
+    window: int  # seconds
+
+
+def parse(text: str) -> Limit:
+    """'30/hour', '100/10 minutes', '5/second'."""
+    match = PATTERN.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a limit like '30/hour' or '100/10 minutes'")
+    count, multiple, unit = int(match.group(1)), int(match.group(2) or 1), match.group(3)
+    if count < 1 or multiple < 1:
+        raise ValueError(f"{text!r} must allow at least one ballot in a window of at least one second")
+    return Limit(count, multiple * UNITS[unit])
+
+
+def windows(limit: Limit, now_ms: int) -> tuple[int, int, float]:
+    """(current window index, previous window index, weight of the previous window)."""
+    index = now_ms // (limit.window * 1000)
+    elapsed = (now_ms % (limit.window * 1000)) / (limit.window * 1000)
+    return index, index - 1, 1.0 - elapsed

@@ -1,0 +1,84 @@
+"""Ballot selections: checking them against the contest's method, and what
+each adds to the live counters. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+METHODS = ("single", "approval", "score", "ranked")
+
+
+class SelectionError(ValueError):
+    """The selection does not fit the contest; the message says why."""
+
+
+@dataclass(frozen=True)
+class Rules:
+    method: str
+    max_choices: int = 1
+    score_max: int = 5
+
+
+def _entry_id(value: Any, eligible: frozenset[int]) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SelectionError("entries are named by their integer id")
+    if value not in eligible:
+        raise SelectionError(f"entry {value} is not an approved entry of this category")
+    return value
+
+
+def _id_list(selection: Any, eligible: frozenset[int], least: int, most: int) -> list[int]:
+    if not isinstance(selection, list):
+        raise SelectionError("the selection must be a list of entry ids")
+    if not least <= len(selection) <= most:
+        raise SelectionError(f"choose between {least} and {most} entries" if least != most
+                             else f"choose exactly {least} entr{'y' if least == 1 else 'ies'}")
+    ids = [_entry_id(v, eligible) for v in selection]
+    if len(set(ids)) != len(ids):
+        raise SelectionError("an entry appears more than once")
+    return ids
+
+
+def check(rules: Rules, selection: Any, eligible: frozenset[int]) -> list[int] | dict[str, int]:
+    """The selection in canonical form, or SelectionError."""
+    if not eligible:
+        raise SelectionError("this category has no approved entries")
+    if rules.method == "single":
+        return _id_list(selection, eligible, 1, 1)
+    if rules.method == "approval":
+        return _id_list(selection, eligible, 1, min(rules.max_choices, len(eligible)))
+    if rules.method == "ranked":
+        return _id_list(selection, eligible, 1, len(eligible))
+    if rules.method == "score":
+        return _scores(rules, selection, eligible)
+    raise SelectionError("this contest has no public vote")
+
+
+def _scores(rules: Rules, selection: Any, eligible: frozenset[int]) -> dict[str, int]:
+    if not isinstance(selection, dict) or not selection:
+        raise SelectionError('the selection must be an object of entry ids to stars, e.g. {"7": 4}')
+    scores: dict[str, int] = {}
+    for key, stars in selection.items():
+        if not (isinstance(key, str) and key.isdigit() and len(key) <= 12):
+            raise SelectionError(f"{key!r} is not an entry id")
+        _entry_id(int(key), eligible)
+        if isinstance(stars, bool) or not isinstance(stars, int) or not 0 <= stars <= rules.score_max:
+            raise SelectionError(f"stars for entry {key} must be a whole number from 0 to {rules.score_max}")
+        scores[str(int(key))] = stars
+    if len(scores) != len(selection):
+        raise SelectionError("an entry appears more than once")
+    return scores
+
+
+def increments(method: str, selection: list[int] | dict[str, int]) -> dict[int, int]:
+    """What a counted ballot adds per entry to the live counters: a vote per
+    chosen entry (single, approval), the stars (score), or a first preference
+    (ranked: the full count needs every ballot and runs in the tally)."""
+    if method == "score":
+        assert isinstance(selection, dict)
+        return {int(k): v for k, v in selection.items() if v}
+    assert isinstance(selection, list)
+    if method == "ranked":
+        return {selection[0]: 1} if selection else {}
+    return {entry_id: 1 for entry_id in selection}
