@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from voting.accounts.domain import ROLES
 from voting.errors import ApiError
@@ -106,6 +106,7 @@ def refresh_disposable(source):
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo():
     """Load the WSIS Forum 2021 demo contests and the demo organiser (idempotent)."""
     from voting.demo import seed
@@ -117,6 +118,7 @@ def seed_demo():
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--queue", "queue_names", multiple=True, help="Only these queues (default: all).")
+@with_appcontext
 def worker(burst: bool, queue_names: tuple[str, ...]):
     """Run an RQ worker with its scheduler for the app's queues."""
     from voting.worker import run_worker

@@ -24,3 +24,12 @@ def test_login_limit_still_applies_in_memory_without_redis(make_app, make):
         assert resp.status_code == 401
     resp = api.post("/api/v1/auth/login", json={"email": "grace@example.org", "password": PASSWORD})
     assert_error(resp, 429, "rate_limited")
+
+
+def test_health(make_app, client):
+    assert client.get("/api/v1/health").get_json() == {"status": "ok"}
+    assert client.get("/api/v1/health?deep=1").get_json() == {"status": "ok", "database": "ok", "redis": "ok"}
+    down = make_app(redis_url="redis://127.0.0.1:1/0").test_client()
+    resp = down.get("/api/v1/health?deep=1")
+    assert resp.status_code == 503 and resp.get_json()["redis"].startswith("error")
+    assert down.get("/api/v1/health").status_code == 200

@@ -80,8 +80,8 @@ def update_contest(contest: Contest, patch: Any) -> Contest:
         raise _spec_errors(err) from None
     keep = {c.slug for c in spec.categories}
     counts = entry_counts(contest, statuses=None)
-    problems = {f"categories": f"category {c.slug!r} has entries and cannot be removed"
-                for c in contest.categories if c.slug not in keep and counts.get(c.id)}
+    stuck = [c.slug for c in contest.categories if c.slug not in keep and counts.get(c.id)]
+    problems = {"categories": f"categories with entries cannot be removed: {', '.join(stuck)}"} if stuck else {}
     if problems:
         raise _spec_errors(SpecErrors(problems))
     _apply(contest, spec)

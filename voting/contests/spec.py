@@ -237,8 +237,8 @@ def rule_problems(spec: ContestSpec) -> dict[str, str]:
         problems["awards.winners_per_category"] = "must not exceed champions_per_category"
     if spec.kind == "photo" and spec.awards.winners_per_category > len(PHOTO_PLACES):
         problems["awards.winners_per_category"] = "a photo contest awards at most three places"
-    if spec.voting.method == "approval" and spec.voting.max_choices < 1:
-        problems["voting.max_choices"] = "must be at least 1"
+    if spec.voting.method == "none" and spec.phases.voting is not None:
+        problems["phases.voting"] = "a contest without a public vote (voting.method none) has no voting phase"
     return problems
 
 

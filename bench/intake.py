@@ -1,0 +1,311 @@
+"""Benchmark: the full ballot intake against a trivial endpoint of the same server.
+
+Starts the real stack (gunicorn + PostgreSQL + Redis), signs in many voters,
+has each fetch and solve real proof-of-work challenges, then drives
+`POST /api/v1/contests/{slug}/ballots` from several client processes; in the
+same run, with the same clients and concurrency, it drives `GET /api/v1/health`
+(answers without touching the database or Redis). It reports ballots/s,
+p50/p99 latency and the ratio of the two throughputs, and checks afterwards
+that every accepted ballot is in SQL and in the live counters.
+
+    .venv/bin/python bench/intake.py [--voters 400] [--categories 18] [--clients 16]
+
+BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/voting_bench,
+dropped and created) and BENCH_REDIS_URL (default redis://127.0.0.1:6379/14,
+flushed) choose the servers. Passwords use a cheap Argon2 setting here so
+signing in hundreds of voters does not dominate the run; the intake path is
+unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import json
+import multiprocessing as mp
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BIN = Path(sys.executable).parent
+PASSWORD = "bench password 2021"
+SLUG = "bench-prizes"
+
+
+def settings_env(db_url: str, redis_url: str, instance: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "VOTING_ENV": "production", "VOTING_SECRET_KEY": "bench-secret-key-0123456789",
+        "VOTING_DATABASE_URL": db_url, "VOTING_REDIS_URL": redis_url, "VOTING_INSTANCE_PATH": instance,
+        "VOTING_LOGIN_LIMIT_IP": "1000000/minute", "VOTING_LOGIN_LIMIT_ACCOUNT": "1000/minute",
+        "VOTING_PASSWORD_TIME_COST": "1", "VOTING_PASSWORD_MEMORY_KIB": "1024",
+    })
+    return env
+
+
+def reset_database(db_url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(db_url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def seed(env: dict[str, str], voters: int, categories: int) -> None:
+    os.environ.update(env)
+    from voting import create_app
+    from voting.accounts import services as accounts
+    from voting.accounts.domain import normalise_email
+    from voting.accounts.models import User
+    from voting.contests import entries, services
+    from voting.extensions import db
+
+    app = create_app()
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        organiser, _ = accounts.ensure_user("organiser@bench.example.org", PASSWORD, "Bench")
+        accounts.grant_role(organiser, "organiser")
+        db.session.commit()
+        unlimited = "1000000/hour"
+        contest = services.create_contest({
+            "slug": SLUG, "title": "Bench prizes", "kind": "prize",
+            "categories": [{"slug": f"c{i}", "title": f"Category {i}"} for i in range(1, categories + 1)],
+            "phases": {"voting": {"opens_at": (now - timedelta(hours=1)).isoformat(),
+                                  "closes_at": (now + timedelta(days=1)).isoformat()}},
+            "voting": {"method": "single", "pow_bits": 8, "min_render_seconds": 0,
+                       "rate_limits": {"ip": unlimited, "prefix": unlimited, "account": unlimited,
+                                       "device": unlimited}},
+        }, organiser)
+        for category in contest.categories:
+            for n in range(5):
+                entries.add_entry(contest, {"category": category.slug, "title": f"{category.slug} entry {n}"},
+                                  organiser, now)
+        hashed = organiser.password_hash  # one hash for all: the same password
+        db.session.add_all([User(email=f"voter{n}@bench.example.org",
+                                 email_normalised=normalise_email(f"voter{n}@bench.example.org"),
+                                 password_hash=hashed, display_name=f"Voter {n}", verified_at=now)
+                            for n in range(voters)])
+        db.session.commit()
+
+
+def wait_for(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/api/v1/health")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("the server did not start")
+
+
+def request(conn, method, path, body=None, headers=None):
+    data = json.dumps(body).encode() if body is not None else None
+    hdrs = {"Content-Type": "application/json"} if data else {}
+    hdrs.update(headers or {})
+    conn.request(method, path, body=data, headers=hdrs)
+    resp = conn.getresponse()
+    payload = resp.read()
+    return resp.status, resp.getheader("Set-Cookie") or "", payload
+
+
+def solve(token: str, bits: int) -> str:
+    nonce = 0
+    while True:
+        digest = hashlib.sha256(f"{token}:{nonce}".encode()).digest()
+        value = int.from_bytes(digest[:4], "big")
+        if bits == 0 or value >> (32 - bits) == 0:
+            return str(nonce)
+        nonce += 1
+
+
+def prepare(args) -> list[tuple[str, str, bytes]]:
+    """Sign in a share of the voters and build their ballots (with solved proofs)."""
+    port, voter_ids, categories, entry_ids = args
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    prepared = []
+    for n in voter_ids:
+        status, cookie, _ = request(conn, "POST", "/api/v1/auth/login",
+                                    {"email": f"voter{n}@bench.example.org", "password": PASSWORD})
+        assert status == 200, status
+        session = cookie.split(";", 1)[0]
+        _, _, body = request(conn, "GET", "/api/v1/session", headers={"Cookie": session})
+        csrf = json.loads(body)["csrf_token"]
+        for c in range(1, categories + 1):
+            _, _, body = request(conn, "GET", f"/api/v1/challenge?contest={SLUG}", headers={"Cookie": session})
+            challenge = json.loads(body)
+            ballot = {"category": f"c{c}", "selection": [entry_ids[f"c{c}"][(n + c) % 5]],
+                      "pow": {"token": challenge["token"], "nonce": solve(challenge["token"], challenge["bits"])}}
+            prepared.append((session, csrf, json.dumps(ballot).encode()))
+    return prepared
+
+
+def drive(args) -> tuple[list[float], int, float, float]:
+    """One client process: `threads` keep-alive connections, all starting at `start_at`."""
+    port, mode, work, threads, start_at, seconds = args
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    ends: list[float] = []
+
+    def worker(share):
+        nonlocal errors
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine, bad = [], 0
+        while time.time() < start_at:
+            time.sleep(0.001)
+        deadline = start_at + seconds
+        items = iter(share) if mode == "ballots" else None
+        while True:
+            if mode == "ballots":
+                item = next(items, None)
+                if item is None:
+                    break
+                session, csrf, body = item
+                t0 = time.perf_counter()
+                conn.request("POST", f"/api/v1/contests/{SLUG}/ballots", body=body,
+                             headers={"Content-Type": "application/json", "Cookie": session, "X-CSRFToken": csrf})
+                resp = conn.getresponse()
+                resp.read()
+                ok = resp.status == 201
+            else:
+                if time.time() >= deadline:
+                    break
+                t0 = time.perf_counter()
+                conn.request("GET", "/api/v1/health")
+                resp = conn.getresponse()
+                resp.read()
+                ok = resp.status == 200
+            mine.append(time.perf_counter() - t0)
+            bad += not ok
+        with lock:
+            latencies.extend(mine)
+            errors += bad
+            ends.append(time.time())
+
+    shares = [work[i::threads] for i in range(threads)] if mode == "ballots" else [None] * threads
+    pool = [threading.Thread(target=worker, args=(s,)) for s in shares]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return latencies, errors, start_at, max(ends)
+
+
+def run_phase(port, mode, work_per_process, processes, threads, seconds=10.0):
+    start_at = time.time() + 1.0
+    with mp.Pool(processes) as pool:
+        results = pool.map(drive, [(port, mode, work_per_process[i], threads, start_at, seconds)
+                                   for i in range(processes)])
+    latencies = [x for r in results for x in r[0]]
+    errors = sum(r[1] for r in results)
+    elapsed = max(r[3] for r in results) - start_at
+    latencies.sort()
+    return {"requests": len(latencies), "errors": errors, "seconds": round(elapsed, 2),
+            "per_second": round(len(latencies) / elapsed, 1),
+            "p50_ms": round(statistics.median(latencies) * 1000, 2),
+            "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2)}
+
+
+def verify(env: dict[str, str]) -> dict[str, int]:
+    os.environ.update(env)
+    from sqlalchemy import func, select
+
+    from voting import create_app
+    from voting.ballots import counters
+    from voting.ballots.models import Ballot
+    from voting.contests.services import get_contest
+    from voting.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        contest = get_contest(SLUG)
+        in_sql = db.session.scalar(select(func.count()).select_from(Ballot))
+        live = sum(e["votes"] for row in counters.leaderboard(contest) for e in row["entries"])
+        return {"ballots_in_sql": in_sql, "votes_in_live_counters": live}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--voters", type=int, default=400)
+    parser.add_argument("--categories", type=int, default=18)
+    parser.add_argument("--processes", type=int, default=2, help="client processes")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent connections in all")
+    parser.add_argument("--web-workers", type=int, default=4)
+    parser.add_argument("--port", type=int, default=5077)
+    args = parser.parse_args()
+
+    db_url = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/voting_bench")
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    instance = tempfile.mkdtemp(prefix="voting-bench-")
+    env = settings_env(db_url, redis_url, instance)
+
+    import redis
+    redis.Redis.from_url(redis_url).flushdb()
+    reset_database(db_url)
+    subprocess.run([str(BIN / "flask"), "--app", "voting", "db", "upgrade"], env=env, cwd=ROOT, check=True,
+                   capture_output=True)
+    seed_proc = mp.get_context("spawn").Process(target=seed, args=(env, args.voters, args.categories))
+    seed_proc.start()
+    seed_proc.join()
+
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{args.port}", "--workers", str(args.web_workers),
+         "--worker-class", "gthread", "--threads", "8", "--log-level", "warning", "voting:create_app()"],
+        env=env, cwd=ROOT)
+    try:
+        wait_for(args.port)
+        conn = http.client.HTTPConnection("127.0.0.1", args.port)
+        _, _, body = request(conn, "GET", f"/api/v1/contests/{SLUG}/entries")
+        entry_ids: dict[str, list[int]] = {}
+        for entry in json.loads(body)["entries"]:
+            entry_ids.setdefault(entry["category"], []).append(entry["id"])
+
+        shares = [list(range(args.voters))[i::args.processes] for i in range(args.processes)]
+        t0 = time.time()
+        with mp.Pool(args.processes) as pool:
+            prepared = pool.map(prepare, [(args.port, s, args.categories, entry_ids) for s in shares])
+        print(f"signed in {args.voters} voters and solved {sum(map(len, prepared))} challenges "
+              f"in {time.time() - t0:.1f}s", flush=True)
+
+        threads = max(1, args.clients // args.processes)
+        trivial_before = run_phase(args.port, "trivial", [None] * args.processes, args.processes, threads)
+        ballots = run_phase(args.port, "ballots", prepared, args.processes, threads)
+        trivial_after = run_phase(args.port, "trivial", [None] * args.processes, args.processes, threads)
+    finally:
+        server.terminate()
+        server.wait(30)
+
+    trivial_rate = (trivial_before["per_second"] + trivial_after["per_second"]) / 2
+    report = {
+        "ballots": ballots, "trivial_before": trivial_before, "trivial_after": trivial_after,
+        "ratio_ballots_to_trivial": round(ballots["per_second"] / trivial_rate, 3),
+        "check": verify(env),
+        "setup": {"voters": args.voters, "categories": args.categories, "clients": args.clients,
+                  "client_processes": args.processes, "web_workers": args.web_workers, "threads_per_worker": 8,
+                  "pow_bits": 8, "cpus": os.cpu_count()},
+    }
+    print(json.dumps(report, indent=2))
+    ok = (report["check"]["ballots_in_sql"] == ballots["requests"] - ballots["errors"]
+          and report["check"]["votes_in_live_counters"] == report["check"]["ballots_in_sql"])
+    print("consistency check:", "ok" if ok else "FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

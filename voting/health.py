@@ -1,0 +1,30 @@
+"""GET /api/v1/health: liveness (answers without touching anything) and, with
+?deep=1, readiness (the database and Redis answer)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+from sqlalchemy import text
+
+from voting.extensions import db, get_redis
+
+bp = Blueprint("health", __name__, url_prefix="/api/v1")
+
+
+@bp.get("/health")
+def health():
+    if request.args.get("deep") not in ("1", "true"):
+        return jsonify({"status": "ok"})
+    checks = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # a readiness probe reports, it does not raise
+        checks["database"] = f"error: {type(exc).__name__}"
+    try:
+        get_redis().ping()
+        checks["redis"] = "ok"
+    except Exception as exc:
+        checks["redis"] = f"error: {type(exc).__name__}"
+    healthy = all(v == "ok" for v in checks.values())
+    return jsonify({"status": "ok" if healthy else "degraded", **checks}), 200 if healthy else 503
