@@ -66,6 +66,7 @@ class Settings:
     default_locale: str = "en"
     intake_without_redis: str = "accept"  # accept | reject: see docs/intake.md
     challenge_ttl: int = 600
+    intake_cache_seconds: int = 2  # how long a process reuses a contest's intake view
     counter_rebuild_interval: int = 300  # seconds between scheduled counter repairs during voting
     instance_path: str = ""  # empty: ./instance beside the code
 

@@ -30,7 +30,8 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-db = SQLAlchemy(model_class=Base)
+# expire_on_commit off: a request reads what it just wrote without a second round trip.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
 login_manager = LoginManager()
 csrf = CSRFProtect()

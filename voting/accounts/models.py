@@ -25,8 +25,8 @@ class User(UserMixin, db.Model):
     # Bumped on password change and logout-everywhere so old sessions and reset links die.
     session_version: Mapped[int] = mapped_column(default=1)
 
-    roles: Mapped[list[UserRole]] = relationship(back_populates="user", cascade="all, delete-orphan",
-                                                 lazy="selectin")
+    # Loaded when asked for: most requests (ballots among them) never look at roles.
+    roles: Mapped[list[UserRole]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     @property
     def verified(self) -> bool:

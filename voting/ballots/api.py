@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, StrictStr, StringConstraints
 from voting import clock, queues
 from voting.api.request import parse_body
 from voting.auth import require_organiser, require_user
-from voting.ballots import challenges, counters, intake, jobs, receipt_lookup
+from voting.ballots import challenges, contest_view, counters, intake, jobs, receipt_lookup
 from voting.contests.services import get_contest
 from voting.errors import not_found, validation_error
 from voting.netutil import client_ip, network_prefix
@@ -70,7 +70,7 @@ def challenge():
     slug = request.args.get("contest")
     if not slug:
         raise validation_error({"contest": "is required"})
-    issued = challenges.issue(get_contest(slug), clock.now())
+    issued = challenges.issue(contest_view.get(slug), clock.now())
     response = jsonify({"token": issued.token, "bits": issued.bits, "expires_at": issued.expires_at.isoformat()})
     response.headers["Cache-Control"] = "no-store"
     give_device_cookie(response)
@@ -80,7 +80,7 @@ def challenge():
 @bp.post("/contests/<slug>/ballots")
 def cast_ballot(slug: str):
     voter = require_user()
-    contest = get_contest(slug)
+    contest = contest_view.get(slug)
     body = parse_body(BallotBody)
     form = body.form or FormSignals()
     ballot = intake.BallotInput(

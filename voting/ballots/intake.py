@@ -18,18 +18,21 @@ from datetime import datetime, timezone
 
 import redis
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from voting.accounts.models import User
 from voting.ballots import live, pow, ratelimit, receipts, screening, selection
+from voting.ballots.contest_view import ContestView
 from voting.ballots.models import Ballot
 from voting.contests import phases
-from voting.contests.models import Category, Contest, Entry
 from voting.errors import ApiError
 from voting.extensions import db
 
 log = logging.getLogger(__name__)
+# One statement object for every ballot, so SQLAlchemy compiles it once: the
+# hot path needs no ORM object, only the new id.
+INSERT_BALLOT = insert(Ballot).returning(Ballot.id)
 
 
 @dataclass(frozen=True)
@@ -52,34 +55,31 @@ class BallotInput:
 
 @dataclass(frozen=True)
 class Cast:
-    ballot: Ballot
+    ballot_id: int
+    status: str
     receipt: str
 
 
-def voting_settings(contest: Contest) -> dict:
-    return contest.settings["voting"]
-
-
-def check_voter(contest: Contest, voter: User, now: datetime) -> None:
-    if voting_settings(contest)["method"] == "none":
+def check_voter(contest: ContestView, voter: User, now: datetime) -> None:
+    if contest.voting["method"] == "none":
         raise ApiError("phase_closed", "This contest has no public vote.", 409)
-    if not phases.is_open(contest.windows(), "voting", now):
+    if not phases.is_open(contest.windows, "voting", now):
         raise ApiError("phase_closed", "Voting is not open for this contest.", 409)
-    if voting_settings(contest)["require_verified_email"] and not voter.verified:
+    if contest.voting["require_verified_email"] and not voter.verified:
         raise ApiError("email_unverified", "Confirm your address before voting.", 403)
 
 
-def find_category(contest: Contest, slug: str) -> Category:
-    category = contest.category(slug)
-    if category is None:
+def find_category(contest: ContestView, slug: str) -> int:
+    category_id = contest.categories.get(slug)
+    if category_id is None:
         raise ApiError("invalid_selection", "No such category in this contest.", 422,
                        {"category": "is not a category of this contest"})
-    return category
+    return category_id
 
 
-def check_proof(contest: Contest, ballot: BallotInput, now: datetime) -> str:
+def check_proof(contest: ContestView, ballot: BallotInput, now: datetime) -> str:
     """ok, bad or none (the contest asks for no proof)."""
-    base = voting_settings(contest)["pow_bits"]
+    base = contest.voting["pow_bits"]
     if base == 0:
         return "none"
     why = pow.problem(pow_key(), contest.id, ballot.pow_token, ballot.pow_nonce, now)
@@ -88,14 +88,14 @@ def check_proof(contest: Contest, ballot: BallotInput, now: datetime) -> str:
     return "bad" if why else "ok"
 
 
-def pass_gate(contest: Contest, category: Category, voter: User, client: Client, ballot: BallotInput,
+def pass_gate(contest: ContestView, category_id: int, voter: User, client: Client, ballot: BallotInput,
               pow_state: str, now: datetime) -> bool:
     """Answers whether Redis took part; raises the intake's refusals."""
-    limits = {scope: ratelimit.parse(text) for scope, text in voting_settings(contest)["rate_limits"].items()}
+    limits = {scope: ratelimit.parse(text) for scope, text in contest.voting["rate_limits"].items()}
     subjects = {"ip": client.ip, "prefix": client.prefix, "account": str(voter.id), "device": client.device_id}
     ttl_ms = (pow.expiry_of(ballot.pow_token) - int(now.timestamp()) + 5) * 1000 if pow_state == "ok" else 1000
     try:
-        result = live.gate(contest.id, category.id, voter.id, subjects, limits, pow_state, ballot.pow_token,
+        result = live.gate(contest.id, category_id, voter.id, subjects, limits, pow_state, ballot.pow_token,
                            ttl_ms, int(now.timestamp() * 1000))
     except redis.RedisError:
         log.warning("intake without Redis for contest %s", contest.id, exc_info=True)
@@ -124,55 +124,54 @@ def already_voted() -> ApiError:
     return ApiError("already_voted", "You have already voted in this category.", 409)
 
 
-def check_selection(contest: Contest, category: Category, raw: object) -> list[int] | dict[str, int]:
-    eligible = frozenset(db.session.scalars(
-        select(Entry.id).where(Entry.category_id == category.id, Entry.status == "approved")))
-    settings = voting_settings(contest)
+def check_selection(contest: ContestView, category_id: int, raw: object) -> list[int] | dict[str, int]:
+    settings = contest.voting
     rules = selection.Rules(settings["method"], settings["max_choices"], settings["score_max"])
     try:
-        return selection.check(rules, raw, eligible)
+        return selection.check(rules, raw, contest.eligible[category_id])
     except selection.SelectionError as exc:
         raise ApiError("invalid_selection", str(exc), 422, {"selection": str(exc)}) from None
 
 
-def commit_ballot(contest: Contest, category: Category, voter: User, client: Client, chosen, flags: list[str],
-                  now: datetime) -> Cast:
+def commit_ballot(contest: ContestView, category_id: int, voter: User, client: Client, chosen,
+                  flags: list[str], now: datetime) -> Cast:
     code = receipts.new_code(secrets.token_bytes(15))
-    ballot = Ballot(contest_id=contest.id, category_id=category.id, voter_id=voter.id,
-                    receipt_hash=receipts.code_hash(code), method=voting_settings(contest)["method"],
-                    selection=chosen, status=screening.status_for(flags), flags=flags, client_ip=client.ip,
-                    ip_prefix=client.prefix, user_agent_hash=client.user_agent_hash,
-                    device_id=client.device_id, cast_at=now)
-    db.session.add(ballot)
+    status = screening.status_for(flags)
+    row = dict(contest_id=contest.id, category_id=category_id, voter_id=voter.id,
+               receipt_hash=receipts.code_hash(code), method=contest.voting["method"], selection=chosen,
+               status=status, flags=flags, client_ip=client.ip, ip_prefix=client.prefix,
+               user_agent_hash=client.user_agent_hash, device_id=client.device_id, cast_at=now)
     try:
+        ballot_id = db.session.execute(INSERT_BALLOT, row).scalar_one()
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise already_voted() from None
-    return Cast(ballot, code)
+    return Cast(ballot_id, status, code)
 
 
-def update_counters(contest: Contest, ballot: Ballot) -> None:
+def update_counters(contest: ContestView, category_id: int, voter: User, cast_result: Cast, chosen) -> None:
     """After the commit. A failure here loses nothing: the scheduled rebuild
     recounts from SQL."""
     try:
-        live.apply(contest.id, ballot.category_id, ballot.voter_id, ballot.id, ballot.status == "counted",
-                   selection.increments(ballot.method, ballot.selection))
+        live.apply(contest.id, category_id, voter.id, cast_result.ballot_id, cast_result.status == "counted",
+                   selection.increments(contest.voting["method"], chosen))
     except redis.RedisError:
-        log.warning("counters of contest %s behind after ballot %s", contest.id, ballot.id, exc_info=True)
+        log.warning("counters of contest %s behind after ballot %s", contest.id, cast_result.ballot_id,
+                    exc_info=True)
 
 
-def cast(contest: Contest, voter: User, client: Client, ballot: BallotInput, now: datetime) -> Cast:
+def cast(contest: ContestView, voter: User, client: Client, ballot: BallotInput, now: datetime) -> Cast:
     check_voter(contest, voter, now)
-    category = find_category(contest, ballot.category)
+    category_id = find_category(contest, ballot.category)
     pow_state = check_proof(contest, ballot, now)
-    redis_ok = pass_gate(contest, category, voter, client, ballot, pow_state, now)
-    chosen = check_selection(contest, category, ballot.selection)
+    redis_ok = pass_gate(contest, category_id, voter, client, ballot, pow_state, now)
+    chosen = check_selection(contest, category_id, ballot.selection)
     rendered_at = ballot.rendered_at or _challenge_issued_at(ballot, pow_state)
-    flags = screening.flags_for(ballot.honeypot, rendered_at, now, voting_settings(contest)["min_render_seconds"],
+    flags = screening.flags_for(ballot.honeypot, rendered_at, now, contest.voting["min_render_seconds"],
                                 bool(client.device_id), redis_ok)
-    result = commit_ballot(contest, category, voter, client, chosen, flags, now)
-    update_counters(contest, result.ballot)
+    result = commit_ballot(contest, category_id, voter, client, chosen, flags, now)
+    update_counters(contest, category_id, voter, result, chosen)
     return result
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from voting.accounts.countries import is_country
 from voting.accounts.models import User
+from voting.ballots import contest_view
 from voting.contests import images
 from voting.contests.models import ENTRY_STATUSES, Contest, Entry
 from voting.contests.services import phase_of
@@ -63,6 +64,7 @@ def add_entry(contest: Contest, data: dict[str, Any], actor: User, now: datetime
                   status="approved" if organiser else "pending", submitted_by_id=actor.id)
     db.session.add(entry)
     db.session.commit()
+    contest_view.forget(contest.slug)
     return entry
 
 
@@ -91,6 +93,7 @@ def moderate(entry: Entry, status: str, actor: User) -> Entry:
         raise validation_error({"status": "must be approved or rejected"})
     entry.status = status
     db.session.commit()
+    contest_view.forget()
     return entry
 
 

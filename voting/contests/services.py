@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from voting.accounts.models import User
+from voting.ballots import contest_view
 from voting.contests import phases
 from voting.contests.models import Category, Contest, Entry
 from voting.contests.spec import ContestSpec, SpecErrors, patch_spec, validate_spec
@@ -93,6 +94,7 @@ def update_contest(contest: Contest, patch: Any) -> Contest:
         ordered.append(row)
     contest.categories = ordered
     db.session.commit()
+    contest_view.forget(contest.slug)
     return contest
 
 

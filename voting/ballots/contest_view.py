@@ -1,0 +1,73 @@
+"""What the intake needs to know about a contest, cached briefly per process.
+
+The intake runs for every ballot; reading the contest, its categories and
+their approved entries from the database each time would cost more than the
+ballot itself. A view lives for `VOTING_INTAKE_CACHE_SECONDS` (default 2 s)
+and is dropped at once in this process when the contest or its entries
+change here; other processes see a change within that time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from voting.contests.models import Category, Contest, Entry
+from voting.contests.phases import Window
+from voting.errors import not_found
+from voting.extensions import db
+
+EXTENSION = "voting_contest_views"
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ContestView:
+    id: int
+    slug: str
+    voting: dict
+    windows: dict[str, Window | None]
+    categories: dict[str, int]  # slug -> id
+    eligible: dict[int, frozenset[int]]  # category id -> approved entry ids
+    loaded_at: float
+
+
+def _load(slug: str) -> ContestView:
+    contest = db.session.scalar(select(Contest).where(Contest.slug == slug)) if len(slug) <= 64 else None
+    if contest is None:
+        raise not_found("contest")
+    eligible: dict[int, set[int]] = defaultdict(set)
+    for category_id, entry_id in db.session.execute(
+            select(Entry.category_id, Entry.id).where(Entry.contest_id == contest.id, Entry.status == "approved")):
+        eligible[category_id].add(entry_id)
+    categories = {slug: cid for slug, cid in db.session.execute(
+        select(Category.slug, Category.id).where(Category.contest_id == contest.id))}
+    return ContestView(contest.id, contest.slug, dict(contest.settings["voting"]), contest.windows(), categories,
+                       {cid: frozenset(eligible.get(cid, ())) for cid in categories.values()}, time.monotonic())
+
+
+def get(slug: str) -> ContestView:
+    views = current_app.extensions.setdefault(EXTENSION, {})
+    ttl = current_app.config["VOTING"].intake_cache_seconds
+    view = views.get(slug)
+    if view is None or time.monotonic() - view.loaded_at >= ttl:
+        view = _load(slug)
+        with _lock:
+            views[slug] = view
+    return view
+
+
+def forget(slug: str | None = None) -> None:
+    """Drop cached views (all when slug is None) after a change in this process."""
+    views = current_app.extensions.get(EXTENSION)
+    if views is not None:
+        with _lock:
+            if slug is None:
+                views.clear()
+            else:
+                views.pop(slug, None)
