@@ -22,7 +22,7 @@ import redis
 from sqlalchemy import text
 
 from voting import create_app
-from voting.extensions import db
+from voting.extensions import db, limiter
 
 
 @pytest.fixture(scope="session")
@@ -100,6 +100,10 @@ def empty_tables(application) -> None:
 def _clean_state(request, base_settings, redis_url):
     if "app" in request.fixturenames or "make_app" in request.fixturenames:
         app = request.getfixturevalue("app")
+        # The limiter is one object per process and each create_app points it at
+        # that app's storage; give it back to the suite's app (and a fresh
+        # in-memory fallback) after tests that built apps of their own.
+        limiter.init_app(app)
         empty_tables(app)
         redis.Redis.from_url(redis_url).flushdb()
         mail = Path(base_settings["mail_dir"])

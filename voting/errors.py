@@ -109,9 +109,14 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http(err: HTTPException):
         status = err.code or 500
         code = HTTP_CODES.get(status, "bad_request" if status < 500 else "internal_error")
+        # Keep what the exception says beyond its body, such as 405's Allow.
+        extra = [(k, v) for k, v in err.get_headers() if k.lower() != "content-type"]
         if wants_json():
-            return error_response(ApiError(code, err.description or err.name, status))
-        return _page(status, err.name, err.description or "")
+            resp = error_response(ApiError(code, err.description or err.name, status))
+        else:
+            resp = _page(status, err.name, err.description or "")
+        resp.headers.extend(extra)
+        return resp
 
     @app.errorhandler(Exception)
     def handle_unexpected(err: Exception):

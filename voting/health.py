@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from sqlalchemy import text
 
+from voting.errors import ApiError
 from voting.extensions import db, get_redis
 
 bp = Blueprint("health", __name__, url_prefix="/api/v1")
@@ -26,5 +27,7 @@ def health():
         checks["redis"] = "ok"
     except Exception as exc:
         checks["redis"] = f"error: {type(exc).__name__}"
-    healthy = all(v == "ok" for v in checks.values())
-    return jsonify({"status": "ok" if healthy else "degraded", **checks}), 200 if healthy else 503
+    if all(v == "ok" for v in checks.values()):
+        return jsonify({"status": "ok", **checks})
+    failing = ", ".join(f"{name}: {state}" for name, state in checks.items() if state != "ok")
+    raise ApiError("service_unavailable", f"Not ready ({failing}).", 503, retry_after=5)

@@ -17,6 +17,9 @@ from voting.extensions import get_redis
 QUEUE_NAMES = ("counters", "fraud", "ledger", "tallies", "default")
 DEFAULT_TIMEOUT = 600
 PENDING = {"queued", "started", "deferred", "scheduled"}
+# RQ has more states than the API shows; everything not yet started reads "queued".
+PUBLIC_STATUS = {"started": "started", "finished": "finished", "failed": "failed", "stopped": "failed",
+                 "canceled": "failed"}
 RETRY = Retry(max=3, interval=[10, 30, 60])
 
 
@@ -56,12 +59,11 @@ def schedule_once(queue_name: str, func, job_id: str, at: datetime, *args) -> No
 def job_status(job_id: str) -> dict | None:
     try:
         job = Job.fetch(job_id, connection=get_redis())
-    except NoSuchJobError:
+    except (NoSuchJobError, ValueError):  # ValueError: not a well-formed job id
         return None
     status = job.get_status(refresh=True)
     status = getattr(status, "value", status)
-    public = {"deferred": "queued", "scheduled": "queued", "stopped": "failed", "canceled": "failed"}.get(
-        status, status)
+    public = PUBLIC_STATUS.get(status, "queued")
     body = {"status": public}
     if public == "failed":
         result = job.latest_result()

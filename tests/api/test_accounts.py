@@ -155,3 +155,16 @@ def test_roles_in_user(api, make):
     body = api.login("boss@example.org", PASSWORD).get_json()
     assert body["user"]["roles"] == ["organiser", "voter"]
     assert body["user"]["verified"] is True
+
+
+def test_page_and_api_logins_share_one_budget(api, make, client):
+    make.user("grace@example.org")
+    api.refresh_csrf()
+    for _ in range(5):
+        resp = api.post("/api/v1/auth/login", json={"email": "grace@example.org", "password": "wrong password!"})
+        assert resp.status_code == 401
+    page = client.get("/login")
+    import re
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    resp = client.post("/login", data={"csrf_token": token, "email": "grace@example.org", "password": PASSWORD})
+    assert resp.status_code == 429

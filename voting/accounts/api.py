@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify
 from flask_login import login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 from pydantic import BaseModel, ConfigDict, StrictStr, StringConstraints
 
 from voting.accounts import services
-from voting.accounts.domain import normalise_email
+from voting.accounts.limits import mail_ip, register_ip, with_login_limits
 from voting.api.request import parse_body
 from voting.auth import actor, require_user
-from voting.extensions import limiter
-from voting.netutil import client_ip
 
 bp = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
 
@@ -50,33 +48,6 @@ class ResetBody(Body):
     password: Short
 
 
-def _login_account_key() -> str:
-    data = request.get_json(silent=True) if request.is_json else request.form
-    email = data.get("email") if isinstance(data, dict) or hasattr(data, "get") else None
-    return normalise_email(email)[:320] if isinstance(email, str) and email else "-"
-
-
-def _failed(response) -> bool:
-    return response.status_code == 401
-
-
-def _setting(name: str):
-    return lambda: getattr(current_app.config["VOTING"], name)
-
-
-login_limits = [
-    limiter.limit(_setting("login_limit_ip"), key_func=client_ip, scope="login-ip", deduct_when=_failed),
-    limiter.limit(_setting("login_limit_account"), key_func=_login_account_key, scope="login-account",
-                  deduct_when=_failed),
-]
-
-
-def with_login_limits(view):
-    for decorate in login_limits:
-        view = decorate(view)
-    return view
-
-
 @bp.get("/session")
 def session_info():
     user = actor()
@@ -84,7 +55,7 @@ def session_info():
 
 
 @bp.post("/auth/register")
-@limiter.limit(_setting("register_limit_ip"), key_func=client_ip, scope="register-ip")
+@register_ip
 def register():
     body = parse_body(RegisterBody)
     user = services.register(body.email, body.password, body.display_name, body.country)
@@ -98,6 +69,7 @@ def verify():
 
 
 @bp.post("/auth/verify/resend")
+@mail_ip
 def resend_verification():
     user = require_user()
     if not user.verified:
@@ -121,7 +93,7 @@ def logout():
 
 
 @bp.post("/auth/password/forgot")
-@limiter.limit(_setting("login_limit_ip"), key_func=client_ip, scope="forgot-ip")
+@mail_ip
 def forgot_password():
     body = parse_body(EmailBody)
     services.request_password_reset(body.email)

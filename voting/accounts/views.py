@@ -1,18 +1,175 @@
-from flask import Blueprint
+"""Account pages: register, verify, sign in and out, forgotten password.
+
+Thin: each handler reads a form, calls one service and renders. The services'
+ApiError becomes messages next to the fields, with the service's HTTP status.
+The forms are not validated here: CSRFProtect has checked the token before
+the view runs, and the services own the rules, so pages and API agree.
+GET and POST are separate handlers so the rate limits count only submissions.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from voting.accounts import countries, services
+from voting.accounts.forms import ForgotForm, LoginForm, RegisterForm, ResetForm, sentence, show_error
+from voting.accounts.limits import mail_ip, register_ip, with_login_limits
+from voting.auth import login_required, require_user
+from voting.errors import ApiError
 
 bp = Blueprint("accounts_pages", __name__)
 
 
-@bp.route("/login", methods=["GET", "POST"])
-def login():
-    return "login"
+def safe_next(target: str | None) -> str | None:
+    """A local path to return to after signing in, or None. Anything that a
+    browser could read as another site (//host, /\\host, a scheme) is refused."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(c) < 33 or ord(c) == 127 for c in target):
+        return None  # browsers drop tabs and newlines, which could turn /\t/host into //host
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
 
 
-@bp.route("/register", methods=["GET", "POST"])
+@lru_cache(maxsize=16)
+def _country_choices(locale: str) -> tuple[tuple[str, str], ...]:
+    named = sorted(((countries.name(code, locale), code) for code in countries.codes()),
+                   key=lambda pair: pair[0].casefold())
+    return tuple((code, name) for name, code in named)
+
+
+def country_choices() -> list[tuple[str, str]]:
+    return [("", _("Not given")), *_country_choices(str(get_locale() or "en"))]
+
+
+def _register_page(form: RegisterForm, err: ApiError | None = None):
+    form.country.choices = country_choices()
+    summary = show_error(form, err.fields) if err else []
+    return render_template("accounts/register.html", form=form, summary=summary,
+                           message=err.message if err else ""), err.status if err else 200
+
+
+@bp.get("/register")
 def register():
-    return "register"
+    return _register_page(RegisterForm())
+
+
+@bp.post("/register")
+@register_ip
+def register_submit():
+    form = RegisterForm()
+    try:
+        user = services.register((form.email.data or "").strip(), form.password.data or "",
+                                 form.display_name.data or "", form.country.data or None)
+    except ApiError as err:
+        return _register_page(form, err)
+    flash(_("We have sent a link to %(email)s. Open it to confirm your address.", email=user.email), "success")
+    return redirect(url_for(".login"), 303)
+
+
+@bp.get("/verify")
+def verify():
+    try:
+        services.verify(request.args.get("token", ""))
+    except ApiError as err:
+        reason = sentence((err.fields or {}).get("token", ""))
+        return render_template("accounts/verify.html", verified=False, message=err.message, reason=reason,
+                               resend_url=url_for(".resend")), err.status
+    return render_template("accounts/verify.html", verified=True, signed_in=current_user.is_authenticated)
+
+
+@bp.get("/verify/resend")
+@login_required
+def resend():
+    user = require_user()
+    return render_template("accounts/resend.html", email=user.email, verified=user.verified)
+
+
+@bp.post("/verify/resend")
+@login_required
+@mail_ip
+def resend_submit():
+    user = require_user()
+    if user.verified:
+        flash(_("Your address is already confirmed."), "success")
+    else:
+        services.send_verification(user)
+        flash(_("We have sent a link to %(email)s. Open it to confirm your address.", email=user.email), "success")
+    return redirect(url_for("contest_pages.home"), 303)
+
+
+def _login_page(form: LoginForm, message: str = "", status: int = 200):
+    action = url_for(".login", next=safe_next(request.args.get("next")))
+    return render_template("accounts/login.html", form=form, action=action, message=message), status
+
+
+@bp.get("/login")
+def login():
+    return _login_page(LoginForm())
+
+
+@bp.post("/login")
+@with_login_limits  # the API's limits; they count only 401 answers
+def login_submit():
+    form = LoginForm()
+    try:
+        user = services.authenticate((form.email.data or "").strip(), form.password.data or "")
+    except ApiError as err:
+        return _login_page(form, err.message, err.status)
+    login_user(user)
+    return redirect(safe_next(request.args.get("next")) or url_for("contest_pages.home"), 303)
 
 
 @bp.post("/logout")
 def logout():
-    return "logout"
+    logout_user()
+    flash(_("You are signed out."), "success")
+    return redirect(url_for("contest_pages.home"), 303)
+
+
+@bp.get("/forgot")
+def forgot():
+    return render_template("accounts/forgot.html", form=ForgotForm(), sent=False)
+
+
+@bp.post("/forgot")
+@mail_ip
+def forgot_submit():
+    form = ForgotForm()
+    services.request_password_reset((form.email.data or "").strip())
+    # The same answer whether or not the account exists: the page must not
+    # tell a stranger which addresses are registered.
+    return render_template("accounts/forgot.html", form=form, sent=True)
+
+
+def _bad_link(message: str, reason: str, status: int):
+    return render_template("accounts/bad_link.html", message=message, reason=sentence(reason)), status
+
+
+@bp.get("/reset")
+def reset():
+    token = request.args.get("token", "")
+    if not token:
+        return _bad_link(_("The reset link is not valid."), _("The link is incomplete."), 400)
+    return render_template("accounts/reset.html", form=ResetForm(token=token), summary=[], message="")
+
+
+@bp.post("/reset")
+def reset_submit():
+    form = ResetForm()
+    try:
+        services.reset_password(form.token.data or "", form.password.data or "")
+    except ApiError as err:
+        if err.fields and "token" in err.fields:
+            return _bad_link(err.message, err.fields["token"], err.status)
+        summary = show_error(form, err.fields)
+        return render_template("accounts/reset.html", form=form, summary=summary,
+                               message=err.message), err.status
+    flash(_("Your password has been changed. Sign in with your new password."), "success")
+    return redirect(url_for(".login"), 303)

@@ -36,9 +36,46 @@ def json_payload() -> object:
     if not raw:
         raise ApiError("malformed_json", "The request body is empty; a JSON object was expected.", 400)
     try:
-        return json.loads(raw)
+        data = json.loads(raw, parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError("malformed_json", f"The request body is not valid JSON: {exc}", 400) from None
+    except RecursionError:
+        raise ApiError("malformed_json", "The request body is nested too deeply.", 400) from None
+    bad = first_unstorable(data)
+    if bad is not None:
+        raise ApiError("malformed_json", f"The request body has text that cannot be stored: {bad}", 400)
+    return data
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def unstorable_text(text: str) -> bool:
+    """NUL bytes (PostgreSQL text refuses them) and lone surrogates (not UTF-8)."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def first_unstorable(data: object) -> str | None:
+    """Why a decoded body cannot be stored, or None. Iterative: bodies may be deep."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if unstorable_text(item):
+                return "a string holds a NUL character or a lone surrogate"
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
 
 
 def parse_body(model: type[M]) -> M:

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from voting.contests.models import Category, Contest, Entry
 from voting.contests.phases import Window
+from voting.contests.spec import is_slug
 from voting.errors import not_found
 from voting.extensions import db
 
@@ -38,7 +39,7 @@ class ContestView:
 
 
 def _load(slug: str) -> ContestView:
-    contest = db.session.scalar(select(Contest).where(Contest.slug == slug)) if len(slug) <= 64 else None
+    contest = db.session.scalar(select(Contest).where(Contest.slug == slug)) if is_slug(slug) else None
     if contest is None:
         raise not_found("contest")
     eligible: dict[int, set[int]] = defaultdict(set)

@@ -58,6 +58,8 @@ def problem(key: bytes, contest_id: int, token: object, nonce: object, now: date
     """Why a proof fails, or None when it holds (single use is checked elsewhere)."""
     if not isinstance(token, str) or not isinstance(nonce, str) or len(token) > 200:
         return "the proof of work is missing"
+    if not token.isascii() or not nonce.isascii():
+        return "the challenge token is malformed"
     parts = token.split(".")
     if len(parts) != 5 or not all(p.isdigit() for p in parts[:3]):
         return "the challenge token is malformed"

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, request, send_file
+from typing import Literal
+
+from flask import Blueprint, abort, jsonify, request, send_file
+from pydantic import BaseModel, ConfigDict
 
 from voting import clock
-from voting.api.request import json_payload
+from voting.api.request import json_payload, parse_body, unstorable_text
 from voting.auth import actor, require_organiser, require_user
 from voting.contests import entries, images, services
 from voting.errors import ApiError, not_found, validation_error
 
 bp = Blueprint("contests_api", __name__, url_prefix="/api/v1")
+
+
+class ModerationBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["approved", "rejected"]
 media = Blueprint("media", __name__)
 
 
@@ -62,6 +70,8 @@ def add_entry(slug: str):
     contest = services.get_contest(slug)
     if request.mimetype == "multipart/form-data":
         data = {key: value for key, value in request.form.items()}
+        if any(unstorable_text(key) or unstorable_text(value) for key, value in data.items()):
+            raise ApiError("malformed_json", "A form field holds a NUL character or a lone surrogate.", 400)
         upload = request.files.get("image")
         image = upload.read() if upload else None
         unknown = [key for key in request.files if key != "image"]
@@ -80,11 +90,8 @@ def add_entry(slug: str):
 def moderate_entry(slug: str, entry_id: int):
     user = require_organiser()
     entry = entries.get_entry(entry_id, services.get_contest(slug))
-    payload = json_payload()
-    status = payload.get("status") if isinstance(payload, dict) else None
-    if not isinstance(payload, dict) or set(payload) - {"status"}:
-        raise validation_error({"body": "must be an object with only a status"})
-    return jsonify(entries.serialise(entries.moderate(entry, status, user)))
+    body = parse_body(ModerationBody)
+    return jsonify(entries.serialise(entries.moderate(entry, body.status, user)))
 
 
 @media.get("/media/entries/<int:entry_id>.jpg")

@@ -79,8 +79,11 @@ def list_entries(contest: Contest, category: str | None = None,
     return list(db.session.scalars(query.order_by(Entry.category_id, Entry.id)))
 
 
+MAX_ID = 2**31 - 1  # ids are INTEGER columns
+
+
 def get_entry(entry_id: int, contest: Contest | None = None) -> Entry:
-    entry = db.session.get(Entry, entry_id)
+    entry = db.session.get(Entry, entry_id) if 0 < entry_id <= MAX_ID else None
     if entry is None or (contest is not None and entry.contest_id != contest.id):
         raise not_found("entry")
     return entry

@@ -12,7 +12,7 @@ from voting.accounts.models import User
 from voting.ballots import contest_view
 from voting.contests import phases
 from voting.contests.models import Category, Contest, Entry
-from voting.contests.spec import ContestSpec, SpecErrors, patch_spec, validate_spec
+from voting.contests.spec import ContestSpec, SpecErrors, is_slug, patch_spec, validate_spec
 from voting.errors import ApiError, not_found, validation_error
 from voting.extensions import db
 
@@ -23,7 +23,7 @@ def slug_taken(slug: str) -> ApiError:
 
 
 def get_contest(slug: str) -> Contest:
-    contest = db.session.scalar(select(Contest).where(Contest.slug == slug)) if len(slug) <= 64 else None
+    contest = db.session.scalar(select(Contest).where(Contest.slug == slug)) if is_slug(slug) else None
     if contest is None:
         raise not_found("contest")
     return contest

@@ -8,7 +8,8 @@ organiser fixes a file in one pass and nothing is half-created.
 from __future__ import annotations
 
 import copy
-from datetime import datetime
+import re
+from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
 from pydantic import (AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool,
@@ -21,6 +22,7 @@ PHASES = ("submission", "voting", "judging")
 PHOTO_PLACES = ("first", "second", "third")
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
+_SLUG = re.compile(SLUG_PATTERN)
 Slug = Annotated[StrictStr, StringConstraints(pattern=SLUG_PATTERN)]
 Key = Annotated[StrictStr, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 Title = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
@@ -33,7 +35,15 @@ def _iso_string(value: Any) -> Any:
     return value
 
 
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_string)]
+def _in_range(value: datetime) -> datetime:
+    try:
+        value.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError("is outside the supported range of dates") from None
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_string), AfterValidator(_in_range)]
 
 
 def _limit_text(value: str) -> str:
@@ -42,6 +52,12 @@ def _limit_text(value: str) -> str:
 
 
 LimitText = Annotated[StrictStr, AfterValidator(_limit_text)]
+
+
+def is_slug(value: str) -> bool:
+    """Whether a path segment could be a slug at all; anything else is not found
+    without asking the database (which may refuse some text, such as NUL)."""
+    return bool(_SLUG.match(value))
 
 
 class Strict(BaseModel):
@@ -189,8 +205,8 @@ def _pydantic_fields(err: ValidationError) -> dict[str, str]:
     fields: dict[str, str] = {}
     for item in err.errors():
         loc = [str(p) for p in item["loc"]]
-        # Drop pydantic's union-branch markers ("Window", "none") from the path.
-        loc = [p for p in loc if p not in {"Window", "function-after[_iso_string(), AwareDatetime]"}]
+        # Drop pydantic's markers of union branches and validator chains from the path.
+        loc = [p for p in loc if p != "Window" and not p.startswith("function-")]
         path = ".".join(loc) or "body"
         fields.setdefault(path, messages.get(item["type"], item["msg"]))
     return fields

@@ -1,8 +1,163 @@
-from flask import Blueprint
+"""Public contest pages: the list of contests, a contest with its categories and
+approved entries, and one category when a contest is too big for one page.
+
+The views turn models into plain display values (labels translated, dates
+formatted, paragraphs split) so templates only print them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, render_template, url_for
+from flask_babel import format_date, format_time, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
+from voting import clock
+from voting.accounts import countries
+from voting.contests import entries, phases, services
+from voting.contests.models import Category, Contest, Entry
+from voting.errors import ApiError
 
 bp = Blueprint("contest_pages", __name__)
+
+OPEN_PHASES = {"submission", "voting", "judging"}
+# Entries go on the contest page while their text stays well inside the
+# 100 KB page budget; beyond it the page links to one page per category.
+ENTRY_BYTES_ON_CONTEST_PAGE = 60_000
+ENTRY_MARKUP_BYTES = 500
+
+KINDS = {"prize": _l("Prize"), "hackathon": _l("Hackathon"), "photo": _l("Photo contest")}
+PHASES = {"draft": _l("Not open yet"), "submission": _l("Open for entries"), "voting": _l("Voting open"),
+          "judging": _l("Judging"), "closed": _l("Closed"), "published": _l("Results published")}
+WINDOWS = {"submission": _l("Entries"), "voting": _l("Public vote"), "judging": _l("Judging")}
+CHANGES = {
+    ("submission", "opens"): _l("Entries open on %(when)s"),
+    ("submission", "closes"): _l("Entries close on %(when)s"),
+    ("voting", "opens"): _l("Voting opens on %(when)s"),
+    ("voting", "closes"): _l("Voting closes on %(when)s"),
+    ("judging", "opens"): _l("Judging opens on %(when)s"),
+    ("judging", "closes"): _l("Judging closes on %(when)s"),
+}
+
+
+def when(moment: datetime) -> str:
+    return _("%(date)s, %(time)s UTC", date=format_date(moment, "long"), time=format_time(moment, "short"))
+
+
+def paragraphs(text: str) -> list[str]:
+    return [part.strip() for part in text.replace("\r\n", "\n").split("\n\n") if part.strip()]
+
+
+def next_change(contest: Contest, now: datetime) -> dict[str, str] | None:
+    change = phases.next_change(contest.windows(), now)
+    if change is None:
+        return None
+    return {"text": str(CHANGES[(change.phase, change.event)]) % {"when": when(change.at)},
+            "iso": change.at.isoformat()}
+
+
+def describe_contest(contest: Contest, now: datetime) -> dict:
+    """What every list of contests shows about one."""
+    summary = services.contest_summary(contest, now)
+    return {**summary, "url": url_for("contest_pages.contest", slug=contest.slug),
+            "kind_label": str(KINDS.get(summary["kind"], summary["kind"])),
+            "phase_label": str(PHASES.get(summary["phase"], summary["phase"])),
+            "next": next_change(contest, now)}
+
+
+def _home_group(card: dict) -> str | None:
+    if card["phase"] in OPEN_PHASES:
+        return "open"
+    if card["phase"] != "published" and card["next"]:
+        return "upcoming"  # before the first window, or in a gap between two
+    if card["phase"] in {"closed", "published"}:
+        return "finished"
+    return None  # a draft without dates is not ready to be shown
 
 
 @bp.get("/")
 def home():
-    return "home"
+    now = clock.now()
+    groups: dict[str, list[dict]] = {"open": [], "upcoming": [], "finished": []}
+    for contest in services.list_contests():
+        card = describe_contest(contest, now)
+        group = _home_group(card)
+        if group:
+            groups[group].append(card)
+    sections = [{"id": key, "title": title, "contests": groups[key]}
+                for key, title in (("open", _("Open now")), ("upcoming", _("Coming up")),
+                                   ("finished", _("Finished")))
+                if groups[key]]
+    return render_template("contests/home.html", sections=sections)
+
+
+def describe_entry(entry: Entry, locale: str) -> dict:
+    facts = [(_("Team"), entry.team), (_("Organisation"), entry.organisation),
+             (_("Country"), countries.name(entry.country, locale) if entry.country else "")]
+    image_url = entries.serialise(entry).get("image_url")
+    alt = (_("Photo “%(title)s” by %(author)s", title=entry.title, author=entry.team) if entry.team
+           else _("Photo “%(title)s”", title=entry.title))
+    return {"id": entry.id, "anchor": f"entry-{entry.id}", "title": entry.title,
+            "facts": [(label, value) for label, value in facts if value],
+            "summary": paragraphs(entry.summary), "image_url": image_url, "image_alt": alt if image_url else ""}
+
+
+def _dates(contest: Contest) -> list[dict]:
+    return [{"label": str(WINDOWS[name]), "opens": when(window.opens_at), "opens_iso": window.opens_at.isoformat(),
+             "closes": when(window.closes_at), "closes_iso": window.closes_at.isoformat()}
+            for name, window in contest.windows().items() if window]
+
+
+def _entry_count(count: int) -> str:
+    return ngettext("%(num)d entry", "%(num)d entries", count)
+
+
+def _describe_category(contest: Contest, category: Category, found: list[Entry], embed: bool, locale: str) -> dict:
+    return {"slug": category.slug, "anchor": f"category-{category.slug}", "title": category.title,
+            "description": paragraphs(category.description), "count": _entry_count(len(found)),
+            "entries": [describe_entry(e, locale) for e in found] if embed else [],
+            "url": None if embed or not found else url_for("contest_pages.category", slug=contest.slug,
+                                                          category=category.slug)}
+
+
+def _not_found(message: str):
+    return render_template("error.html", title=_("Page not found"), message=message), 404
+
+
+def _find(slug: str) -> Contest | None:
+    try:
+        return services.get_contest(slug)
+    except ApiError:
+        return None
+
+
+@bp.get("/contests/<slug>")
+def contest(slug: str):
+    found_contest = _find(slug)
+    if found_contest is None:
+        return _not_found(_("There is no contest at this address."))
+    now, locale = clock.now(), str(get_locale() or "en")
+    approved = entries.list_entries(found_contest)
+    embed = sum(len(f"{e.title}{e.summary}{e.team}{e.organisation}".encode()) + ENTRY_MARKUP_BYTES
+                for e in approved) <= ENTRY_BYTES_ON_CONTEST_PAGE
+    categories = [_describe_category(found_contest, cat, [e for e in approved if e.category_id == cat.id],
+                                     embed, locale)
+                  for cat in found_contest.categories]
+    return render_template("contests/contest.html", contest=describe_contest(found_contest, now),
+                           description=paragraphs(found_contest.description), dates=_dates(found_contest),
+                           categories=categories)
+
+
+@bp.get("/contests/<slug>/categories/<category>")
+def category(slug: str, category: str):
+    found_contest = _find(slug)
+    found_category = found_contest.category(category) if found_contest else None
+    if found_contest is None or found_category is None:
+        return _not_found(_("There is no category at this address."))
+    approved = entries.list_entries(found_contest, category)
+    view = _describe_category(found_contest, found_category, approved, True, str(get_locale() or "en"))
+    return render_template("contests/category.html", contest=describe_contest(found_contest, clock.now()),
+                           category=view)

@@ -1,8 +1,85 @@
-from flask import Blueprint
+"""The organiser dashboard: every contest at a glance, a contest created from a
+SPEC, and the entries waiting for moderation. (CSRFProtect checks each POST's
+token before the view runs; the services check everything else.)"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from voting import clock
+from voting.auth import organiser_required, require_organiser
+from voting.contests import entries, services
+from voting.contests.views import describe_contest, describe_entry
+from voting.errors import ApiError
+from voting.organiser.forms import ContestForm, read_spec
 
 bp = Blueprint("organiser_pages", __name__, url_prefix="/organiser")
 
 
+def _overview() -> tuple[list[dict], list[dict]]:
+    """(a row per contest, the contests that have entries waiting, with them)."""
+    now, locale = clock.now(), str(get_locale() or "en")
+    rows, waiting = [], []
+    for contest in services.list_contests():
+        pending = entries.list_entries(contest, statuses=("pending",))
+        card = describe_contest(contest, now)
+        rows.append({**card, "categories": len(contest.categories),
+                     "approved": sum(services.entry_counts(contest).values()), "pending": len(pending)})
+        if pending:
+            titles = {c.id: c.title for c in contest.categories}
+            waiting.append({**card, "anchor": f"pending-{contest.slug}", "entries": [
+                {**describe_entry(entry, locale), "category": titles.get(entry.category_id, ""),
+                 "action": url_for(".moderate", slug=contest.slug, entry_id=entry.id)}
+                for entry in pending]})
+    return rows, waiting
+
+
+def _dashboard(form: ContestForm, problems: list[dict] | None = None, message: str = "", status: int = 200):
+    rows, waiting = _overview()
+    return render_template("organiser/dashboard.html", rows=rows, waiting=waiting, form=form,
+                           problems=problems or [], message=message), status
+
+
+def _failed(form: ContestForm, message: str, fields: dict[str, str], status: int):
+    """The dashboard again, with every problem by its SPEC path, both at the
+    top of the page and under the SPEC field."""
+    texts = [f"{path}: {why}" if path else why for path, why in fields.items()]
+    form.spec.errors = texts
+    return _dashboard(form, [{"text": text, "href": f"#{form.spec.id}"} for text in texts], message, status)
+
+
 @bp.get("/")
+@organiser_required
 def dashboard():
-    return "dashboard"
+    return _dashboard(ContestForm())
+
+
+@bp.post("/contests")
+@organiser_required
+def create_contest():
+    form = ContestForm()
+    raw, unreadable = read_spec(form)
+    if unreadable:
+        return _failed(form, _("The SPEC cannot be read."), {"": unreadable}, 422)
+    try:
+        contest = services.create_contest(raw, require_organiser())
+    except ApiError as err:
+        return _failed(form, err.message, err.fields or {}, err.status)
+    flash(_("The contest “%(title)s” was created.", title=contest.title), "success")
+    return redirect(url_for(".dashboard"), 303)
+
+
+@bp.post("/contests/<slug>/entries/<int(max=9223372036854775807):entry_id>/moderation")
+@organiser_required
+def moderate(slug: str, entry_id: int):
+    # An unknown contest or entry, or a bad status, raises ApiError: the app
+    # renders it as an error page with its status (404, 422).
+    entry = entries.get_entry(entry_id, services.get_contest(slug))
+    entries.moderate(entry, request.form.get("status", ""), require_organiser())
+    if entry.status == "approved":
+        flash(_("“%(title)s” is approved and now public.", title=entry.title), "success")
+    else:
+        flash(_("“%(title)s” is rejected.", title=entry.title), "success")
+    return redirect(url_for(".dashboard", _anchor="pending"), 303)

@@ -1,0 +1,62 @@
+"""The account pages' forms. They carry the CSRF token and the labels; the rules
+about addresses and passwords live in the services, so the pages and the API
+accept exactly the same input."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+
+from voting.accounts.domain import PASSWORD_MIN
+
+
+class RegisterForm(FlaskForm):
+    email = EmailField(_l("Email address"), render_kw={"autocomplete": "email", "spellcheck": "false"})
+    password = PasswordField(_l("Password"), description=_l("At least %(count)d characters.", count=PASSWORD_MIN),
+                             render_kw={"autocomplete": "new-password"})
+    display_name = StringField(_l("Display name"), render_kw={"autocomplete": "name"})
+    # validate_choice=False: the service checks the code and reports it by field.
+    country = SelectField(_l("Country (optional)"), choices=[], validate_choice=False,
+                          render_kw={"autocomplete": "country"})
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email address"), render_kw={"autocomplete": "username", "spellcheck": "false"})
+    password = PasswordField(_l("Password"), render_kw={"autocomplete": "current-password"})
+
+
+class ForgotForm(FlaskForm):
+    email = EmailField(_l("Email address"), render_kw={"autocomplete": "email", "spellcheck": "false"})
+
+
+class ResetForm(FlaskForm):
+    token = HiddenField()
+    password = PasswordField(_l("New password"), description=_l("At least %(count)d characters.", count=PASSWORD_MIN),
+                             render_kw={"autocomplete": "new-password"})
+
+
+def sentence(text: str) -> str:
+    """Service messages are fragments ("must be at least 10 characters") meant to
+    follow a field name; under a labelled field they read as sentences."""
+    text = text.strip()
+    if not text:
+        return text
+    return text[:1].upper() + text[1:] + ("" if text[-1] in ".!?" else ".")
+
+
+def show_error(form: FlaskForm, fields: dict[str, str] | None) -> list[dict[str, str]]:
+    """Put each field's message next to that field; answer the error summary in
+    the form's order, linking to each field, then any problem the form has no
+    visible field for."""
+    fields = dict(fields or {})
+    summary = []
+    for name, field in form._fields.items():
+        if name not in fields or isinstance(field, HiddenField):
+            continue
+        problem = sentence(fields.pop(name))
+        field.errors = [*field.errors, problem]
+        summary.append({"text": _("%(field)s: %(problem)s", field=field.label.text, problem=problem),
+                        "href": f"#{field.id}"})
+    return summary + [{"text": sentence(problem), "href": ""} for problem in fields.values()]

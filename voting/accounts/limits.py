@@ -1,0 +1,40 @@
+"""Account rate limits, shared by the API and the pages: the same budget
+whichever door a guesser uses."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+
+from voting.accounts.domain import normalise_email
+from voting.extensions import limiter
+from voting.netutil import client_ip
+
+
+def _setting(name: str):
+    return lambda: getattr(current_app.config["VOTING"], name)
+
+
+def _login_account_key() -> str:
+    try:
+        data = request.get_json(silent=True) if request.is_json else request.form
+    except RecursionError:  # the view answers malformed_json; the key just needs a value
+        return "-"
+    email = data.get("email") if hasattr(data, "get") else None
+    return normalise_email(email)[:320] if isinstance(email, str) and email else "-"
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
+login_ip = limiter.shared_limit(_setting("login_limit_ip"), scope="login-ip", key_func=client_ip,
+                                deduct_when=_failed)
+login_account = limiter.shared_limit(_setting("login_limit_account"), scope="login-account",
+                                     key_func=_login_account_key, deduct_when=_failed)
+register_ip = limiter.shared_limit(_setting("register_limit_ip"), scope="register-ip", key_func=client_ip)
+mail_ip = limiter.shared_limit(_setting("login_limit_ip"), scope="mail-ip", key_func=client_ip)
+
+
+def with_login_limits(view):
+    """Failed logins (401 answers) per client address and per account."""
+    return login_ip(login_account(view))
