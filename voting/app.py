@@ -132,6 +132,7 @@ def _init_extensions(app: Flask, settings: Settings, instance: Path) -> None:
 def _register_blueprints(app: Flask) -> None:
     from judging.views import bp as judging_bp
     from voting.ballots.api import bp as ballots_api
+    from voting.ballots.views import bp as ballot_pages
     from voting.accounts.api import bp as accounts_api
     from voting.accounts.views import bp as accounts_pages
     from voting.api.openapi import bp as openapi_bp
@@ -144,7 +145,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (accounts_api, contests_api, ballots_api, health_bp, openapi_bp):
         csrf.exempt(blueprint)  # the API has its own CSRF rule (voting.api.csrf)
         app.register_blueprint(blueprint)
-    for blueprint in (media, accounts_pages, contest_pages, organiser_pages, judging_bp):
+    for blueprint in (media, accounts_pages, contest_pages, ballot_pages, organiser_pages, judging_bp):
         app.register_blueprint(blueprint)
 
 
