@@ -61,9 +61,10 @@ def wants_json() -> bool:
 
 
 def error_response(err: ApiError) -> Response:
-    body: dict = {"code": err.code, "message": err.message}
+    # Services raise English messages; they are message ids of the catalogs.
+    body: dict = {"code": err.code, "message": _(err.message)}
     if err.fields:
-        body["fields"] = err.fields
+        body["fields"] = {path: _(why) for path, why in err.fields.items()}
     resp = jsonify({"error": body})
     resp.status_code = err.status
     if err.retry_after is not None:
@@ -88,7 +89,7 @@ def register_error_handlers(app: Flask) -> None:
     def handle_api_error(err: ApiError):
         if wants_json():
             return error_response(err)
-        return _page(err.status, _("Something is not right"), err.message, err.retry_after)
+        return _page(err.status, _("Something is not right"), _(err.message), err.retry_after)
 
     @app.errorhandler(CSRFError)
     def handle_csrf(err: CSRFError):
