@@ -90,8 +90,8 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"),
         MAIL_DIR=settings.mail_dir or str(instance / "mail"),
         UPLOAD_DIR=settings.upload_dir or str(instance / "uploads"),
-        JSON_SORT_KEYS=False,
     )
+    app.json.sort_keys = False  # answers keep the field order of the API contract
     app.config.update(flask_overrides)
     if settings.trusted_proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)

@@ -31,7 +31,15 @@ def _start_valkey(instance: Path):
     return server, f"redis://127.0.0.1:{server.connection_kwargs['port']}/0"
 
 
+def _stop(signum, _frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # Ctrl-C and a plain `kill` both stop everything cleanly (a shell may start
+    # this with SIGINT ignored, so it is set here rather than assumed).
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
     env = dict(os.environ)
     env.setdefault("VOTING_ENV", "development")
     port = env.get("VOTING_PORT", "5000")
