@@ -129,7 +129,16 @@ def _init_extensions(app: Flask, settings: Settings, instance: Path) -> None:
             request.max_content_length = settings.max_json_bytes
 
 
+def _import_models() -> None:
+    # Every model, so that the metadata (migrations, table cleanup) knows them all.
+    from voting.audit import models as _audit  # noqa: F401
+    from voting.ballots import models as _ballots  # noqa: F401
+    from voting.fraud import models as _fraud  # noqa: F401
+    from voting.ledger import models as _ledger  # noqa: F401
+
+
 def _register_blueprints(app: Flask) -> None:
+    _import_models()
     from judging.views import bp as judging_bp
     from voting.ballots.api import bp as ballots_api
     from voting.ballots.views import bp as ballot_pages

@@ -137,10 +137,12 @@ def commit_ballot(contest: ContestView, category_id: int, voter: User, client: C
                   flags: list[str], now: datetime) -> Cast:
     code = receipts.new_code(secrets.token_bytes(15))
     status = screening.status_for(flags)
+    reason = screening.holding_reason(flags)
     row = dict(contest_id=contest.id, category_id=category_id, voter_id=voter.id,
                receipt_hash=receipts.code_hash(code), method=contest.voting["method"], selection=chosen,
                status=status, flags=flags, client_ip=client.ip, ip_prefix=client.prefix,
-               user_agent_hash=client.user_agent_hash, device_id=client.device_id, cast_at=now)
+               user_agent_hash=client.user_agent_hash, device_id=client.device_id, cast_at=now,
+               status_reason=reason)
     try:
         ballot_id = db.session.execute(INSERT_BALLOT, row).scalar_one()
         db.session.commit()

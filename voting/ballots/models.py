@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voting.extensions import db
@@ -38,3 +38,8 @@ class Ballot(db.Model):
     user_agent_hash: Mapped[str] = mapped_column(String(64))
     device_id: Mapped[str] = mapped_column(String(64), default="")
     cast_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Why the status is what it is: the rule or check that held the ballot, and
+    # it stays once a review decides, so invalidations can be reported by rule.
+    status_reason: Mapped[str | None] = mapped_column(String(60))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sealed: Mapped[bool] = mapped_column(default=False, server_default=false())

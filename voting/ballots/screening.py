@@ -29,3 +29,8 @@ def flags_for(honeypot: str | None, rendered_at: datetime | None, now: datetime,
 
 def status_for(flags: list[str]) -> str:
     return "under_review" if HOLDING_FLAGS.intersection(flags) else "counted"
+
+
+def holding_reason(flags: list[str]) -> str | None:
+    """The check that held the ballot, named in the invalidation report."""
+    return next((f for f in flags if f in HOLDING_FLAGS), None)
