@@ -25,6 +25,44 @@ users = AppGroup("users", help="Manage accounts.")
 contests = AppGroup("contests", help="Manage contests.")
 accounts = AppGroup("accounts", help="Account settings and data.")
 counters = AppGroup("counters", help="Live vote counters in Redis.")
+audit = AppGroup("audit", help="The append-only audit log.")
+fraud = AppGroup("fraud", help="Fraud sweeps.")
+
+
+@audit.command("verify")
+@click.argument("contest_slug")
+def verify_audit(contest_slug: str):
+    """Check the audit log's hash chain; exits 1 if any entry was changed, removed or added."""
+    from voting.audit import services as audit_service
+    from voting.contests.services import get_contest
+
+    try:
+        contest = get_contest(contest_slug)
+    except ApiError as err:
+        _fail(err)
+    problems = audit_service.verify(contest)
+    count = len(audit_service.entries(contest))
+    for problem in problems:
+        click.echo(f"BROKEN {problem}", err=True)
+    if problems:
+        sys.exit(1)
+    click.echo(f"audit log of {contest.slug}: {count} entries, chain intact")
+
+
+@fraud.command("sweep")
+@click.argument("contest_slug")
+def sweep_fraud(contest_slug: str):
+    """Run every fraud rule over a contest's ballots now."""
+    from voting import clock
+    from voting.contests.services import get_contest
+    from voting.fraud import services as fraud_service
+
+    try:
+        contest = get_contest(contest_slug)
+    except ApiError as err:
+        _fail(err)
+    summary = fraud_service.sweep(contest.id, clock.now())
+    click.echo(f"{summary['clusters']} cluster(s), {summary['held']} ballot(s) newly held for review")
 
 
 @counters.command("rebuild")
@@ -127,5 +165,5 @@ def worker(burst: bool, queue_names: tuple[str, ...]):
 
 
 def register(app: Flask) -> None:
-    for command in (users, contests, accounts, counters, seed_demo, worker):
+    for command in (users, contests, accounts, counters, audit, fraud, seed_demo, worker):
         app.cli.add_command(command)
