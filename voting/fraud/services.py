@@ -180,7 +180,8 @@ def cluster_ballot_ids(cluster: FraudCluster) -> list[int]:
 
 
 def clusters(contest: Contest) -> list[dict[str, Any]]:
-    slugs = dict(db.session.execute(select(Category.id, Category.slug).where(Category.contest_id == contest.id)))
+    slugs = {cid: slug for cid, slug in db.session.execute(
+        select(Category.id, Category.slug).where(Category.contest_id == contest.id))}
     found = []
     for cluster in db.session.scalars(select(FraudCluster).where(FraudCluster.contest_id == contest.id)
                                       .order_by(FraudCluster.id)):
