@@ -184,6 +184,7 @@ SPEC_SECTIONS = {
     "CategorySpec": spec_module.CategorySpec,
     "Window": spec_module.Window,
     "PhasesSpec": spec_module.PhasesSpec,
+    "FraudSpec": spec_module.FraudSpec,
     "Spec": spec_module.ContestSpec,
 }
 

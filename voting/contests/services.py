@@ -43,7 +43,8 @@ def _apply(contest: Contest, spec: ContestSpec) -> None:
     contest.description = spec.description
     contest.settings = {"voting": spec.voting.model_dump(mode="json"),
                         "judging": spec.judging.model_dump(mode="json"),
-                        "awards": spec.awards.model_dump(mode="json")}
+                        "awards": spec.awards.model_dump(mode="json"),
+                        "fraud": spec.fraud.model_dump(mode="json")}
     for name in phases.ORDER:
         window = spec.window(name)
         setattr(contest, f"{name}_opens_at", window.opens_at if window else None)

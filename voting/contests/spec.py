@@ -130,6 +130,19 @@ class AwardsSpec(Strict):
     public_weight: Annotated[StrictFloat, Field(ge=0, le=1)] = 0.5
 
 
+Country = Annotated[StrictStr, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+
+class FraudSpec(Strict):
+    """Where voters may come from (ISO 3166 codes of their registered country;
+    empty: anywhere), and overrides of the fraud rules' thresholds by name
+    (see docs/fraud.md)."""
+
+    countries: Annotated[list[Country], Field(max_length=300)] = Field(default_factory=list)
+    thresholds: dict[Annotated[StrictStr, StringConstraints(max_length=60)], StrictFloat] = Field(
+        default_factory=dict)
+
+
 class ContestSpec(Strict):
     slug: Slug
     title: Title
@@ -140,6 +153,7 @@ class ContestSpec(Strict):
     voting: VotingSpec = VotingSpec()
     judging: JudgingSpec = JudgingSpec()
     awards: AwardsSpec = AwardsSpec()
+    fraud: FraudSpec = FraudSpec()
 
     def window(self, phase: str) -> Window | None:
         return getattr(self.phases, phase)
@@ -253,6 +267,13 @@ def rule_problems(spec: ContestSpec) -> dict[str, str]:
         problems["awards.winners_per_category"] = "must not exceed champions_per_category"
     if spec.kind == "photo" and spec.awards.winners_per_category > len(PHOTO_PLACES):
         problems["awards.winners_per_category"] = "a photo contest awards at most three places"
+    if spec.fraud.thresholds:
+        from voting.fraud.thresholds import Thresholds
+
+        try:
+            Thresholds.from_overrides(spec.fraud.thresholds)
+        except ValueError as exc:
+            problems["fraud.thresholds"] = str(exc)
     if spec.voting.method == "none" and spec.phases.voting is not None:
         problems["phases.voting"] = "a contest without a public vote (voting.method none) has no voting phase"
     return problems
