@@ -22,6 +22,7 @@ import redis
 from sqlalchemy import text
 
 from voting import create_app
+from voting.ballots import contest_view
 from voting.extensions import db, limiter
 
 
@@ -105,6 +106,8 @@ def _clean_state(request, base_settings, redis_url):
         # in-memory fallback) after tests that built apps of their own.
         limiter.init_app(app)
         empty_tables(app)
+        with app.app_context():
+            contest_view.forget()
         redis.Redis.from_url(redis_url).flushdb()
         mail = Path(base_settings["mail_dir"])
         if mail.exists():

@@ -72,6 +72,7 @@ def create_contest(raw: Any, actor: User | None) -> Contest:
     except IntegrityError:
         db.session.rollback()
         raise slug_taken(spec.slug) from None
+    contest_view.forget(contest.slug)  # a contest of that slug may have existed and been deleted
     return contest
 
 
