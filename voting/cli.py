@@ -165,5 +165,7 @@ def worker(burst: bool, queue_names: tuple[str, ...]):
 
 
 def register(app: Flask) -> None:
-    for command in (users, contests, accounts, counters, audit, fraud, seed_demo, worker):
+    from voting.ledger.cli import ledger
+
+    for command in (users, contests, accounts, counters, audit, fraud, ledger, seed_demo, worker):
         app.cli.add_command(command)

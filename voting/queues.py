@@ -78,7 +78,7 @@ def next_slot(now: datetime, interval: int) -> tuple[int, datetime]:
 
 
 def ensure_periodic(interval: int) -> None:
-    from voting.ballots.jobs import periodic_tick
+    from voting.periodic import periodic_tick
 
     slot, at = next_slot(datetime.now(timezone.utc), interval)
     schedule_once("default", periodic_tick, f"voting-tick-{slot}", at, interval)

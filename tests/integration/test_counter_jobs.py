@@ -62,16 +62,17 @@ def test_cli_rebuild(app, make, redis_client):
     assert board["categories"][1]["entries"][0] == {"entry_id": ids["c2"][0], "votes": 1}
 
 
-def test_periodic_tick_enqueues_rebuilds_for_open_contests_and_books_the_next(app, make, redis_client):
+def test_periodic_tick_books_upkeep_for_open_contests_and_the_next_tick(app, make, redis_client):
     from rq import Queue
     from rq.registry import ScheduledJobRegistry
 
-    from voting.ballots.jobs import periodic_tick
+    from voting.periodic import periodic_tick
 
     open_contest(app, pow_bits=0)
     with app.app_context():
-        assert periodic_tick(300) == 1
+        assert periodic_tick(300) == {"voting": 1, "sealing": 0}
         assert Queue("counters", connection=redis_client).count == 1
+        assert Queue("fraud", connection=redis_client).count == 1
         scheduled = ScheduledJobRegistry("default", connection=redis_client).get_job_ids()
         assert len(scheduled) == 1 and scheduled[0].startswith("voting-tick-")
         periodic_tick(300)  # a second worker's tick books the same slot, not another

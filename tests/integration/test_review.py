@@ -101,3 +101,32 @@ def test_audit_has_no_update_or_delete_path():
         assert "delete(AuditEntry" not in text and "update(AuditEntry" not in text, path
     service = (root / "audit" / "services.py").read_text()
     assert ".delete(" not in service and ".hash =" in service  # the one assignment: the new row's hash
+
+
+def test_receipt_carries_its_inclusion_proof_once_voting_closes(app, make):
+    from datetime import datetime, timedelta, timezone
+
+    from voting.ledger import merkle
+    from voting.ledger.jobs import seal_ledger
+
+    slug, ids = open_contest(app, pow_bits=0)
+    receipt = cast(voter_api(app, make), slug, "c1", [ids["c1"][2]], with_proof=False).get_json()["receipt"]
+    with app.app_context():
+        from voting.contests.services import get_contest
+        seal_ledger(get_contest(slug).id)
+        db.session.remove()
+    client = app.test_client()
+    assert client.get(f"/api/v1/receipts/{receipt}").get_json()["ledger"] is None  # voting still open
+    past = datetime.now(timezone.utc) - timedelta(hours=1)
+    api = organiser(app)
+    assert api.patch(f"/api/v1/contests/{slug}", json={"phases": {"voting": {
+        "opens_at": (past - timedelta(days=1)).isoformat(), "closes_at": past.isoformat()}}}).status_code == 200
+    body = client.get(f"/api/v1/receipts/{receipt}").get_json()
+    assert body["status"] == "counted"
+    proof = body["ledger"]
+    assert merkle.verify_inclusion(proof["leaf"].encode(), proof["index"], proof["size"],
+                                   [bytes.fromhex(h) for h in proof["proof"]], bytes.fromhex(proof["root"]))
+    ledger = client.get(f"/api/v1/contests/{slug}/ledger").get_json()
+    assert ledger["leaves_published"] and ledger["batches"][0]["root"] == proof["root"]
+    result = app.test_cli_runner().invoke(args=["ledger", "verify", slug])
+    assert result.exit_code == 0, result.output

@@ -6,7 +6,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PURE = ["voting/accounts/domain.py", "voting/contests/spec.py", "voting/contests/phases.py",
         "voting/ballots/selection.py", "voting/ballots/pow.py", "voting/ballots/ratelimit.py",
-        "voting/ballots/receipts.py", "voting/ballots/screening.py"]
+        "voting/ballots/receipts.py", "voting/ballots/screening.py", "voting/ledger/merkle.py",
+        "voting/ledger/encoding.py", "voting/audit/chain.py", "voting/fraud/records.py"]
 FORBIDDEN = {"flask", "flask_sqlalchemy", "flask_login", "flask_wtf", "flask_babel", "flask_limiter",
              "sqlalchemy", "redis", "rq", "valkey"}
 

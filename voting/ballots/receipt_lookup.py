@@ -12,6 +12,7 @@ from voting.contests import phases
 from voting.contests.models import Category, Contest
 from voting.errors import not_found
 from voting.extensions import db
+from voting.ledger import publish
 
 
 def lookup(code: str, now: datetime) -> dict:
@@ -25,4 +26,4 @@ def lookup(code: str, now: datetime) -> dict:
     voting_open = phases.is_open(contest.windows(), "voting", now)
     return {"receipt": code.strip().upper(), "contest": contest.slug, "category": category.slug,
             "cast_at": ballot.cast_at.isoformat(), "status": receipts.public_status(ballot.status, voting_open),
-            "ledger": None}
+            "ledger": publish.receipt_ledger(ballot, contest, now)}

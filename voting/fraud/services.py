@@ -10,7 +10,6 @@ amendment.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any, Iterable
 
@@ -26,6 +25,7 @@ from voting.errors import ApiError, not_found, validation_error
 from voting.extensions import db
 from voting.fraud.models import FraudCluster, FraudClusterBallot
 from voting.fraud.records import BallotRecord, Finding
+from voting.ledger import amendments
 
 DECISIONS = {"count": "counted", "invalidate": "invalidated"}
 
@@ -68,38 +68,40 @@ def _file(contest: Contest, finding: Finding, now: datetime) -> tuple[FraudClust
     return cluster, new
 
 
-def _hold(ballot_ids: Iterable[int], rule: str) -> int:
-    """Counted ballots nobody has decided on yet go under review."""
-    held = 0
-    for ballot in db.session.scalars(select(Ballot).where(Ballot.id.in_(list(ballot_ids)))):
-        if ballot.status == "counted" and ballot.decided_at is None:
-            ballot.status, ballot.status_reason = "under_review", rule
-            held += 1
-    return held
+def _holdable(ballot_ids: Iterable[int]) -> list[Ballot]:
+    """Counted ballots nobody has decided on yet: these a finding puts under review."""
+    return [b for b in db.session.scalars(select(Ballot).where(Ballot.id.in_(list(ballot_ids))))
+            if b.status == "counted" and b.decided_at is None]
 
 
 def sweep(contest_id: int, now: datetime) -> dict[str, Any]:
+    from voting.fraud import rules
+
     contest = db.session.get(Contest, contest_id)
     if contest is None:
         return {"clusters": 0, "held": 0}
-    from voting.fraud import rules
-
     thresholds, countries = settings_of(contest)
     findings = rules.run_all(load_records(contest_id), now, thresholds, countries)
-    held, by_rule, touched = 0, {}, []
+    to_hold: dict[int, tuple[Ballot, str]] = {}
+    by_rule: dict[str, int] = {}
+    touched = []
     for finding in findings:
         cluster, new = _file(contest, finding, now)
         touched.append(cluster)
-        if new:
-            held += _hold(new, finding.rule)
+        for ballot in _holdable(new):
+            to_hold.setdefault(ballot.id, (ballot, finding.rule))
         by_rule[finding.rule] = by_rule.get(finding.rule, 0) + len(finding.ballot_ids)
+    entry = audit.append(contest, None, "fraud.sweep", f"contest {contest.slug}",
+                         {"findings": len(findings), "ballots_by_rule": by_rule, "newly_held": len(to_hold)}, now)
+    for ballot, rule in to_hold.values():
+        # Through amend(): a sealed ballot's hold is published as an amendment.
+        amendments.amend(ballot, "under_review", f"held by the {rule} rule", "system: fraud sweep", entry.hash, now)
+        ballot.status_reason = rule
     db.session.flush()
     for cluster in touched:
         cluster.status = cluster_status(cluster.id)
-    audit.append(contest, None, "fraud.sweep", f"contest {contest.slug}",
-                 {"findings": len(findings), "ballots_by_rule": by_rule, "newly_held": held}, now)
     db.session.commit()
-    return {"clusters": len(findings), "held": held}
+    return {"clusters": len(findings), "held": len(to_hold)}
 
 
 def cluster_status(cluster_id: int) -> str:
@@ -143,34 +145,17 @@ def decide(contest: Contest, ballot_ids: list[int], decision: object, reason: ob
     subject = f"cluster {cluster.id} ({cluster.rule})" if cluster else f"{len(ballots)} ballot(s)"
     entry = audit.append(contest, actor, f"fraud.{decision}", subject,
                          {"reason": why, "ballots": sorted(b.id for b in ballots), "status": status}, now)
-    signer = f"{actor.display_name} <{actor.email}>"
     changed = 0
     for ballot in ballots:
         changed += ballot.status != status
-        if ballot.sealed and published_status(ballot) != status:
-            from voting.ledger import amendments
-
-            amendments.amend(ballot, published_status(ballot), status, why, signer, entry.hash, now)
-        ballot.status, ballot.decided_at = status, now
+        amendments.amend(ballot, status, why, amendments.signer(actor), entry.hash, now)
+        ballot.decided_at = now
     db.session.flush()
     for cid in {c for c in db.session.scalars(select(FraudClusterBallot.cluster_id).where(
             FraudClusterBallot.ballot_id.in_([b.id for b in ballots])))}:
         db.session.get(FraudCluster, cid).status = cluster_status(cid)
     db.session.commit()
     return {"decided": len(ballots), "changed": changed, "audit_hash": entry.hash}
-
-
-def published_status(ballot: Ballot) -> str:
-    """The status the ledger shows for a sealed ballot: its leaf's, or the last amendment's."""
-    from voting.ledger.models import LedgerAmendment, LedgerLeaf
-
-    amended = db.session.scalar(select(LedgerAmendment.to_status).where(
-        LedgerAmendment.contest_id == ballot.contest_id, LedgerAmendment.receipt_hash == ballot.receipt_hash)
-        .order_by(LedgerAmendment.seq.desc()).limit(1))
-    if amended:
-        return amended
-    leaf = db.session.get(LedgerLeaf, ballot.id)
-    return json.loads(leaf.leaf)["status"] if leaf else ballot.status
 
 
 def cluster_ballot_ids(cluster: FraudCluster) -> list[int]:

@@ -1,0 +1,183 @@
+"""`flask --app voting ledger verify CONTEST`: the ledger checked against the database.
+
+Everything an outside verifier checks (tools/verify_ledger.py), and what only
+the database can tell: that every leaf is its ballot's, that every sealed
+ballot has a leaf, and that the count from the ledger is the count from SQL.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from voting.ballots import counters, selection
+from voting.ballots.models import Ballot
+from voting.contests.models import Contest
+from voting.errors import ApiError
+from voting.extensions import db
+from voting.ledger import amendments, encoding, merkle
+from voting.ledger.models import LedgerAmendment, LedgerBatch, LedgerLeaf
+
+ledger = AppGroup("ledger", help="The contests' verifiable ledgers.")
+
+
+class Check:
+    def __init__(self, contest: Contest):
+        self.contest = contest
+        self.category_ids = {c.slug: c.id for c in contest.categories}
+        self.problems: list[str] = []
+        self.status: dict[str, str] = {}        # receipt hash -> status per the ledger so far
+        self.db_status: dict[str, str] = {}     # receipt hash -> the ballot's status in SQL
+        self.counted: dict[str, tuple] = {}     # receipt hash -> (category id, method, selection)
+        self.batches = self.leaves = self.amendments = 0
+        self.unsealed: list = []
+        self.tally: dict[int, dict[int, int]] = {}
+
+    def problem(self, text: str) -> None:
+        self.problems.append(text)
+
+    def run(self) -> None:
+        self.check_batches()
+        self.check_amendments()
+        self.check_statuses()
+        self.check_sealed_flags()
+        self.check_recount()
+
+    def check_batches(self) -> None:
+        prev = encoding.genesis(self.contest.slug)
+        for seq, batch in enumerate(db.session.scalars(select(LedgerBatch).where(
+                LedgerBatch.contest_id == self.contest.id).order_by(LedgerBatch.seq)), 1):
+            self.batches += 1
+            where = f"batch {batch.seq}"
+            if batch.seq != seq:
+                self.problem(f"{where}: expected batch number {seq}")
+            if batch.prev_chain != prev:
+                self.problem(f"{where}: prev_chain is not the chain of the batch before")
+            if batch.chain != encoding.chain(batch.prev_chain, batch.root, batch.seq, batch.size):
+                self.problem(f"{where}: chain does not match prev_chain, root, seq and size")
+            prev = batch.chain
+            rows = db.session.execute(
+                select(LedgerLeaf.position, LedgerLeaf.leaf, Ballot.receipt_hash, Ballot.category_id,
+                       Ballot.contest_id, Ballot.method, Ballot.selection, Ballot.status)
+                .join(Ballot, Ballot.id == LedgerLeaf.ballot_id)
+                .where(LedgerLeaf.batch_id == batch.id).order_by(LedgerLeaf.position)).all()
+            if [r.position for r in rows] != list(range(batch.size)):
+                self.problem(f"{where}: leaves are not positions 0 to {batch.size - 1}")
+            if merkle.root([r.leaf.encode("utf-8") for r in rows]).hex() != batch.root:
+                self.problem(f"{where}: root does not match its leaves")
+            for row in rows:
+                self.check_leaf(f"{where} leaf {row.position}", row)
+
+    def check_leaf(self, where: str, row) -> None:
+        self.leaves += 1
+        try:
+            leaf = json.loads(row.leaf)
+            canonical = encoding.canonical(leaf).decode("utf-8") == row.leaf
+        except (ValueError, TypeError):
+            self.problem(f"{where}: not canonical JSON")
+            return
+        if not canonical:
+            self.problem(f"{where}: not canonical JSON")
+        expected = {"contest": self.contest.slug, "category": self.category_slug(row.category_id),
+                    "receipt_hash": row.receipt_hash, "selection": row.selection}
+        wrong = sorted(k for k, v in expected.items() if not isinstance(leaf, dict) or leaf.get(k) != v)
+        if wrong or row.contest_id != self.contest.id:
+            self.problem(f"{where}: does not match its ballot ({', '.join(wrong) or 'contest'})")
+        status = leaf.get("status") if isinstance(leaf, dict) else None
+        if status not in encoding.LEAF_STATUSES:
+            self.problem(f"{where}: status {status!r} cannot be sealed")
+        self.status[row.receipt_hash] = status
+        self.db_status[row.receipt_hash] = row.status
+        category_id = self.category_ids.get(leaf.get("category")) if isinstance(leaf, dict) else None
+        self.counted[row.receipt_hash] = (category_id, row.method, leaf.get("selection") if category_id else None)
+
+    def category_slug(self, category_id: int) -> str | None:
+        return next((slug for slug, cid in self.category_ids.items() if cid == category_id), None)
+
+    def check_amendments(self) -> None:
+        prev = encoding.amendments_genesis(self.contest.slug)
+        for seq, row in enumerate(db.session.scalars(select(LedgerAmendment).where(
+                LedgerAmendment.contest_id == self.contest.id).order_by(LedgerAmendment.seq)), 1):
+            self.amendments += 1
+            where = f"amendment {row.seq}"
+            if row.seq != seq:
+                self.problem(f"{where}: expected amendment number {seq}")
+            if row.prev_hash != prev:
+                self.problem(f"{where}: prev_hash is not the hash of the amendment before")
+            if row.hash != encoding.amendment_hash(row.prev_hash, amendments.fields_of(row)):
+                self.problem(f"{where}: hash does not match its fields")
+            prev = row.hash
+            if row.receipt_hash not in self.status:
+                self.problem(f"{where}: amends a ballot that no batch holds")
+            elif self.status[row.receipt_hash] != row.from_status:
+                self.problem(f"{where}: changes {row.from_status} but the ledger says "
+                             f"{self.status[row.receipt_hash]}")
+            self.status[row.receipt_hash] = row.to_status
+
+    def check_statuses(self) -> None:
+        for receipt_hash, status in self.db_status.items():
+            if self.status[receipt_hash] != status:
+                self.problem(f"ballot {receipt_hash[:12]}…: the database says {status}, "
+                             f"the ledger {self.status[receipt_hash]}")
+
+    def check_sealed_flags(self) -> None:
+        sealed = db.session.scalar(select(func.count()).select_from(Ballot).where(
+            Ballot.contest_id == self.contest.id, Ballot.sealed.is_(True)))
+        if sealed != self.leaves:
+            self.problem(f"{sealed} ballot(s) are marked sealed, the ledger holds {self.leaves} leaves")
+
+    def recount(self) -> dict[int, dict[int, int]]:
+        boards: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        for receipt_hash, (category_id, method, chosen) in self.counted.items():
+            if self.status.get(receipt_hash) == "counted" and category_id is not None:
+                for entry_id, amount in selection.increments(method, chosen).items():
+                    boards[category_id][entry_id] += amount
+        return {c: {e: n for e, n in b.items() if n} for c, b in boards.items() if any(b.values())}
+
+    def expected(self) -> dict[int, dict[int, int]]:
+        """SQL's counts less the counted ballots that wait for their batch."""
+        boards = counters.sql_counts(self.contest.id)
+        self.unsealed = db.session.execute(select(Ballot.category_id, Ballot.method, Ballot.selection).where(
+            Ballot.contest_id == self.contest.id, Ballot.sealed.is_(False), Ballot.status == "counted")).all()
+        for category_id, method, chosen in self.unsealed:
+            for entry_id, amount in selection.increments(method, chosen).items():
+                board = boards.setdefault(category_id, {})
+                board[entry_id] = board.get(entry_id, 0) - amount
+        return {c: {e: n for e, n in b.items() if n} for c, b in boards.items() if any(b.values())}
+
+    def check_recount(self) -> None:
+        self.tally = self.recount()
+        if self.tally != self.expected():
+            self.problem("the recount from the ledger differs from the counted ballots in SQL")
+
+
+@ledger.command("verify")
+@click.argument("contest_slug")
+def verify(contest_slug: str):
+    """Check a contest's ledger against the database; exit 1 on any mismatch."""
+    from voting.contests.services import get_contest
+
+    try:
+        contest = get_contest(contest_slug)
+    except ApiError as err:
+        click.echo(f"error: {err.message}", err=True)
+        sys.exit(1)
+    check = Check(contest)
+    check.run()
+    click.echo(f"{contest.slug}: {check.batches} batch(es), {check.leaves} leaves, "
+               f"{check.amendments} amendment(s); {len(check.unsealed)} counted ballot(s) not sealed yet")
+    for category in contest.categories:
+        board = check.tally.get(category.id, {})
+        counts = ", ".join(f"entry {e}: {n}" for e, n in sorted(board.items(), key=lambda i: (-i[1], i[0])))
+        click.echo(f"  {category.slug}: {counts or 'nothing counted'}")
+    if check.problems:
+        for text in check.problems:
+            click.echo(f"FAIL {text}", err=True)
+        click.echo(f"ledger of {contest.slug}: {len(check.problems)} problem(s)", err=True)
+        sys.exit(1)
+    click.echo(f"ledger of {contest.slug}: verified")

@@ -1,0 +1,33 @@
+"""RQ entry points of the ledger. They take ids, and running one twice is harmless."""
+
+from __future__ import annotations
+
+from voting import clock, queues
+from voting.ledger import sealing
+
+# One job seals at most this many batches (a million ballots); the next tick goes on.
+MAX_BATCHES_PER_JOB = 100
+
+
+def seal_ledger(contest_id: int) -> dict:
+    """Seal everything the contest has to seal, batch after batch."""
+    batches = ballots = 0
+    while batches < MAX_BATCHES_PER_JOB:
+        batch = sealing.seal(contest_id, clock.now())
+        if batch is None:  # nothing left, or another seal is at it: it will take the rest
+            break
+        batches += 1
+        ballots += batch.size
+    return {"batches": batches, "ballots": ballots}
+
+
+def enqueue_seal(contest_id: int):
+    return queues.enqueue_once("ledger", seal_ledger, f"seal-ledger-{contest_id}", contest_id)
+
+
+def enqueue_pending() -> int:
+    """For the periodic tick: a seal job for every contest with ballots to seal."""
+    contest_ids = sealing.pending_contests()
+    for contest_id in contest_ids:
+        enqueue_seal(contest_id)
+    return len(contest_ids)
