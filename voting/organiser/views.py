@@ -131,3 +131,8 @@ def rebuild_counters(slug: str):
     else:
         flash(_("The counters are being rebuilt from the ballots (job %(job)s).", job=job.id), "success")
     return redirect(url_for(".leaderboard", slug=slug), 303)
+
+
+# The review, audit and report pages add their routes to this blueprint; they
+# live in their own modules to keep this one small.
+from voting.organiser import reports, review  # noqa: E402,F401

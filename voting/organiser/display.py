@@ -1,0 +1,116 @@
+"""What the review, audit and report pages say about rules, statuses and
+evidence, and the page links of long lists. Display only: no queries."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from flask import request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+# Per rule or intake check: a short name and what it means, so an organiser
+# can judge a cluster without reading the rule's code (docs/fraud.md has more).
+RULES = {
+    "burst": (_l("Burst"), _l("Far more ballots for one entry in a short window than its usual rate "
+                              "predicts, from few networks.")),
+    "shared_prefix": (_l("Shared network"), _l("Many different accounts on one network (a /24 or /64) chose "
+                                               "the same entry within a short time.")),
+    "shared_device": (_l("Shared device"), _l("Many different accounts voted from one browser (its device "
+                                              "cookie) within a short time.")),
+    "shared_user_agent": (_l("Shared browser signature"), _l("Many different voters with the same uncommon "
+                                                             "browser signature (user agent) within a short time.")),
+    "new_account_domain": (_l("New accounts on one mail domain"), _l("A batch of accounts created close "
+                                                                     "together on one private mail domain, and "
+                                                                     "all of them voted.")),
+    "instant_single_vote": (_l("Instant single-entry voters"), _l("Accounts that voted seconds after they were "
+                                                                  "created, for one entry only, then went "
+                                                                  "quiet.")),
+    "scripted_cadence": (_l("Scripted timing"), _l("Ballots from one network, device or entry arriving at "
+                                                   "machine-regular intervals.")),
+    "country": (_l("Country outside the contest"), _l("Voters whose registered country is not one of the "
+                                                      "contest's countries.")),
+    "honeypot": (_l("Honeypot filled"), _l("The ballot form's hidden field, which people never see, was "
+                                           "filled in: the mark of a bot.")),
+    "too_fast": (_l("Sent too fast"), _l("The ballot came back sooner after its page was shown than a person "
+                                         "could read and choose.")),
+    # The invalidation report's name for ballots no rule or check held.
+    "review": (_l("Organiser decision"), _l("Decided in review, without a rule or check behind it.")),
+}
+
+STATUSES = {"counted": _l("Counted"), "under_review": _l("Under review"), "invalidated": _l("Invalidated"),
+            "open": _l("Open"), "mixed": _l("Partly counted, partly invalidated")}
+
+ACTIONS = {"fraud.sweep": _l("Fraud sweep"), "fraud.count": _l("Ballots counted after review"),
+           "fraud.invalidate": _l("Ballots invalidated")}
+
+# Evidence and audit details can hold long lists (every ballot id of a big
+# decision); the page shows the start so it stays small, the API has it all.
+LIST_SHOWN = 20
+TEXT_SHOWN = 300
+
+
+def rule(name: str | None) -> dict[str, str]:
+    label, explanation = RULES.get(name or "review", (name, ""))
+    return {"name": name or "", "label": str(label), "explanation": str(explanation)}
+
+
+def status(name: str) -> str:
+    return str(STATUSES.get(name, name))
+
+
+def action(name: str) -> str:
+    return str(ACTIONS.get(name, name))
+
+
+def by_reason(counts: dict[str, int]) -> list[dict[str, Any]]:
+    """The report's counts by reason, largest first, each with its rule's name."""
+    return [{**rule(name), "count": n} for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def value_text(value: Any) -> str:
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {value_text(v)}" for key, v in value.items())
+    if isinstance(value, (list, tuple)):
+        shown = ", ".join(_item(v) for v in value[:LIST_SHOWN])
+        more = len(value) - LIST_SHOWN
+        return shown if more <= 0 else _("%(shown)s and %(more)d more", shown=shown, more=more)
+    text = "" if value is None else str(value)
+    return text if len(text) <= TEXT_SHOWN else text[:TEXT_SHOWN] + "…"
+
+
+def _item(value: Any) -> str:
+    # The rules' "top" lists hold [value, count] pairs.
+    if isinstance(value, (list, tuple)) and len(value) == 2 and isinstance(value[1], int):
+        return f"{value_text(value[0])}: {value[1]}"
+    return value_text(value)
+
+
+def pairs(mapping: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """A JSON object as (key, text) rows for a definition list."""
+    return [(key.replace("_", " "), value_text(v)) for key, v in (mapping or {}).items()]
+
+
+def number(text: str, most: int = 2**31 - 1) -> int | None:
+    """A positive whole number written in ASCII digits (str.isdigit also takes "²"), else None."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 10):
+        return None
+    value = int(text)
+    return value if 0 < value <= most else None
+
+
+def page_arg(name: str = "page") -> int:
+    return number(request.args.get(name, ""), 10**6) or 1
+
+
+def page_args(**pages: int) -> dict[str, int]:
+    """The page numbers a form's action carries to come back to the same pages; page 1 goes without saying."""
+    return {name: n for name, n in pages.items() if n > 1}
+
+
+def pager(total: int, page: int, per_page: int, url: Callable[[int], str]) -> dict[str, Any]:
+    """Where a page of a long list starts, and the links to its neighbours."""
+    pages = max(1, -(-total // per_page))
+    page = min(page, pages)
+    return {"total": total, "page": page, "pages": pages, "offset": (page - 1) * per_page, "limit": per_page,
+            "prev": url(page - 1) if page > 1 else None, "next": url(page + 1) if page < pages else None}
