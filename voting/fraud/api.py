@@ -33,7 +33,9 @@ class BallotDecisionBody(DecisionBody):
 @bp.post("/contests/<slug>/fraud/sweep")
 def sweep(slug: str):
     require_organiser()
-    job = jobs.enqueue_sweep(get_contest(slug).id)
+    contest = get_contest(slug)
+    services.require_open_review(contest)
+    job = jobs.enqueue_sweep(contest.id)
     return jsonify({"job_id": job.id}), 202
 
 

@@ -78,7 +78,7 @@ def sweep(contest_id: int, now: datetime) -> dict[str, Any]:
     from voting.fraud import rules
 
     contest = db.session.get(Contest, contest_id)
-    if contest is None:
+    if contest is None or contest.published_at is not None:  # published results are frozen
         return {"clusters": 0, "held": 0}
     thresholds, countries = settings_of(contest)
     findings = rules.run_all(load_records(contest_id), now, thresholds, countries)
