@@ -21,6 +21,16 @@ def _fail(err: ApiError) -> None:
     sys.exit(1)
 
 
+def contest_or_exit(slug: str):
+    """The contest of that slug; a command given an unknown one says so and exits 1."""
+    from voting.contests.services import get_contest
+
+    try:
+        return get_contest(slug)
+    except ApiError as err:
+        _fail(err)
+
+
 users = AppGroup("users", help="Manage accounts.")
 contests = AppGroup("contests", help="Manage contests.")
 accounts = AppGroup("accounts", help="Account settings and data.")
@@ -34,12 +44,8 @@ fraud = AppGroup("fraud", help="Fraud sweeps.")
 def verify_audit(contest_slug: str):
     """Check the audit log's hash chain; exits 1 if any entry was changed, removed or added."""
     from voting.audit import services as audit_service
-    from voting.contests.services import get_contest
 
-    try:
-        contest = get_contest(contest_slug)
-    except ApiError as err:
-        _fail(err)
+    contest = contest_or_exit(contest_slug)
     problems = audit_service.verify(contest)
     count = len(audit_service.entries(contest))
     for problem in problems:
@@ -54,13 +60,9 @@ def verify_audit(contest_slug: str):
 def sweep_fraud(contest_slug: str):
     """Run every fraud rule over a contest's ballots now."""
     from voting import clock
-    from voting.contests.services import get_contest
     from voting.fraud import services as fraud_service
 
-    try:
-        contest = get_contest(contest_slug)
-    except ApiError as err:
-        _fail(err)
+    contest = contest_or_exit(contest_slug)
     summary = fraud_service.sweep(contest.id, clock.now())
     click.echo(f"{summary['clusters']} cluster(s), {summary['held']} ballot(s) newly held for review")
 
@@ -71,12 +73,8 @@ def rebuild_counters(contest_slug: str):
     """Recompute a contest's live counters from SQL, repairing any drift."""
     from voting import clock
     from voting.ballots import counters as counter_service
-    from voting.contests.services import get_contest
 
-    try:
-        contest = get_contest(contest_slug)
-    except ApiError as err:
-        _fail(err)
+    contest = contest_or_exit(contest_slug)
     summary = counter_service.rebuild(contest.id, clock.now())
     click.echo(f"rebuilt the counters of {contest.slug}: {summary['ballots']} counted ballot(s)")
 

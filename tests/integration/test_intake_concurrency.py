@@ -12,8 +12,6 @@ from voting.ballots import counters
 from voting.contests.services import get_contest
 from voting.extensions import db
 
-from tests.support.api import Api
-from tests.support.factories import PASSWORD
 from tests.support.voting import open_contest, proof, voter_api
 
 

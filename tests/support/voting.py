@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from voting.ballots import pow
 from voting.contests import entries as entry_service
-from voting.contests.services import get_contest
 from voting.extensions import db
 
 from tests.support.api import Api

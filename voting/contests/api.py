@@ -11,7 +11,7 @@ from voting import clock
 from voting.api.request import json_payload, parse_body, unstorable_text
 from voting.auth import actor, require_organiser, require_user
 from voting.contests import entries, images, services
-from voting.errors import ApiError, not_found, validation_error
+from voting.errors import ApiError, validation_error
 
 bp = Blueprint("contests_api", __name__, url_prefix="/api/v1")
 

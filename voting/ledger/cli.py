@@ -18,7 +18,6 @@ from sqlalchemy import func, select
 from voting.ballots import counters, selection
 from voting.ballots.models import Ballot
 from voting.contests.models import Contest
-from voting.errors import ApiError
 from voting.extensions import db
 from voting.ledger import amendments, encoding, merkle
 from voting.ledger.models import LedgerAmendment, LedgerBatch, LedgerLeaf
@@ -160,13 +159,9 @@ class Check:
 @click.argument("contest_slug")
 def verify(contest_slug: str):
     """Check a contest's ledger against the database; exit 1 on any mismatch."""
-    from voting.contests.services import get_contest
+    from voting.cli import contest_or_exit
 
-    try:
-        contest = get_contest(contest_slug)
-    except ApiError as err:
-        click.echo(f"error: {err.message}", err=True)
-        sys.exit(1)
+    contest = contest_or_exit(contest_slug)
     check = Check(contest)
     check.run()
     click.echo(f"{contest.slug}: {check.batches} batch(es), {check.leaves} leaves, "
