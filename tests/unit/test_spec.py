@@ -85,3 +85,11 @@ def test_patch_keeps_slug_and_kind():
     assert set(caught.value.fields) == {"slug", "kind"}
     patched = patch_spec(current, {"title": "New", "voting": {"pow_bits": 0}})
     assert patched.title == "New" and patched.voting.pow_bits == 0 and patched.voting.method == "single"
+
+
+def test_fraud_section():
+    spec = validate_spec(base(fraud={"countries": ["CH", "FR"], "thresholds": {"burst_min_count": 50}}))
+    assert spec.fraud.countries == ["CH", "FR"]
+    assert "fraud.countries.0" in errors(base(fraud={"countries": ["ch"]}))
+    found = errors(base(fraud={"thresholds": {"no_such_threshold": 1, "burst_ratio": -3}}))
+    assert set(found) == {"fraud.thresholds.no_such_threshold", "fraud.thresholds.burst_ratio"}

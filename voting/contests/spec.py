@@ -16,6 +16,7 @@ from pydantic import (AfterValidator, AwareDatetime, BaseModel, BeforeValidator,
                       StrictFloat, StrictInt, StrictStr, StringConstraints, ValidationError)
 
 from voting.ballots import ratelimit
+from voting.fraud.thresholds import Thresholds
 
 KINDS = ("prize", "hackathon", "photo")
 PHASES = ("submission", "voting", "judging")
@@ -268,12 +269,11 @@ def rule_problems(spec: ContestSpec) -> dict[str, str]:
     if spec.kind == "photo" and spec.awards.winners_per_category > len(PHOTO_PLACES):
         problems["awards.winners_per_category"] = "a photo contest awards at most three places"
     if spec.fraud.thresholds:
-        from voting.fraud.thresholds import Thresholds
-
         try:
             Thresholds.from_overrides(spec.fraud.thresholds)
         except ValueError as exc:
-            problems["fraud.thresholds"] = str(exc)
+            for key, why in getattr(exc, "errors", {"": str(exc)}).items():
+                problems[f"fraud.thresholds.{key}".rstrip(".")] = why
     if spec.voting.method == "none" and spec.phases.voting is not None:
         problems["phases.voting"] = "a contest without a public vote (voting.method none) has no voting phase"
     return problems

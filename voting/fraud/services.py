@@ -23,8 +23,10 @@ from voting.ballots.models import Ballot
 from voting.contests.models import Category, Contest
 from voting.errors import ApiError, not_found, validation_error
 from voting.extensions import db
+from voting.fraud import rules
 from voting.fraud.models import FraudCluster, FraudClusterBallot
 from voting.fraud.records import BallotRecord, Finding
+from voting.fraud.thresholds import Thresholds
 from voting.ledger import amendments
 
 DECISIONS = {"count": "counted", "invalidate": "invalidated"}
@@ -43,9 +45,7 @@ def load_records(contest_id: int) -> list[BallotRecord]:
         for b, created, email, country in rows]
 
 
-def settings_of(contest: Contest):
-    from voting.fraud.thresholds import Thresholds
-
+def settings_of(contest: Contest) -> tuple[Thresholds, frozenset[str]]:
     fraud = contest.settings.get("fraud", {})
     return Thresholds.from_overrides(fraud.get("thresholds", {})), frozenset(fraud.get("countries", []))
 
@@ -75,8 +75,6 @@ def _holdable(ballot_ids: Iterable[int]) -> list[Ballot]:
 
 
 def sweep(contest_id: int, now: datetime) -> dict[str, Any]:
-    from voting.fraud import rules
-
     contest = db.session.get(Contest, contest_id)
     if contest is None or contest.published_at is not None:  # published results are frozen
         return {"clusters": 0, "held": 0}

@@ -1,0 +1,56 @@
+"""The fraud rules: plain functions over ballot records, in the manner of
+Gavel's crowd_bt.py. Pure: no framework, no clock, no randomness of their own.
+
+Every rule is `rule(records, now, thresholds) -> list[Finding]`; `country`
+also takes the contest's allowed countries. A rule looks only at ballots cast
+at or before `now`, and every window it judges ends at a ballot and looks only
+backwards, so a later sweep over more ballots finds every cluster an earlier
+one found, under the same key, with as many ballots or more (the one
+exception: `instant_single_vote` judges an account only once it has been quiet
+for `instant_settle_seconds`, and no longer if it votes for a second entry).
+Each finding's `rule` is the rule's name, `key` identifies the cluster within
+the rule and never contains the sweep time, `evidence` is a small JSON-able
+dict for the organiser. What each rule catches and misses: docs/fraud.md.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable, Sequence
+
+from voting.fraud.records import BallotRecord, Finding
+from voting.fraud.rules_accounts import country, instant_single_vote, new_account_domain
+from voting.fraud.rules_common import cast
+from voting.fraud.rules_network import shared_device, shared_prefix, shared_user_agent
+from voting.fraud.rules_timing import burst, scripted_cadence
+from voting.fraud.thresholds import Thresholds
+
+Rule = Callable[[Sequence[BallotRecord], datetime, Thresholds], list[Finding]]
+
+ALL_RULES: dict[str, Rule] = {
+    "burst": burst,
+    "shared_prefix": shared_prefix,
+    "shared_device": shared_device,
+    "shared_user_agent": shared_user_agent,
+    "new_account_domain": new_account_domain,
+    "instant_single_vote": instant_single_vote,
+    "scripted_cadence": scripted_cadence,
+    "country": country,
+}
+
+__all__ = ["ALL_RULES", "run_all", *ALL_RULES]
+
+
+def run_all(records: Sequence[BallotRecord], now: datetime, t: Thresholds | None = None,
+            allowed_countries: frozenset[str] = frozenset()) -> list[Finding]:
+    """Every rule over the ballots cast by `now`; all findings, sorted by
+    (rule, key). The ballots are filtered and sorted once for all rules."""
+    t = t or Thresholds()
+    recs = cast(records, now)
+    findings: list[Finding] = []
+    for name, rule in ALL_RULES.items():
+        if name == "country":
+            findings += country(recs, now, t, allowed_countries)
+        else:
+            findings += rule(recs, now, t)
+    return sorted(findings, key=lambda f: (f.rule, f.key))
