@@ -82,7 +82,3 @@ def ensure_periodic(interval: int) -> None:
 
     slot, at = next_slot(datetime.now(timezone.utc), interval)
     schedule_once("default", periodic_tick, f"voting-tick-{slot}", at, interval)
-
-
-def all_queues() -> list[Queue]:
-    return [queue(name) for name in QUEUE_NAMES]

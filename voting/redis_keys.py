@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 
-LIMITER_PREFIX = "voting:limits"
-RQ_PREFIX = "rq:"  # owned by RQ; listed so nobody else writes under it
+LIMITER_PREFIX = "voting:limits"  # Flask-Limiter's keys (login and registration limits)
+# RQ owns every key under "rq:"; nothing else writes there.
 
 
 def contest_tag(contest_id: int) -> str:
