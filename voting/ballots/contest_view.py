@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
-from voting.contests.models import Category, Contest, Entry
+from voting.ballots import ratelimit
+from voting.contests.models import Contest, Entry
 from voting.contests.phases import Window
 from voting.contests.spec import is_slug
 from voting.errors import not_found
@@ -35,6 +36,7 @@ class ContestView:
     windows: dict[str, Window | None]
     categories: dict[str, int]  # slug -> id
     eligible: dict[int, frozenset[int]]  # category id -> approved entry ids
+    limits: dict[str, ratelimit.Limit]  # the rate limits, parsed once per view
     loaded_at: float
 
 
@@ -46,10 +48,12 @@ def _load(slug: str) -> ContestView:
     for category_id, entry_id in db.session.execute(
             select(Entry.category_id, Entry.id).where(Entry.contest_id == contest.id, Entry.status == "approved")):
         eligible[category_id].add(entry_id)
-    categories = {slug: cid for slug, cid in db.session.execute(
-        select(Category.slug, Category.id).where(Category.contest_id == contest.id))}
-    return ContestView(contest.id, contest.slug, dict(contest.settings["voting"]), contest.windows(), categories,
-                       {cid: frozenset(eligible.get(cid, ())) for cid in categories.values()}, time.monotonic())
+    categories = {c.slug: c.id for c in contest.categories}  # loaded with the contest
+    voting = dict(contest.settings["voting"])
+    limits = {scope: ratelimit.parse(text) for scope, text in voting["rate_limits"].items()}
+    return ContestView(contest.id, contest.slug, voting, contest.windows(), categories,
+                       {cid: frozenset(eligible.get(cid, ())) for cid in categories.values()}, limits,
+                       time.monotonic())
 
 
 def get(slug: str) -> ContestView:

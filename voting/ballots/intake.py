@@ -22,7 +22,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from voting.accounts.models import User
-from voting.ballots import live, pow, ratelimit, receipts, screening, selection
+from voting.ballots import live, pow, receipts, screening, selection
 from voting.ballots.contest_view import ContestView
 from voting.ballots.models import Ballot
 from voting.contests import phases
@@ -91,11 +91,10 @@ def check_proof(contest: ContestView, ballot: BallotInput, now: datetime) -> str
 def pass_gate(contest: ContestView, category_id: int, voter: User, client: Client, ballot: BallotInput,
               pow_state: str, now: datetime) -> bool:
     """Answers whether Redis took part; raises the intake's refusals."""
-    limits = {scope: ratelimit.parse(text) for scope, text in contest.voting["rate_limits"].items()}
     subjects = {"ip": client.ip, "prefix": client.prefix, "account": str(voter.id), "device": client.device_id}
     ttl_ms = (pow.expiry_of(ballot.pow_token) - int(now.timestamp()) + 5) * 1000 if pow_state == "ok" else 1000
     try:
-        result = live.gate(contest.id, category_id, voter.id, subjects, limits, pow_state, ballot.pow_token,
+        result = live.gate(contest.id, category_id, voter.id, subjects, contest.limits, pow_state, ballot.pow_token,
                            ttl_ms, int(now.timestamp() * 1000))
     except redis.RedisError:
         log.warning("intake without Redis for contest %s", contest.id, exc_info=True)
