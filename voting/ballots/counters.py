@@ -25,19 +25,11 @@ def rebuild(contest_id: int, now: datetime) -> dict[str, int]:
         return {"ballots": 0}
     watermark = db.session.scalar(select(func.max(Ballot.id)).where(
         Ballot.contest_id == contest_id, Ballot.cast_at <= now - SETTLE)) or 0
-    boards: dict[int, dict[int, int]] = {c.id: defaultdict(int) for c in contest.categories}
-    totals: dict[int, int] = defaultdict(int)
-    rows = db.session.execute(
-        select(Ballot.category_id, Ballot.method, Ballot.selection)
-        .where(Ballot.contest_id == contest_id, Ballot.status == "counted", Ballot.id <= watermark)
-        .execution_options(yield_per=CHUNK))
-    counted = 0
-    for category_id, method, chosen in rows:
-        counted += 1
-        totals[category_id] += 1
-        for entry_id, amount in selection.increments(method, chosen).items():
-            boards[category_id][entry_id] += amount
+    boards, totals = _tally(contest_id, Ballot.id <= watermark)
+    for category in contest.categories:  # categories without ballots are emptied too
+        boards.setdefault(category.id, {})
     live.replace_counters(contest_id, boards, totals, watermark)
+    counted = sum(totals.values())
 
     late = db.session.scalars(select(Ballot).where(Ballot.contest_id == contest_id, Ballot.id > watermark)
                               .order_by(Ballot.id))
@@ -58,15 +50,24 @@ def rebuild(contest_id: int, now: datetime) -> dict[str, int]:
     return {"ballots": counted, "watermark": watermark}
 
 
-def sql_counts(contest_id: int) -> dict[int, dict[int, int]]:
-    """Counted-ballot totals per category and entry, straight from SQL."""
+def _tally(contest_id: int, *conditions) -> tuple[dict[int, dict[int, int]], dict[int, int]]:
+    """Counted ballots from SQL: (per category, what they add per entry; per category, how many)."""
     boards: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    rows = db.session.execute(select(Ballot.category_id, Ballot.method, Ballot.selection)
-                              .where(Ballot.contest_id == contest_id, Ballot.status == "counted"))
+    totals: dict[int, int] = defaultdict(int)
+    rows = db.session.execute(
+        select(Ballot.category_id, Ballot.method, Ballot.selection)
+        .where(Ballot.contest_id == contest_id, Ballot.status == "counted", *conditions)
+        .execution_options(yield_per=CHUNK))
     for category_id, method, chosen in rows:
+        totals[category_id] += 1
         for entry_id, amount in selection.increments(method, chosen).items():
             boards[category_id][entry_id] += amount
-    return {c: dict(b) for c, b in boards.items()}
+    return {c: dict(b) for c, b in boards.items()}, dict(totals)
+
+
+def sql_counts(contest_id: int) -> dict[int, dict[int, int]]:
+    """Counted-ballot totals per category and entry, straight from SQL."""
+    return _tally(contest_id)[0]
 
 
 def leaderboard(contest: Contest) -> list[dict]:
