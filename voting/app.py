@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
+import time
 from pathlib import Path
 from typing import Any, Mapping
 
 from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from voting.config import Settings, database_uri, redis_uri
@@ -54,6 +56,38 @@ def _enable_sqlite_rules(app: Flask) -> None:
         cursor.close()
 
 
+IDLE_PING_SECONDS = 10
+
+
+def _ping_idle_connections(app: Flask) -> None:
+    """Check a pooled connection before use only if it sat idle a while.
+
+    A connection in steady use proves itself; pinging on every checkout (the
+    pool's pre_ping) costs a round trip per request. One idle long enough to
+    have been cut by a database restart or a firewall is pinged, and the pool
+    replaces it if the ping fails.
+    """
+    with app.app_context():
+        engine: Engine = db.engine
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn, record, _proxy):
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+            return
+        try:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+            dbapi_conn.rollback()
+        except Exception as exc:
+            raise DisconnectionError() from exc  # the pool retries with a new connection
+
+
 def available_locales() -> list[str]:
     folder = ROOT / "translations"
     found = {p.parent.parent.name for p in folder.glob("*/LC_MESSAGES/messages.mo")} if folder.exists() else set()
@@ -71,7 +105,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         SECRET_KEY=_secret_key(settings, instance),
         TESTING=settings.env == "testing",
         SQLALCHEMY_DATABASE_URI=database_uri(settings.database_url, str(instance)),
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_recycle": 3600},
         MAX_CONTENT_LENGTH=settings.max_upload_bytes + 64 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_SSL_STRICT=False,
@@ -109,6 +143,7 @@ def _init_extensions(app: Flask, settings: Settings, instance: Path) -> None:
 
     db.init_app(app)
     _enable_sqlite_rules(app)
+    _ping_idle_connections(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import wraps
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,18 +14,40 @@ from voting.errors import ApiError, wants_json
 from voting.extensions import db, login_manager
 
 
+@dataclass(frozen=True)
+class SessionUser:
+    """Who the session cookie says is signed in: the account and the session
+    version it was signed in with (a password reset bumps the version)."""
+    id: int
+    version: int
+
+
+def parse_user_token(token: str) -> SessionUser | None:
+    user_id, _sep, version = token.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    return SessionUser(int(user_id), int(version))
+
+
+def session_user() -> SessionUser | None:
+    """The signed-in account as the session names it, without loading it: the
+    intake checks the version and verification on its own connection."""
+    token = session.get("_user_id")
+    return parse_user_token(token) if isinstance(token, str) else None
+
+
 def install(app: Flask) -> None:
     login_manager.login_view = "accounts_pages.login"
     login_manager.login_message = None
 
     @login_manager.user_loader
     def load_user(token: str) -> User | None:
-        user_id, _sep, version = token.partition(":")
-        if not user_id.isdigit() or not version.isdigit():
+        signed_in = parse_user_token(token)
+        if signed_in is None:
             return None
-        user = db.session.get(User, int(user_id))
+        user = db.session.get(User, signed_in.id)
         # A password reset bumps the version, which signs out every other session.
-        return user if user is not None and user.session_version == int(version) else None
+        return user if user is not None and user.session_version == signed_in.version else None
 
     @login_manager.unauthorized_handler
     def unauthorized():

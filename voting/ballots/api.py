@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, StrictStr, StringConstraints
 
 from voting import clock, queues
 from voting.api.request import parse_body
-from voting.auth import require_organiser, require_user
+from voting.auth import login_required_error, require_organiser, session_user
 from voting.ballots import challenges, contest_view, counters, intake, jobs, receipt_lookup
 from voting.contests.services import get_contest
 from voting.errors import not_found, validation_error
@@ -79,7 +79,9 @@ def challenge():
 
 @bp.post("/contests/<slug>/ballots")
 def cast_ballot(slug: str):
-    voter = require_user()
+    voter = session_user()
+    if voter is None:
+        raise login_required_error()
     contest = contest_view.get(slug)
     body = parse_body(BallotBody)
     form = body.form or FormSignals()

@@ -1,6 +1,7 @@
 """Casting a ballot: the intake path, one small step per function, in order.
 
-1. phase open, voter signed in and verified;
+1. phase open, voter signed in (the session's account and version are
+   current) and verified;
 2-3. rate limits, proof-of-work single use and the dedupe pre-check, in one
    Redis round trip (after the proof itself is checked here);
 4. honeypot and timing flags (a tripped check holds the ballot for review);
@@ -18,21 +19,14 @@ from datetime import datetime, timezone
 
 import redis
 from flask import current_app
-from sqlalchemy import insert
-from sqlalchemy.exc import IntegrityError
 
-from voting.accounts.models import User
-from voting.ballots import live, pow, receipts, screening, selection
+from voting.auth import SessionUser, login_required_error
+from voting.ballots import live, pow, receipts, screening, selection, store
 from voting.ballots.contest_view import ContestView
-from voting.ballots.models import Ballot
 from voting.contests import phases
 from voting.errors import ApiError
-from voting.extensions import db
 
 log = logging.getLogger(__name__)
-# One statement object for every ballot, so SQLAlchemy compiles it once: the
-# hot path needs no ORM object, only the new id.
-INSERT_BALLOT = insert(Ballot).returning(Ballot.id)
 
 
 @dataclass(frozen=True)
@@ -60,12 +54,18 @@ class Cast:
     receipt: str
 
 
-def check_voter(contest: ContestView, voter: User, now: datetime) -> None:
+def check_phase(contest: ContestView, now: datetime) -> None:
     if contest.voting["method"] == "none":
         raise ApiError("phase_closed", "This contest has no public vote.", 409)
     if not phases.is_open(contest.windows, "voting", now):
         raise ApiError("phase_closed", "Voting is not open for this contest.", 409)
-    if contest.voting["require_verified_email"] and not voter.verified:
+
+
+def check_voter(contest: ContestView, conn: store.IntakeConnection, voter: SessionUser) -> None:
+    row = conn.voter(voter.id)
+    if row is None or row[0] != voter.version:  # gone, or signed out everywhere since
+        raise login_required_error()
+    if contest.voting["require_verified_email"] and not row[1]:
         raise ApiError("email_unverified", "Confirm your address before voting.", 403)
 
 
@@ -88,7 +88,7 @@ def check_proof(contest: ContestView, ballot: BallotInput, now: datetime) -> str
     return "bad" if why else "ok"
 
 
-def pass_gate(contest: ContestView, category_id: int, voter: User, client: Client, ballot: BallotInput,
+def pass_gate(contest: ContestView, category_id: int, voter: SessionUser, client: Client, ballot: BallotInput,
               pow_state: str, now: datetime) -> bool:
     """Answers whether Redis took part; raises the intake's refusals."""
     subjects = {"ip": client.ip, "prefix": client.prefix, "account": str(voter.id), "device": client.device_id}
@@ -132,8 +132,8 @@ def check_selection(contest: ContestView, category_id: int, raw: object) -> list
         raise ApiError("invalid_selection", str(exc), 422, {"selection": str(exc)}) from None
 
 
-def commit_ballot(contest: ContestView, category_id: int, voter: User, client: Client, chosen,
-                  flags: list[str], now: datetime) -> Cast:
+def commit_ballot(conn: store.IntakeConnection, contest: ContestView, category_id: int, voter: SessionUser,
+                  client: Client, chosen, flags: list[str], now: datetime) -> Cast:
     code = receipts.new_code(secrets.token_bytes(15))
     status = screening.status_for(flags)
     reason = screening.holding_reason(flags)
@@ -141,17 +141,15 @@ def commit_ballot(contest: ContestView, category_id: int, voter: User, client: C
                receipt_hash=receipts.code_hash(code), method=contest.voting["method"], selection=chosen,
                status=status, flags=flags, client_ip=client.ip, ip_prefix=client.prefix,
                user_agent_hash=client.user_agent_hash, device_id=client.device_id, cast_at=now,
-               status_reason=reason)
+               status_reason=reason, sealed=False)
     try:
-        ballot_id = db.session.execute(INSERT_BALLOT, row).scalar_one()
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+        ballot_id = conn.insert_ballot(row)
+    except store.Duplicate:
         raise already_voted() from None
     return Cast(ballot_id, status, code)
 
 
-def update_counters(contest: ContestView, category_id: int, voter: User, cast_result: Cast, chosen) -> None:
+def update_counters(contest: ContestView, category_id: int, voter: SessionUser, cast_result: Cast, chosen) -> None:
     """After the commit. A failure here loses nothing: the scheduled rebuild
     recounts from SQL."""
     try:
@@ -162,16 +160,18 @@ def update_counters(contest: ContestView, category_id: int, voter: User, cast_re
                     exc_info=True)
 
 
-def cast(contest: ContestView, voter: User, client: Client, ballot: BallotInput, now: datetime) -> Cast:
-    check_voter(contest, voter, now)
-    category_id = find_category(contest, ballot.category)
-    pow_state = check_proof(contest, ballot, now)
-    redis_ok = pass_gate(contest, category_id, voter, client, ballot, pow_state, now)
-    chosen = check_selection(contest, category_id, ballot.selection)
-    rendered_at = ballot.rendered_at or _challenge_issued_at(ballot, pow_state)
-    flags = screening.flags_for(ballot.honeypot, rendered_at, now, contest.voting["min_render_seconds"],
-                                bool(client.device_id), redis_ok)
-    result = commit_ballot(contest, category_id, voter, client, chosen, flags, now)
+def cast(contest: ContestView, voter: SessionUser, client: Client, ballot: BallotInput, now: datetime) -> Cast:
+    check_phase(contest, now)
+    with store.connection() as conn:
+        check_voter(contest, conn, voter)
+        category_id = find_category(contest, ballot.category)
+        pow_state = check_proof(contest, ballot, now)
+        redis_ok = pass_gate(contest, category_id, voter, client, ballot, pow_state, now)
+        chosen = check_selection(contest, category_id, ballot.selection)
+        rendered_at = ballot.rendered_at or _challenge_issued_at(ballot, pow_state)
+        flags = screening.flags_for(ballot.honeypot, rendered_at, now, contest.voting["min_render_seconds"],
+                                    bool(client.device_id), redis_ok)
+        result = commit_ballot(conn, contest, category_id, voter, client, chosen, flags, now)
     update_counters(contest, category_id, voter, result, chosen)
     return result
 

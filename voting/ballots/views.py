@@ -17,7 +17,7 @@ from flask_babel import ngettext
 
 from voting import clock
 from voting.accounts.forms import sentence
-from voting.auth import login_required, require_user
+from voting.auth import SessionUser, login_required, require_user
 from voting.ballots import challenges, contest_view, intake, my_votes, receipt_lookup
 from voting.ballots.api import client_info, give_device_cookie
 from voting.ballots.forms import BallotForm, Choices, read_choices
@@ -148,7 +148,8 @@ def cast(slug: str, category: str):
         pow_nonce=form.pow_nonce.data or None, honeypot=form.website.data or "",
         rendered_at=challenges.rendered_at(view, form.rendered.data))
     try:
-        result = intake.cast(view, require_user(), client_info(), ballot_input, now)
+        user = require_user()
+        result = intake.cast(view, SessionUser(user.id, user.session_version), client_info(), ballot_input, now)
     except ApiError as err:
         state = STATE_OF_REFUSAL.get(err.code, "form")
         message = str(REFUSALS.get(err.code, "")) or sentence(_(err.message))  # as errors.py renders it

@@ -1,0 +1,138 @@
+"""The intake's SQL: the voter's row and the ballot INSERT.
+
+Both run for every ballot, so they skip SQLAlchemy's per-statement work (the
+ORM, cache keys, result objects): each statement is compiled from the models
+once per engine, with its bind processors, and executed on one pooled DBAPI
+connection per ballot. On PostgreSQL the INSERT runs in autocommit, so it
+is committed, durably, in the same round trip that runs it. Everything
+else in the app goes through the ORM as usual.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from flask import current_app
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.engine import Dialect, Engine
+
+from voting.accounts.models import User
+from voting.ballots.models import Ballot
+from voting.errors import ApiError
+from voting.extensions import db
+
+BALLOT_COLUMNS = ("contest_id", "category_id", "voter_id", "receipt_hash", "method", "selection", "status",
+                  "flags", "client_ip", "ip_prefix", "user_agent_hash", "device_id", "cast_at", "status_reason",
+                  "sealed")
+
+
+@dataclass(frozen=True)
+class Statement:
+    sql: str
+    names: tuple[str, ...]
+    positional: bool
+    processors: tuple[Callable[[Any], Any] | None, ...]
+
+    def params(self, values: dict[str, Any]) -> tuple | dict:
+        converted = [value if proc is None else proc(value)
+                     for value, proc in zip((values[n] for n in self.names), self.processors)]
+        return tuple(converted) if self.positional else dict(zip(self.names, converted))
+
+
+def compile_statement(statement, dialect: Dialect, column_keys: list[str] | None = None) -> Statement:
+    compiled = statement.compile(dialect=dialect, column_keys=column_keys)
+    names = tuple(compiled.positiontup) if compiled.positional else tuple(compiled.binds)
+    processors = tuple(compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names)
+    return Statement(str(compiled), names, bool(compiled.positional), processors)
+
+
+@dataclass(frozen=True)
+class Statements:
+    voter: Statement
+    insert_ballot: Statement
+    postgres: bool
+    integrity_error: type[Exception]
+    outage: tuple[type[Exception], ...]
+
+
+EXTENSION = "voting_intake_sql"
+
+
+def compile_all(engine: Engine) -> Statements:
+    dialect, dbapi = engine.dialect, engine.dialect.loaded_dbapi
+    voter = select(User.session_version, User.verified_at.is_not(None)).where(User.id == bindparam("id"))
+    ballot = insert(Ballot.__table__).returning(Ballot.__table__.c.id)
+    return Statements(compile_statement(voter, dialect), compile_statement(ballot, dialect, list(BALLOT_COLUMNS)),
+                      dialect.name == "postgresql", dbapi.IntegrityError, (dbapi.OperationalError, dbapi.InterfaceError))
+
+
+def statements(engine: Engine) -> Statements:
+    found = current_app.extensions.get(EXTENSION)
+    if found is None:  # a race here compiles twice, harmlessly
+        found = current_app.extensions[EXTENSION] = compile_all(engine)
+    return found
+
+
+class Duplicate(Exception):
+    """The unique constraint refused the ballot: the voter has voted in that category."""
+
+
+class IntakeConnection:
+    def __init__(self, dbapi_conn, sql: Statements):
+        self._conn = dbapi_conn
+        self._sql = sql
+
+    def voter(self, user_id: int) -> tuple[int, bool] | None:
+        """(session version, verified) of the account, or None if it is gone."""
+        cursor = self._conn.cursor()
+        try:
+            cursor.execute(self._sql.voter.sql, self._sql.voter.params({"id": user_id}))
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        return None if row is None else (int(row[0]), bool(row[1]))
+
+    def insert_ballot(self, row: dict[str, Any]) -> int:
+        """Commits the ballot and answers its id; raises Duplicate."""
+        cursor = self._conn.cursor()
+        try:
+            cursor.execute(self._sql.insert_ballot.sql, self._sql.insert_ballot.params(row))
+            ballot_id = int(cursor.fetchone()[0])
+            if not self._sql.postgres:
+                self._conn.commit()
+        except self._sql.integrity_error:
+            if not self._sql.postgres:
+                self._conn.rollback()
+            raise Duplicate() from None
+        finally:
+            cursor.close()
+        return ballot_id
+
+
+@contextmanager
+def connection() -> Iterator[IntakeConnection]:
+    """A pooled connection for one ballot. A lost database answers 503."""
+    engine = db.engine
+    sql = statements(engine)
+    try:
+        conn = engine.raw_connection()
+    except Exception as exc:
+        raise unavailable() from exc
+    dbapi_conn = conn.dbapi_connection
+    try:
+        if sql.postgres:
+            dbapi_conn.autocommit = True
+        yield IntakeConnection(dbapi_conn, sql)
+    except sql.outage as exc:
+        conn.invalidate(exc)  # its state is unknown: never hand it out again
+        raise unavailable() from exc
+    finally:
+        if sql.postgres and conn.dbapi_connection is not None:
+            dbapi_conn.autocommit = False
+        conn.close()
+
+
+def unavailable() -> ApiError:
+    return ApiError("service_unavailable", "Voting is briefly unavailable. Try again shortly.", 503, retry_after=5)
