@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
 from pathlib import Path
 from typing import Any, Mapping
 
 from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
@@ -54,6 +56,12 @@ def _enable_sqlite_rules(app: Flask) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.close()
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    # The same HMAC-SHA1 cookies, with OpenSSL's SHA-1 handed to hmac directly:
+    # Flask's lazy wrapper sends every signature through hmac's pure-Python path.
+    digest_method = staticmethod(hashlib.sha1)
 
 
 IDLE_PING_SECONDS = 10
@@ -125,6 +133,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         MAIL_DIR=settings.mail_dir or str(instance / "mail"),
         UPLOAD_DIR=settings.upload_dir or str(instance / "uploads"),
     )
+    app.session_interface = SessionInterface()
     app.json.sort_keys = False  # answers keep the field order of the API contract
     app.config.update(flask_overrides)
     if settings.trusted_proxies:

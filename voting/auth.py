@@ -14,26 +14,37 @@ from voting.errors import ApiError, wants_json
 from voting.extensions import db, login_manager
 
 
+# Set once the intake has seen this session's account verified; verification
+# is never undone, and the cookie is signed, so it need not be looked up again.
+VERIFIED_KEY = "voter_verified"
+
+
 @dataclass(frozen=True)
 class SessionUser:
-    """Who the session cookie says is signed in: the account and the session
-    version it was signed in with (a password reset bumps the version)."""
+    """Who the session cookie says is signed in: the account, the session
+    version it was signed in with (a password reset bumps the version), and
+    whether it is known to be verified."""
     id: int
     version: int
+    verified: bool = False
 
 
-def parse_user_token(token: str) -> SessionUser | None:
+def parse_user_token(token: str, verified: bool = False) -> SessionUser | None:
     user_id, _sep, version = token.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    return SessionUser(int(user_id), int(version))
+    return SessionUser(int(user_id), int(version), verified)
 
 
 def session_user() -> SessionUser | None:
     """The signed-in account as the session names it, without loading it: the
-    intake checks the version and verification on its own connection."""
+    intake checks the version (and, until it is known, verification) in SQL."""
     token = session.get("_user_id")
-    return parse_user_token(token) if isinstance(token, str) else None
+    return parse_user_token(token, session.get(VERIFIED_KEY) is True) if isinstance(token, str) else None
+
+
+def remember_verified() -> None:
+    session[VERIFIED_KEY] = True
 
 
 def install(app: Flask) -> None:

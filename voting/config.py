@@ -67,6 +67,7 @@ class Settings:
     intake_without_redis: str = "accept"  # accept | reject: see docs/intake.md
     challenge_ttl: int = 600
     intake_cache_seconds: int = 2  # how long a process reuses a contest's intake view
+    counter_flush_ms: int = 20  # how long committed ballots' counter updates gather; 0: sent at once
     counter_rebuild_interval: int = 300  # seconds between scheduled counter repairs during voting
     instance_path: str = ""  # empty: ./instance beside the code
 
@@ -98,6 +99,8 @@ class Settings:
             raise ConfigError(f"{PREFIX}INTAKE_WITHOUT_REDIS must be accept or reject, got {self.intake_without_redis!r}")
         if self.counter_rebuild_interval < 10:
             raise ConfigError(f"{PREFIX}COUNTER_REBUILD_INTERVAL must be at least 10 seconds")
+        if not 0 <= self.counter_flush_ms <= 1000:
+            raise ConfigError(f"{PREFIX}COUNTER_FLUSH_MS must be between 0 and 1000")
         if self.challenge_ttl < 30:
             raise ConfigError(f"{PREFIX}CHALLENGE_TTL must be at least 30 seconds")
         if self.trusted_proxies < 0:

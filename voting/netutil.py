@@ -5,6 +5,7 @@ only remote_addr and never the raw X-Forwarded-For header."""
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 
 from flask import request
 
@@ -13,6 +14,7 @@ def client_ip() -> str:
     return request.remote_addr or "0.0.0.0"
 
 
+@lru_cache(maxsize=65536)  # every ballot asks; the parsing is dear next to a dict lookup
 def network_prefix(ip: str) -> str:
     """The /24 (IPv4) or /64 (IPv6) network an address belongs to."""
     try:

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from flask import Blueprint, jsonify
 from flask_login import login_user, logout_user
-from flask_wtf.csrf import generate_csrf
 from pydantic import BaseModel, ConfigDict, StrictStr, StringConstraints
 
 from voting.accounts import services
 from voting.accounts.limits import mail_ip, register_ip, with_login_limits
+from voting.api.csrf import api_token
 from voting.api.request import parse_body
 from voting.auth import actor, require_user
 
@@ -51,7 +51,7 @@ class ResetBody(Body):
 @bp.get("/session")
 def session_info():
     user = actor()
-    return jsonify({"user": services.serialise(user) if user else None, "csrf_token": generate_csrf()})
+    return jsonify({"user": services.serialise(user) if user else None, "csrf_token": api_token()})
 
 
 @bp.post("/auth/register")

@@ -1,16 +1,43 @@
 """The API's CSRF rule: a state-changing request that carries the session cookie
 must carry X-CSRFToken too. Requests without the cookie carry no ambient
-authority, so they need no token."""
+authority, so they need no token.
+
+The API's token is an HMAC of the session's own secret token (the one
+Flask-WTF keeps for the pages' forms) under a key derived from SECRET_KEY:
+checking it is one HMAC, which matters on the ballot path, and a token of one
+session is worthless in another.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
-from flask_wtf.csrf import validate_csrf
-from wtforms import ValidationError
+import hashlib
+import hmac
+
+from flask import Flask, current_app, request, session
+from flask_wtf.csrf import generate_csrf
 
 from voting.errors import ApiError
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+KEY_EXTENSION = "voting_api_csrf_key"
+
+
+def _key() -> bytes:
+    key = current_app.extensions.get(KEY_EXTENSION)
+    if key is None:
+        key = current_app.extensions[KEY_EXTENSION] = hashlib.sha256(
+            b"voting.api-csrf:" + current_app.config["SECRET_KEY"].encode()).digest()
+    return key
+
+
+def _sign(raw: str) -> str:
+    return hmac.new(_key(), raw.encode(), hashlib.sha256).hexdigest()
+
+
+def api_token() -> str:
+    """The token `GET /api/v1/session` hands out (creating the session's secret if need be)."""
+    generate_csrf()
+    return _sign(session["csrf_token"])
 
 
 def check_api_csrf() -> None:
@@ -19,10 +46,11 @@ def check_api_csrf() -> None:
     if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
         return
     token = request.headers.get("X-CSRFToken", "")
-    try:
-        validate_csrf(token)
-    except ValidationError as exc:
-        raise ApiError("csrf_failed", f"Missing or invalid X-CSRFToken header: {exc}", 403) from None
+    if not token:
+        raise ApiError("csrf_failed", "The X-CSRFToken header is missing.", 403)
+    raw = session.get("csrf_token")
+    if not isinstance(raw, str) or not hmac.compare_digest(token.encode(), _sign(raw).encode()):
+        raise ApiError("csrf_failed", "The X-CSRFToken header does not match this session.", 403)
 
 
 def install(app: Flask) -> None:

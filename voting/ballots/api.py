@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, StrictStr, StringConstraints
 
 from voting import clock, queues
 from voting.api.request import parse_body
-from voting.auth import login_required_error, require_organiser, session_user
+from voting.auth import login_required_error, remember_verified, require_organiser, session_user
 from voting.ballots import challenges, contest_view, counters, intake, jobs, receipt_lookup
 from voting.contests.services import get_contest
 from voting.errors import not_found, validation_error
@@ -90,6 +90,8 @@ def cast_ballot(slug: str):
         pow_token=body.pow.token if body.pow else None, pow_nonce=body.pow.nonce if body.pow else None,
         honeypot=form.website, rendered_at=challenges.rendered_at(contest, form.rendered))
     result = intake.cast(contest, voter, client_info(), ballot, clock.now())
+    if result.voter_verified and not voter.verified:
+        remember_verified()
     response = jsonify({"receipt": result.receipt, "status": "received"})
     give_device_cookie(response)
     return response, 201

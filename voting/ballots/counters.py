@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from voting.ballots import live, selection
+from voting.ballots import feed, live, selection
 from voting.ballots.models import Ballot
 from voting.contests.models import Contest, Entry
 from voting.extensions import db
@@ -23,6 +23,7 @@ def rebuild(contest_id: int, now: datetime) -> dict[str, int]:
     contest = db.session.get(Contest, contest_id)
     if contest is None:
         return {"ballots": 0}
+    feed.flush()  # nothing of this process's still on its way while the counts are swapped
     watermark = db.session.scalar(select(func.max(Ballot.id)).where(
         Ballot.contest_id == contest_id, Ballot.cast_at <= now - SETTLE)) or 0
     boards, totals = _tally(contest_id, Ballot.id <= watermark)

@@ -1,12 +1,13 @@
 """Casting a ballot: the intake path, one small step per function, in order.
 
-1. phase open, voter signed in (the session's account and version are
-   current) and verified;
+1. phase open, voter signed in and verified (from the session once known,
+   else from SQL);
 2-3. rate limits, proof-of-work single use and the dedupe pre-check, in one
    Redis round trip (after the proof itself is checked here);
 4. honeypot and timing flags (a tripped check holds the ballot for review);
-5. the ballot committed in SQL in its own transaction; the unique constraint
-   on (contest, category, voter) has the final word;
+5. the ballot committed in SQL in its own transaction, only while the
+   session's account and version are current; the unique constraint on
+   (contest, category, voter) has the final word;
 6. only then the live counters, in a second round trip.
 """
 
@@ -52,6 +53,7 @@ class Cast:
     ballot_id: int
     status: str
     receipt: str
+    voter_verified: bool  # the voter is known verified: the session may remember it
 
 
 def check_phase(contest: ContestView, now: datetime) -> None:
@@ -61,12 +63,17 @@ def check_phase(contest: ContestView, now: datetime) -> None:
         raise ApiError("phase_closed", "Voting is not open for this contest.", 409)
 
 
-def check_voter(contest: ContestView, conn: store.IntakeConnection, voter: SessionUser) -> None:
+def check_voter(contest: ContestView, conn: store.IntakeConnection, voter: SessionUser) -> bool:
+    """Answers whether the voter is known verified. The session's version is
+    checked again by the INSERT itself."""
+    if voter.verified or not contest.voting["require_verified_email"]:
+        return voter.verified
     row = conn.voter(voter.id)
     if row is None or row[0] != voter.version:  # gone, or signed out everywhere since
         raise login_required_error()
-    if contest.voting["require_verified_email"] and not row[1]:
+    if not row[1]:
         raise ApiError("email_unverified", "Confirm your address before voting.", 403)
+    return True
 
 
 def find_category(contest: ContestView, slug: str) -> int:
@@ -133,7 +140,7 @@ def check_selection(contest: ContestView, category_id: int, raw: object) -> list
 
 
 def commit_ballot(conn: store.IntakeConnection, contest: ContestView, category_id: int, voter: SessionUser,
-                  client: Client, chosen, flags: list[str], now: datetime) -> Cast:
+                  client: Client, chosen, flags: list[str], now: datetime, verified: bool) -> Cast:
     code = receipts.new_code(secrets.token_bytes(15))
     status = screening.status_for(flags)
     reason = screening.holding_reason(flags)
@@ -143,17 +150,19 @@ def commit_ballot(conn: store.IntakeConnection, contest: ContestView, category_i
                user_agent_hash=client.user_agent_hash, device_id=client.device_id, cast_at=now,
                status_reason=reason, sealed=False)
     try:
-        ballot_id = conn.insert_ballot(row)
+        ballot_id = conn.insert_ballot(row, voter.version)
     except store.Duplicate:
         raise already_voted() from None
-    return Cast(ballot_id, status, code)
+    if ballot_id is None:  # the account is gone, or signed out everywhere since
+        raise login_required_error()
+    return Cast(ballot_id, status, code, verified)
 
 
 def update_counters(contest: ContestView, category_id: int, voter: SessionUser, cast_result: Cast, chosen) -> None:
-    """After the commit. A failure here loses nothing: the scheduled rebuild
-    recounts from SQL."""
+    """After the commit, and without waiting for Redis: the feed batches the
+    update. A failure here loses nothing: the scheduled rebuild recounts from SQL."""
     try:
-        live.apply(contest.id, category_id, voter.id, cast_result.ballot_id, cast_result.status == "counted",
+        live.apply_soon(contest.id, category_id, voter.id, cast_result.ballot_id, cast_result.status == "counted",
                    selection.increments(contest.voting["method"], chosen))
     except redis.RedisError:
         log.warning("counters of contest %s behind after ballot %s", contest.id, cast_result.ballot_id,
@@ -163,7 +172,7 @@ def update_counters(contest: ContestView, category_id: int, voter: SessionUser, 
 def cast(contest: ContestView, voter: SessionUser, client: Client, ballot: BallotInput, now: datetime) -> Cast:
     check_phase(contest, now)
     with store.connection() as conn:
-        check_voter(contest, conn, voter)
+        verified = check_voter(contest, conn, voter)
         category_id = find_category(contest, ballot.category)
         pow_state = check_proof(contest, ballot, now)
         redis_ok = pass_gate(contest, category_id, voter, client, ballot, pow_state, now)
@@ -171,7 +180,7 @@ def cast(contest: ContestView, voter: SessionUser, client: Client, ballot: Ballo
         rendered_at = ballot.rendered_at or _challenge_issued_at(ballot, pow_state)
         flags = screening.flags_for(ballot.honeypot, rendered_at, now, contest.voting["min_render_seconds"],
                                     bool(client.device_id), redis_ok)
-        result = commit_ballot(conn, contest, category_id, voter, client, chosen, flags, now)
+        result = commit_ballot(conn, contest, category_id, voter, client, chosen, flags, now, verified)
     update_counters(contest, category_id, voter, result, chosen)
     return result
 

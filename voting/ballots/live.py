@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from voting import redis_keys as keys
-from voting.ballots import ratelimit
+from voting.ballots import feed, ratelimit
 from voting.extensions import get_redis
 
 SCOPES = ("ip", "prefix", "account", "device")
@@ -53,14 +53,33 @@ def gate(contest_id: int, category_id: int, voter_id: int, subjects: dict[str, s
     return GateResult(outcome)
 
 
-def apply(contest_id: int, category_id: int, voter_id: int, ballot_id: int, counted: bool,
-          increments: dict[int, int]) -> bool:
+def _apply_call(contest_id: int, category_id: int, voter_id: int, ballot_id: int, counted: bool,
+                increments: dict[int, int]) -> tuple[list[str], list[object]]:
     args: list[object] = [voter_id, ballot_id, category_id, 1 if counted else 0]
     for entry_id, amount in sorted(increments.items()):
         args += [entry_id, amount]
     key_list = [keys.voted(contest_id, category_id), keys.board(contest_id, category_id),
                 keys.totals(contest_id), keys.watermark(contest_id), keys.applied(contest_id)]
+    return key_list, args
+
+
+def apply(contest_id: int, category_id: int, voter_id: int, ballot_id: int, counted: bool,
+          increments: dict[int, int]) -> bool:
+    """Add one ballot to the counters now (at most once, whoever else adds it)."""
+    key_list, args = _apply_call(contest_id, category_id, voter_id, ballot_id, counted, increments)
     return bool(_script(keys.APPLY_SCRIPT)(keys=key_list, args=args))
+
+
+def apply_soon(contest_id: int, category_id: int, voter_id: int, ballot_id: int, counted: bool,
+               increments: dict[int, int]) -> None:
+    """The same, through this process's feed: batched with other ballots'
+    updates (see ballots/feed.py), or at once when batching is off."""
+    interval_ms = current_app.config["VOTING"].counter_flush_ms
+    if interval_ms == 0:
+        apply(contest_id, category_id, voter_id, ballot_id, counted, increments)
+        return
+    key_list, args = _apply_call(contest_id, category_id, voter_id, ballot_id, counted, increments)
+    feed.feed(interval_ms / 1000).put(feed.Update(_script(keys.APPLY_SCRIPT), key_list, args))
 
 
 def recent_intake(contest_id: int, now_ms: int) -> int:
@@ -71,6 +90,7 @@ def recent_intake(contest_id: int, now_ms: int) -> int:
 
 
 def board(contest_id: int, category_id: int) -> dict[int, int]:
+    feed.flush()  # this process's own recent ballots included
     rows = get_redis().zrange(keys.board(contest_id, category_id), 0, -1, withscores=True)
     return {int(member): int(score) for member, score in rows}
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from flask import current_app
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, exists, insert, select
 from sqlalchemy.engine import Dialect, Engine
 
 from voting.accounts.models import User
@@ -60,11 +60,21 @@ class Statements:
 EXTENSION = "voting_intake_sql"
 
 
+def _insert_if_signed_in():
+    """INSERT … SELECT the ballot's values WHERE the session's account still
+    exists with the session's version: a session signed out everywhere (a
+    password reset) casts nothing, and checking it costs no round trip."""
+    table = Ballot.__table__
+    params = {name: bindparam(name, type_=table.c[name].type) for name in BALLOT_COLUMNS}
+    signed_in = exists().where(User.id == params["voter_id"], User.session_version == bindparam("session_version"))
+    values = select(*params.values()).where(signed_in)
+    return insert(table).from_select(list(BALLOT_COLUMNS), values).returning(table.c.id)
+
+
 def compile_all(engine: Engine) -> Statements:
     dialect, dbapi = engine.dialect, engine.dialect.loaded_dbapi
     voter = select(User.session_version, User.verified_at.is_not(None)).where(User.id == bindparam("id"))
-    ballot = insert(Ballot.__table__).returning(Ballot.__table__.c.id)
-    return Statements(compile_statement(voter, dialect), compile_statement(ballot, dialect, list(BALLOT_COLUMNS)),
+    return Statements(compile_statement(voter, dialect), compile_statement(_insert_if_signed_in(), dialect),
                       dialect.name == "postgresql", dbapi.IntegrityError, (dbapi.OperationalError, dbapi.InterfaceError))
 
 
@@ -94,12 +104,15 @@ class IntakeConnection:
             cursor.close()
         return None if row is None else (int(row[0]), bool(row[1]))
 
-    def insert_ballot(self, row: dict[str, Any]) -> int:
-        """Commits the ballot and answers its id; raises Duplicate."""
+    def insert_ballot(self, row: dict[str, Any], session_version: int) -> int | None:
+        """Commits the ballot and answers its id, or None if the session is no
+        longer signed in; raises Duplicate."""
         cursor = self._conn.cursor()
         try:
-            cursor.execute(self._sql.insert_ballot.sql, self._sql.insert_ballot.params(row))
-            ballot_id = int(cursor.fetchone()[0])
+            cursor.execute(self._sql.insert_ballot.sql,
+                           self._sql.insert_ballot.params({**row, "session_version": session_version}))
+            found = cursor.fetchone()
+            ballot_id = None if found is None else int(found[0])
             if not self._sql.postgres:
                 self._conn.commit()
         except self._sql.integrity_error:

@@ -149,7 +149,8 @@ def cast(slug: str, category: str):
         rendered_at=challenges.rendered_at(view, form.rendered.data))
     try:
         user = require_user()
-        result = intake.cast(view, SessionUser(user.id, user.session_version), client_info(), ballot_input, now)
+        result = intake.cast(view, SessionUser(user.id, user.session_version, user.verified), client_info(),
+                             ballot_input, now)
     except ApiError as err:
         state = STATE_OF_REFUSAL.get(err.code, "form")
         message = str(REFUSALS.get(err.code, "")) or sentence(_(err.message))  # as errors.py renders it
