@@ -29,6 +29,9 @@ RUN pip install --no-deps -e . && python -m compileall -q voting judging
 
 USER voting
 EXPOSE 8000
-ENV FLASK_APP=voting
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "4", "--threads", "4", \
-     "--access-logfile", "-", "voting:create_app()"]
+# Sync workers behind the buffering reverse proxy (docs/deploy.md): no thread
+# switching on the ballot path; WEB_CONCURRENCY sets how many (about 4 a core).
+ENV FLASK_APP=voting \
+    WEB_CONCURRENCY=8
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--worker-class", "sync", "--access-logfile", "-", \
+     "voting:create_app()"]

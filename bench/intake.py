@@ -1,12 +1,15 @@
 """Benchmark: the full ballot intake against a trivial endpoint of the same server.
 
-Starts the real stack (gunicorn + PostgreSQL + Redis), signs in many voters,
+Starts the real stack (gunicorn with sync workers, as the image runs it behind
+its reverse proxy, + PostgreSQL + Redis), signs in many voters,
 has each fetch and solve real proof-of-work challenges, then drives
 `POST /api/v1/contests/{slug}/ballots` from several client processes; in the
 same run, with the same clients and concurrency, it drives `GET /api/v1/health`
 (answers without touching the database or Redis). It reports ballots/s,
 p50/p99 latency and the ratio of the two throughputs, and checks afterwards
-that every accepted ballot is in SQL and in the live counters.
+that every accepted ballot is in SQL and in the live counters. It also reports
+the CPU each phase took per request, by process group (web server, PostgreSQL,
+Redis, everything else: mostly the load generator), read from /proc.
 
     .venv/bin/python bench/intake.py [--voters 400] [--categories 18] [--clients 16]
 
@@ -219,11 +222,55 @@ def drive(args) -> tuple[list[float], dict[int, int], float, float]:
     return latencies, errors, start_at, max(ends)
 
 
-def run_phase(port, mode, work_per_process, processes, threads, seconds=10.0):
+HZ = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_of(pid: str) -> tuple[str, float] | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    name = stat[stat.index("(") + 1:stat.rindex(")")]
+    fields = stat[stat.rindex(")") + 2:].split()
+    return name, (int(fields[11]) + int(fields[12])) / HZ
+
+
+def cpu_by_group(server_pid: int) -> dict[str, float]:
+    """CPU seconds so far of the web server, PostgreSQL and Redis, and of the whole machine."""
+    groups = {"web": 0.0, "postgres": 0.0, "redis": 0.0}
+    proc = Path("/proc")
+    if not proc.exists():
+        return {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        found = _cpu_of(entry.name)
+        if found is None:
+            continue
+        name, seconds = found
+        try:
+            parent = int(Path(f"/proc/{entry.name}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            parent = 0
+        if int(entry.name) == server_pid or parent == server_pid:
+            groups["web"] += seconds
+        elif name.startswith("postgres"):
+            groups["postgres"] += seconds
+        elif name.startswith(("redis", "valkey")):
+            groups["redis"] += seconds
+    values = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    idle = int(values[3]) + int(values[4])
+    groups["machine"] = (sum(int(v) for v in values[:8]) - idle) / HZ
+    return groups
+
+
+def run_phase(port, mode, work_per_process, processes, threads, seconds=10.0, server_pid=0):
     start_at = time.time() + 1.0
     with mp.Pool(processes) as pool:
+        cpu_before = cpu_by_group(server_pid)
         results = pool.map(drive, [(port, mode, work_per_process[i], threads, start_at, seconds)
                                    for i in range(processes)])
+        cpu_after = cpu_by_group(server_pid)
     latencies = [x for r in results for x in r[0]]
     errors: dict[str, int] = {}
     for r in results:
@@ -231,10 +278,15 @@ def run_phase(port, mode, work_per_process, processes, threads, seconds=10.0):
             errors[str(status)] = errors.get(str(status), 0) + count
     elapsed = max(r[3] for r in results) - start_at
     latencies.sort()
+    cpu_ms = {group: cpu_after[group] - cpu_before[group] for group in cpu_before}
+    if cpu_ms:
+        cpu_ms["other"] = cpu_ms.pop("machine") - sum(cpu_ms.values())
+        cpu_ms = {group: round(seconds * 1000 / len(latencies), 3) for group, seconds in cpu_ms.items()}
     return {"requests": len(latencies), "errors": errors, "seconds": round(elapsed, 2),
             "per_second": round(len(latencies) / elapsed, 1),
             "p50_ms": round(statistics.median(latencies) * 1000, 2),
-            "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2)}
+            "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2),
+            "cpu_ms_per_request": cpu_ms}
 
 
 def verify(env: dict[str, str]) -> dict[str, int]:
@@ -261,7 +313,9 @@ def main() -> int:
     parser.add_argument("--categories", type=int, default=18)
     parser.add_argument("--processes", type=int, default=2, help="client processes")
     parser.add_argument("--clients", type=int, default=16, help="concurrent connections in all")
-    parser.add_argument("--web-workers", type=int, default=4)
+    parser.add_argument("--web-workers", type=int, default=8)
+    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (the image runs sync)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
     parser.add_argument("--port", type=int, default=5077)
     args = parser.parse_args()
 
@@ -281,7 +335,8 @@ def main() -> int:
 
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{args.port}", "--workers", str(args.web_workers),
-         "--worker-class", "gthread", "--threads", "8", "--log-level", "warning", "voting:create_app()"],
+         "--worker-class", args.worker_class, "--threads", str(args.threads), "--log-level", "warning",
+         "voting:create_app()"],
         env=env, cwd=ROOT)
     try:
         wait_for(args.port)
@@ -299,9 +354,11 @@ def main() -> int:
               f"in {time.time() - t0:.1f}s", flush=True)
 
         threads = max(1, args.clients // args.processes)
-        trivial_before = run_phase(args.port, "trivial", [None] * args.processes, args.processes, threads)
-        ballots = run_phase(args.port, "ballots", prepared, args.processes, threads)
-        trivial_after = run_phase(args.port, "trivial", [None] * args.processes, args.processes, threads)
+        trivial_before = run_phase(args.port, "trivial", [None] * args.processes, args.processes, threads,
+                                   server_pid=server.pid)
+        ballots = run_phase(args.port, "ballots", prepared, args.processes, threads, server_pid=server.pid)
+        trivial_after = run_phase(args.port, "trivial", [None] * args.processes, args.processes, threads,
+                                  server_pid=server.pid)
     finally:
         server.terminate()
         server.wait(30)
@@ -312,7 +369,8 @@ def main() -> int:
         "ratio_ballots_to_trivial": round(ballots["per_second"] / trivial_rate, 3),
         "check": verify(env),
         "setup": {"voters": args.voters, "categories": args.categories, "clients": args.clients,
-                  "client_processes": args.processes, "web_workers": args.web_workers, "threads_per_worker": 8,
+                  "client_processes": args.processes, "web_workers": args.web_workers,
+                  "worker_class": args.worker_class, "threads_per_worker": args.threads,
                   "pow_bits": 8, "cpus": os.cpu_count()},
     }
     print(json.dumps(report, indent=2))

@@ -67,7 +67,7 @@ class SessionInterface(SecureCookieSessionInterface):
 IDLE_PING_SECONDS = 10
 
 
-def _ping_idle_connections(app: Flask) -> None:
+def ping_when_idle(engine: Engine) -> None:
     """Check a pooled connection before use only if it sat idle a while.
 
     A connection in steady use proves itself; pinging on every checkout (the
@@ -75,9 +75,6 @@ def _ping_idle_connections(app: Flask) -> None:
     have been cut by a database restart or a firewall is pinged, and the pool
     replaces it if the ping fails.
     """
-    with app.app_context():
-        engine: Engine = db.engine
-
     @event.listens_for(engine, "checkin")
     def _on_checkin(_dbapi_conn, record):
         record.info["idle_since"] = time.monotonic()
@@ -152,7 +149,8 @@ def _init_extensions(app: Flask, settings: Settings, instance: Path) -> None:
 
     db.init_app(app)
     _enable_sqlite_rules(app)
-    _ping_idle_connections(app)
+    with app.app_context():
+        ping_when_idle(db.engine)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -195,3 +195,35 @@ def test_pow_bits_zero_needs_no_proof(app, make):
 
 def test_unknown_receipt(client):
     assert_error(client.get("/api/v1/receipts/AAAA-BBBB"), 404, "not_found")
+
+
+def _bump_session_version(app, email):
+    from voting.accounts.models import User
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        user.session_version += 1  # what a password reset does
+        db.session.commit()
+
+
+def test_a_session_signed_out_everywhere_casts_nothing(app, make, contest):
+    slug, ids = contest
+    api = voter_api(app, make)
+    assert cast(api, slug, "c1", [ids["c1"][0]]).status_code == 201  # the session now remembers "verified"
+    _bump_session_version(app, "voter@example.org")
+    assert_error(cast(api, slug, "c2", [ids["c2"][0]]), 401, "login_required")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Ballot)) == 1
+
+
+def test_verification_is_looked_up_until_the_session_knows_it(app, make, contest):
+    from voting.accounts.models import User
+    slug, ids = contest
+    api = voter_api(app, make, "late@example.org", verified=False)
+    assert_error(cast(api, slug, "c1", [ids["c1"][0]]), 403, "email_unverified")
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "late@example.org"))
+        user.verified_at = datetime.now(timezone.utc)  # verified from another browser
+        db.session.commit()
+    assert cast(api, slug, "c1", [ids["c1"][0]]).status_code == 201
+    _bump_session_version(app, "late@example.org")
+    assert_error(cast(api, slug, "c2", [ids["c2"][0]]), 401, "login_required")

@@ -163,7 +163,7 @@ def update_counters(contest: ContestView, category_id: int, voter: SessionUser, 
     update. A failure here loses nothing: the scheduled rebuild recounts from SQL."""
     try:
         live.apply_soon(contest.id, category_id, voter.id, cast_result.ballot_id, cast_result.status == "counted",
-                   selection.increments(contest.voting["method"], chosen))
+                        selection.increments(contest.voting["method"], chosen))
     except redis.RedisError:
         log.warning("counters of contest %s behind after ballot %s", contest.id, cast_result.ballot_id,
                     exc_info=True)
