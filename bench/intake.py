@@ -225,14 +225,15 @@ def drive(args) -> tuple[list[float], dict[int, int], float, float]:
 HZ = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def _cpu_of(pid: str) -> tuple[str, float] | None:
+def _stat(pid: str) -> tuple[str, int, float] | None:
+    """(name, parent pid, CPU seconds) of a process, from /proc."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     name = stat[stat.index("(") + 1:stat.rindex(")")]
     fields = stat[stat.rindex(")") + 2:].split()
-    return name, (int(fields[11]) + int(fields[12])) / HZ
+    return name, int(fields[1]), (int(fields[11]) + int(fields[12])) / HZ
 
 
 def cpu_by_group(server_pid: int) -> dict[str, float]:
@@ -242,16 +243,10 @@ def cpu_by_group(server_pid: int) -> dict[str, float]:
     if not proc.exists():
         return {}
     for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        found = _cpu_of(entry.name)
+        found = _stat(entry.name) if entry.name.isdigit() else None
         if found is None:
             continue
-        name, seconds = found
-        try:
-            parent = int(Path(f"/proc/{entry.name}/stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            parent = 0
+        name, parent, seconds = found
         if int(entry.name) == server_pid or parent == server_pid:
             groups["web"] += seconds
         elif name.startswith("postgres"):

@@ -75,6 +75,7 @@ def apply_soon(contest_id: int, category_id: int, voter_id: int, ballot_id: int,
     """The same, through this process's feed: batched with other ballots'
     updates (see ballots/feed.py), or at once when batching is off."""
     interval_ms = current_app.config["VOTING"].counter_flush_ms
+    # One feed a process: the first app to use it sets its interval.
     if interval_ms == 0:
         apply(contest_id, category_id, voter_id, ballot_id, counted, increments)
         return
