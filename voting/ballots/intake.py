@@ -8,7 +8,8 @@
 5. the ballot committed in SQL in its own transaction, only while the
    session's account and version are current; the unique constraint on
    (contest, category, voter) has the final word;
-6. only then the live counters, in a second round trip.
+6. only then the live counters, in a second round trip shared by the
+   ballots this process committed in the last few milliseconds.
 """
 
 from __future__ import annotations
