@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.api import Api, assert_error
+from tests.support.api import Api, assert_error, remembers_verified
 from tests.support.factories import PASSWORD
 
 
@@ -168,3 +168,33 @@ def test_page_and_api_logins_share_one_budget(api, make, client):
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True)).group(1)
     resp = client.post("/login", data={"csrf_token": token, "email": "grace@example.org", "password": PASSWORD})
     assert resp.status_code == 429
+
+
+def test_signing_in_a_verified_account_remembers_it_in_the_session(api, client, make):
+    make.user("grace@example.org")
+    api.login("grace@example.org", PASSWORD)
+    assert remembers_verified(client)
+
+
+def test_signing_in_an_unverified_account_does_not(api, client, make):
+    make.user("grace@example.org", verified=False)
+    api.login("grace@example.org", PASSWORD)
+    assert not remembers_verified(client)
+
+
+def test_confirming_the_address_while_signed_in_remembers_it(api, client, mailbox):
+    assert register(api).status_code == 201
+    api.login("ada@example.org", PASSWORD)
+    assert not remembers_verified(client)
+    resp = api.post("/api/v1/auth/verify", json={"token": mailbox.last_token("ada@example.org")})
+    assert resp.status_code == 200
+    assert remembers_verified(client)
+
+
+def test_confirming_someone_elses_address_does_not_mark_this_session(api, client, make, mailbox):
+    make.user("grace@example.org", verified=False)
+    assert register(api).status_code == 201
+    token = mailbox.last_token("ada@example.org")
+    api.login("grace@example.org", PASSWORD)
+    assert api.post("/api/v1/auth/verify", json={"token": token}).status_code == 200
+    assert not remembers_verified(client)

@@ -5,6 +5,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.pages.support import page, sign_in, submit
+from tests.support.api import remembers_verified
 from tests.support.factories import PASSWORD
 
 
@@ -22,6 +23,7 @@ def test_register_verify_sign_in_and_out(client, mailbox):
     assert resp.headers["Location"] == "/"
     session = client.get("/api/v1/session").get_json()["user"]
     assert session["email"] == "ada@example.org" and session["verified"] is True
+    assert remembers_verified(client)  # so voting need not look it up
     assert "Sign out" in page(client.get("/")).text
 
     home = page(client.get("/"))
@@ -65,10 +67,12 @@ def test_verify_with_a_bad_token_explains(client):
 def test_a_signed_in_user_can_ask_for_a_new_verification_link(client, make, mailbox):
     make.user("grace@example.org", verified=False)
     sign_in(client, "grace@example.org")
+    assert not remembers_verified(client)
     resp = submit(client, "/verify/resend")
     assert resp.status_code == 303
     token = mailbox.last_token("grace@example.org")
     assert client.get(f"/verify?token={token}").status_code == 200
+    assert remembers_verified(client)
 
 
 def test_login_failure_is_401_with_a_message(client, make):

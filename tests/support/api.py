@@ -46,3 +46,9 @@ def assert_error(resp, status: int, code: str) -> dict:
     assert body["error"]["code"] == code, body
     assert isinstance(body["error"]["message"], str) and body["error"]["message"]
     return body["error"]
+
+
+def remembers_verified(client) -> bool:
+    """Whether the client's session says its account is verified."""
+    with client.session_transaction() as sess:
+        return sess.get("voter_verified") is True

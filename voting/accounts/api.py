@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from flask import Blueprint, jsonify
-from flask_login import login_user, logout_user
+from flask_login import logout_user
 from pydantic import BaseModel, ConfigDict, StrictStr, StringConstraints
 
 from voting.accounts import services
 from voting.accounts.limits import mail_ip, register_ip, with_login_limits
 from voting.api.csrf import api_token
 from voting.api.request import parse_body
-from voting.auth import actor, require_user
+from voting.auth import actor, note_verified, require_user, sign_in
 
 bp = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
 
@@ -65,7 +65,9 @@ def register():
 @bp.post("/auth/verify")
 def verify():
     body = parse_body(TokenBody)
-    return jsonify({"user": services.serialise(services.verify(body.token))})
+    user = services.verify(body.token)
+    note_verified(user)
+    return jsonify({"user": services.serialise(user)})
 
 
 @bp.post("/auth/verify/resend")
@@ -82,7 +84,7 @@ def resend_verification():
 def login():
     body = parse_body(LoginBody)
     user = services.authenticate(body.email, body.password)
-    login_user(user)
+    sign_in(user)
     return jsonify({"user": services.serialise(user)})
 
 

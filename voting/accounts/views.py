@@ -15,12 +15,12 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from voting.accounts import countries, services
 from voting.accounts.forms import ForgotForm, LoginForm, RegisterForm, ResetForm, sentence, show_error
 from voting.accounts.limits import mail_ip, register_ip, with_login_limits
-from voting.auth import login_required, require_user
+from voting.auth import login_required, note_verified, require_user, sign_in
 from voting.errors import ApiError
 
 bp = Blueprint("accounts_pages", __name__)
@@ -76,7 +76,7 @@ def register_submit():
 @bp.get("/verify")
 def verify():
     try:
-        services.verify(request.args.get("token", ""))
+        note_verified(services.verify(request.args.get("token", "")))
     except ApiError as err:
         reason = sentence((err.fields or {}).get("token", ""))
         return render_template("accounts/verify.html", verified=False, message=err.message, reason=reason,
@@ -122,7 +122,7 @@ def login_submit():
         user = services.authenticate((form.email.data or "").strip(), form.password.data or "")
     except ApiError as err:
         return _login_page(form, err.message, err.status)
-    login_user(user)
+    sign_in(user)
     return redirect(safe_next(request.args.get("next")) or url_for("contest_pages.home"), 303)
 
 
