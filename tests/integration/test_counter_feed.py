@@ -75,3 +75,16 @@ def test_no_batching_when_the_interval_is_zero(app, make, make_app, redis_client
     with at_once.app_context():
         live.apply_soon(contest_id, categories["c1"], 7, 7, True, {ids["c1"][2]: 1})
     assert board_in_redis(redis_client, contest_id, categories["c1"]) == {ids["c1"][2]: 1}
+
+
+def test_a_batch_after_redis_lost_its_scripts_loads_them_and_counts_once(app, make, redis_client):
+    slug, ids = open_contest(app)
+    contest_id, categories = contest_ids(app, slug)
+    with app.app_context():
+        live.apply_soon(contest_id, categories["c2"], 5, 501, True, {ids["c2"][0]: 1})
+        feed.flush()
+        redis_client.script_flush()  # as after a restart
+        live.apply_soon(contest_id, categories["c2"], 6, 502, True, {ids["c2"][0]: 1})
+        live.apply_soon(contest_id, categories["c2"], 5, 501, True, {ids["c2"][0]: 1})  # already counted
+        feed.flush()
+    assert board_in_redis(redis_client, contest_id, categories["c2"]) == {ids["c2"][0]: 2}

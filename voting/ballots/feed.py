@@ -84,14 +84,31 @@ class Feed:
         for update in batch:
             by_client.setdefault(id(update.script.registered_client), []).append(update)
         for updates in by_client.values():
-            pipe = updates[0].script.registered_client.pipeline(transaction=False)
-            for update in updates:
-                update.script(keys=update.keys, args=update.args, client=pipe)
             try:
-                pipe.execute()
+                _send(updates)
             except redis.RedisError:
                 log.warning("live counters behind by %d ballots until the next rebuild", len(updates),
                             exc_info=True)
+
+
+def _send(updates: list[Update]) -> None:
+    """One pipeline of EVALSHA calls. Passing the scripts to the pipeline
+    would make redis-py ask SCRIPT EXISTS first, a second round trip every
+    batch; instead a batch that finds a script missing (Redis restarted)
+    loads it and goes again, which the scripts' idempotence makes safe."""
+    client = updates[0].script.registered_client
+    for attempt in (1, 2):
+        pipe = client.pipeline(transaction=False)
+        for update in updates:
+            pipe.evalsha(update.script.sha, len(update.keys), *update.keys, *update.args)
+        try:
+            pipe.execute()
+            return
+        except redis.exceptions.NoScriptError:
+            if attempt == 2:
+                raise
+            for script in {id(u.script): u.script for u in updates}.values():
+                script.sha = client.script_load(script.script)
 
 
 _feed: Feed | None = None
