@@ -2,14 +2,16 @@
 
 Both run for every ballot, so they skip SQLAlchemy's per-statement work (the
 ORM, cache keys, result objects): each statement is compiled from the models
-once per engine, with its bind processors, and executed on one pooled DBAPI
-connection per ballot. On PostgreSQL the INSERT runs in autocommit, so it
+once per engine, with its bind processors, and executed on a DBAPI
+connection each thread keeps for its ballots. On PostgreSQL the INSERT runs in autocommit, so it
 is committed, durably, in the same round trip that runs it. Everything
 else in the app goes through the ORM as usual.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
@@ -124,27 +126,91 @@ class IntakeConnection:
         return ballot_id
 
 
-@contextmanager
-def connection() -> Iterator[IntakeConnection]:
-    """A pooled connection for one ballot. A lost database answers 503."""
-    engine = db.engine
-    sql = statements(engine)
+class _Held:
+    """The connection a thread keeps for its ballots between requests:
+    checking one out of the pool and back, and switching autocommit, cost
+    more than the INSERT's own Python work. Given back when the thread ends,
+    when the app's engine changes, or when it breaks."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.fairy = engine.raw_connection()
+        self.used_at = time.monotonic()
+        if engine.dialect.name == "postgresql":
+            self.fairy.dbapi_connection.autocommit = True
+
+    def usable(self, engine: Engine) -> bool:
+        if self.engine is not engine or self.fairy.dbapi_connection is None:
+            return False
+        if time.monotonic() - self.used_at < IDLE_PING_SECONDS:
+            return True
+        try:  # idle long enough to have been cut by a restart or a firewall
+            cursor = self.fairy.dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+            return True
+        except Exception as exc:  # whatever the ping met, this connection is done
+            self.fairy.invalidate(exc)
+            return False
+
+    def release(self, error: BaseException | None = None) -> None:
+        fairy, self.fairy = self.fairy, None
+        if fairy is None:
+            return
+        if error is not None:
+            fairy.invalidate(error)  # its state is unknown: never hand it out again
+        elif fairy.dbapi_connection is not None and self.engine.dialect.name == "postgresql":
+            fairy.dbapi_connection.autocommit = False
+        fairy.close()
+
+    def __del__(self):
+        try:
+            self.release()
+        except Exception:  # a thread ending, or the interpreter: nothing to tell
+            pass
+
+
+IDLE_PING_SECONDS = 10
+_local = threading.local()
+
+
+def _held(engine: Engine) -> _Held:
+    held: _Held | None = getattr(_local, "held", None)
+    if held is not None and held.fairy is not None and held.usable(engine):
+        return held
+    if held is not None:
+        held.release()
+        _local.held = None
     try:
-        conn = engine.raw_connection()
+        _local.held = _Held(engine)
     except Exception as exc:
         raise unavailable() from exc
-    dbapi_conn = conn.dbapi_connection
+    return _local.held
+
+
+@contextmanager
+def connection() -> Iterator[IntakeConnection]:
+    """This thread's intake connection, for one ballot. A lost database answers 503."""
+    engine = db.engine
+    sql = statements(engine)
+    held = _held(engine)
     try:
-        if sql.postgres:
-            dbapi_conn.autocommit = True
-        yield IntakeConnection(dbapi_conn, sql)
+        yield IntakeConnection(held.fairy.dbapi_connection, sql)
     except sql.outage as exc:
-        conn.invalidate(exc)  # its state is unknown: never hand it out again
+        held.release(exc)
+        _local.held = None
         raise unavailable() from exc
     finally:
-        if sql.postgres and conn.dbapi_connection is not None:
-            dbapi_conn.autocommit = False
-        conn.close()
+        held.used_at = time.monotonic()
+
+
+def release() -> None:
+    """Give this thread's intake connection back to its pool (before the
+    engine is disposed, say)."""
+    held: _Held | None = getattr(_local, "held", None)
+    _local.held = None
+    if held is not None:
+        held.release()
 
 
 def unavailable() -> ApiError:

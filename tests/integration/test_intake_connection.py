@@ -1,0 +1,85 @@
+"""The connection each thread keeps for its ballots: kept between ballots,
+given back when the thread ends, and replaced when the database cut it."""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from voting.ballots import store
+from voting.extensions import db
+
+from tests.support.voting import cast, open_contest, voter_api
+
+
+def kept():
+    return store._local.held
+
+
+def cut(app, held) -> None:
+    """What a database restart or a firewall does to an open connection."""
+    if held.engine.dialect.name == "postgresql":
+        pid = held.fairy.dbapi_connection.info.backend_pid
+        with app.app_context(), db.engine.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    else:
+        held.fairy.dbapi_connection.close()
+
+
+@pytest.fixture
+def pool(app):
+    store.release()
+    with app.app_context():
+        engine_pool = db.engine.pool
+    yield engine_pool
+    store.release()
+
+
+def test_a_thread_keeps_one_connection_for_its_ballots_and_gives_it_back_when_it_ends(app, make, pool):
+    slug, ids = open_contest(app)
+    api = voter_api(app, make)
+    baseline = pool.checkedout()
+    for category in ("c1", "c2"):
+        assert cast(api, slug, category, [ids[category][0]]).status_code == 201
+    assert pool.checkedout() == baseline + 1
+    first = kept().fairy
+
+    other = voter_api(app, make, "other@example.org")
+    answers = []
+    thread = threading.Thread(target=lambda: answers.append(cast(other, slug, "c1", [ids["c1"][1]]).status_code))
+    thread.start()
+    thread.join()
+    gc.collect()
+    assert answers == [201]
+    assert pool.checkedout() == baseline + 1  # the ended thread's connection is back in the pool
+    assert kept().fairy is first
+
+    store.release()
+    assert pool.checkedout() == baseline
+
+
+def test_a_connection_cut_while_idle_is_replaced_before_the_ballot(app, make, pool):
+    slug, ids = open_contest(app)
+    api = voter_api(app, make)
+    assert cast(api, slug, "c1", [ids["c1"][0]]).status_code == 201
+    held = kept()
+    cut(app, held)
+    held.used_at -= store.IDLE_PING_SECONDS + 1
+    assert cast(api, slug, "c2", [ids["c2"][0]]).status_code == 201
+    assert kept() is not held
+
+
+def test_a_connection_cut_in_use_answers_503_and_the_next_ballot_goes_through(app, make, pool):
+    slug, ids = open_contest(app)
+    api = voter_api(app, make)
+    assert cast(api, slug, "c1", [ids["c1"][0]]).status_code == 201
+    if kept().engine.dialect.name != "postgresql":
+        pytest.skip("a server cuts connections; SQLite has none (CI runs this on PostgreSQL)")
+    cut(app, kept())
+    resp = cast(api, slug, "c2", [ids["c2"][0]])
+    assert resp.status_code == 503 and resp.get_json()["error"]["code"] == "service_unavailable"
+    assert resp.headers["Retry-After"]
+    assert cast(api, slug, "c2", [ids["c2"][0]]).status_code == 201
