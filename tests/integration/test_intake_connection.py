@@ -1,5 +1,6 @@
-"""The connection each thread keeps for its ballots: kept between ballots,
-given back when the thread ends, and replaced when the database cut it."""
+"""The connections each thread keeps for its ballots, to the database and to
+Redis: kept between ballots, given back when the thread ends, and replaced
+when the server cut them."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import gc
 import threading
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
-from voting.ballots import store
+from voting.ballots import feed, held_redis, store
+from voting.ballots.models import Ballot
 from voting.extensions import db
 
 from tests.support.voting import cast, open_contest, voter_api
@@ -83,3 +85,39 @@ def test_a_connection_cut_in_use_answers_503_and_the_next_ballot_goes_through(ap
     assert resp.status_code == 503 and resp.get_json()["error"]["code"] == "service_unavailable"
     assert resp.headers["Retry-After"]
     assert cast(api, slug, "c2", [ids["c2"][0]]).status_code == 201
+
+
+def test_a_thread_keeps_one_redis_connection_for_the_gate(app, make, redis_client):
+    held_redis.release()
+    slug, ids = open_contest(app)
+    api = voter_api(app, make)
+    assert cast(api, slug, "c1", [ids["c1"][0]]).status_code == 201
+    first = held_redis._local.held.conn
+    pool = held_redis._local.held.client.connection_pool
+    assert cast(api, slug, "c2", [ids["c2"][0]]).status_code == 201
+    assert held_redis._local.held.conn is first and first in pool._in_use_connections
+
+    other = voter_api(app, make, "other@example.org")
+    thread = threading.Thread(target=lambda: cast(other, slug, "c1", [ids["c1"][1]]))
+    thread.start()
+    thread.join()
+    gc.collect()
+    feed.flush()  # the counter feed's batch holds a connection while it goes
+    assert pool._in_use_connections == {first}  # the ended thread's is back in the pool
+    held_redis.release()
+    assert first not in pool._in_use_connections
+
+
+def test_a_redis_connection_cut_between_ballots_is_replaced_and_lost_scripts_reloaded(app, make, redis_client):
+    slug, ids = open_contest(app)
+    api = voter_api(app, make)
+    assert cast(api, slug, "c1", [ids["c1"][0]]).status_code == 201
+    held = held_redis._local.held.conn
+    held.send_command("CLIENT", "ID")
+    redis_client.script_flush()  # as a restart would: the scripts gone, and the connection
+    assert redis_client.client_kill_filter(_id=held.read_response()) == 1
+    assert cast(api, slug, "c2", [ids["c2"][0]]).status_code == 201
+    with app.app_context():
+        flags = [b.flags for b in db.session.scalars(select(Ballot))]
+        db.session.remove()
+    assert not any("redis_unavailable" in f for f in flags)  # the second went through the gate

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from voting import redis_keys as keys
-from voting.ballots import feed, ratelimit
+from voting.ballots import feed, held_redis, ratelimit
 from voting.extensions import get_redis
 
 SCOPES = ("ip", "prefix", "account", "device")
@@ -44,7 +44,7 @@ def gate(contest_id: int, category_id: int, voter_id: int, subjects: dict[str, s
         key_list += [keys.limit_window(contest_id, scope, subjects[scope], limit.window, current),
                      keys.limit_window(contest_id, scope, subjects[scope], limit.window, previous)]
         args += [limit.count, limit.window * 1000, f"{weight:.6f}"]
-    outcome, index = _script(keys.GATE_SCRIPT)(keys=key_list, args=args)
+    outcome, index = held_redis.run_script(_script(keys.GATE_SCRIPT), key_list, args)
     outcome = outcome.decode() if isinstance(outcome, bytes) else outcome
     if outcome == "rate_limited":
         scope = scopes[int(index) - 1]
