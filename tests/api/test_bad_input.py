@@ -456,6 +456,18 @@ def test_non_standard_json_constants_are_refused(world):
     assert_api_error(world.send(op, raw=json.dumps(body)))
 
 
+@pytest.mark.parametrize("raw", [
+    b'{"email": "a\xed\xa0\x80@example.org", "password": "x"}',  # a surrogate in raw UTF-8 bytes
+    '{"email": "a\ud800@example.org", "password": "x"}'.encode("utf-16-le", "surrogatepass"),
+    '{"email": "a\x00@example.org", "password": "x"}'.encode("utf-16-le"),  # NUL, raw, in UTF-16
+], ids=["utf8-surrogate", "utf16-surrogate", "utf16-nul"])
+def test_unstorable_text_without_escapes_is_refused(client, raw):
+    """Text that cannot be stored can come without any escape: in raw UTF-8
+    bytes, or in a body sent as UTF-16 (which JSON parsers accept)."""
+    resp = client.post("/api/v1/auth/login", data=raw, headers={"Content-Type": "application/json"})
+    assert_api_error(resp, 400, "malformed_json")
+
+
 @pytest.mark.parametrize("edge", [("9999-12-31T20:00:00-05:00", "9999-12-31T23:00:00-05:00"),
                                   ("0001-01-01T00:30:00+01:00", "0001-01-01T05:00:00+01:00")],
                          ids=["after-year-9999", "before-year-1"])
