@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import time
@@ -10,6 +11,7 @@ from typing import Any, Mapping
 
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
@@ -58,10 +60,40 @@ def _enable_sqlite_rules(app: Flask) -> None:
         cursor.close()
 
 
+class _Signer(TimestampSigner):
+    # itsdangerous derives the signing key (an HMAC) again for every cookie.
+    @functools.cache
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        return super().derive_key(secret_key)
+
+
+class _Serializer(URLSafeTimedSerializer):
+    default_signer = _Signer
+
+    @functools.cache
+    def make_signer(self, salt: str | bytes | None = None) -> _Signer:
+        return super().make_signer(salt)
+
+
 class SessionInterface(SecureCookieSessionInterface):
     # The same HMAC-SHA1 cookies, with OpenSSL's SHA-1 handed to hmac directly:
     # Flask's lazy wrapper sends every signature through hmac's pure-Python path.
     digest_method = staticmethod(hashlib.sha1)
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple, _Serializer] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        # Flask builds a serializer for every request; it only changes with the keys.
+        if not app.secret_key:
+            return None
+        keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
+        found = self._serializers.get(keys)
+        if found is None:
+            found = self._serializers[keys] = _Serializer(
+                list(keys), salt=self.salt, serializer=self.serializer,
+                signer_kwargs={"key_derivation": self.key_derivation, "digest_method": self.digest_method})
+        return found
 
 
 IDLE_PING_SECONDS = 10
