@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from flask_limiter.util import get_qualified_name
+
+from voting.accounts.limits import LIMITED
+from voting.extensions import limiter
 
 from tests.support.api import Api, assert_error, remembers_verified
 from tests.support.factories import PASSWORD
@@ -198,3 +202,14 @@ def test_confirming_someone_elses_address_does_not_mark_this_session(api, client
     api.login("grace@example.org", PASSWORD)
     assert api.post("/api/v1/auth/verify", json={"token": token}).status_code == 200
     assert not remembers_verified(client)
+
+
+def test_every_limited_view_is_marked_so_the_limiter_never_skips_it(app):
+    """Requests to unmarked views skip the limiter; a limit added without the
+    mark would silently never apply."""
+    limited = {endpoint for endpoint, view in app.view_functions.items()
+               if get_qualified_name(view) in limiter._marked_for_limiting}
+    marked = {endpoint for endpoint, view in app.view_functions.items() if getattr(view, LIMITED, False)}
+    assert limited == marked
+    assert {"accounts_api.login", "accounts_pages.login_submit", "accounts_api.register"} <= marked
+    assert "ballots_api.cast_ballot" not in marked and "health.health" not in marked

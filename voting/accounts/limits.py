@@ -27,14 +27,37 @@ def _failed(response) -> bool:
     return response.status_code == 401
 
 
-login_ip = limiter.shared_limit(_setting("login_limit_ip"), scope="login-ip", key_func=client_ip,
-                                deduct_when=_failed)
-login_account = limiter.shared_limit(_setting("login_limit_account"), scope="login-account",
-                                     key_func=_login_account_key, deduct_when=_failed)
-register_ip = limiter.shared_limit(_setting("register_limit_ip"), scope="register-ip", key_func=client_ip)
-mail_ip = limiter.shared_limit(_setting("login_limit_ip"), scope="mail-ip", key_func=client_ip)
+LIMITED = "voting_rate_limited"
+
+
+def _marking(decorator):
+    """The limiter's decorator, also marking the view: requests to views
+    without a mark skip the limiter (see `install`)."""
+    def apply(view):
+        limited = decorator(view)
+        setattr(limited, LIMITED, True)
+        return limited
+    return apply
+
+
+login_ip = _marking(limiter.shared_limit(_setting("login_limit_ip"), scope="login-ip", key_func=client_ip,
+                                         deduct_when=_failed))
+login_account = _marking(limiter.shared_limit(_setting("login_limit_account"), scope="login-account",
+                                              key_func=_login_account_key, deduct_when=_failed))
+register_ip = _marking(limiter.shared_limit(_setting("register_limit_ip"), scope="register-ip",
+                                            key_func=client_ip))
+mail_ip = _marking(limiter.shared_limit(_setting("login_limit_ip"), scope="mail-ip", key_func=client_ip))
 
 
 def with_login_limits(view):
     """Failed logins (401 answers) per client address and per account."""
     return login_ip(login_account(view))
+
+
+@limiter.request_filter
+def unlimited() -> bool:
+    """A request filter: the app sets no default limits, so only marked views
+    have any, and every other request (a ballot, say) can skip the limiter's
+    resolution of limits, which costs more than many a whole view."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, LIMITED, False)
