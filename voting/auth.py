@@ -14,8 +14,10 @@ from voting.errors import ApiError, wants_json
 from voting.extensions import db, login_manager
 
 
-# Set once the intake has seen this session's account verified; verification
-# is never undone, and the cookie is signed, so it need not be looked up again.
+# Set once this session's account is seen verified; verification is never
+# undone, and the cookie is signed, so it need not be looked up again. It holds
+# the account's session token, so that it vouches for that account only, and
+# not for the next one signed in with the same cookie.
 VERIFIED_KEY = "voter_verified"
 
 
@@ -40,17 +42,21 @@ def session_user() -> SessionUser | None:
     """The signed-in account as the session names it, without loading it: the
     intake checks the version (and, until it is known, verification) in SQL."""
     token = session.get("_user_id")
-    return parse_user_token(token, session.get(VERIFIED_KEY) is True) if isinstance(token, str) else None
+    return parse_user_token(token, session.get(VERIFIED_KEY) == token) if isinstance(token, str) else None
 
 
 def remember_verified() -> None:
-    session[VERIFIED_KEY] = True
+    """This session's account is verified (call only once it is known)."""
+    token = session.get("_user_id")
+    if isinstance(token, str):
+        session[VERIFIED_KEY] = token
 
 
 def sign_in(user: User) -> None:
     """Signs the account in; a verified account's session says so from the
     start, so that voting never has to look it up or rewrite the cookie."""
     login_user(user)
+    session.pop(VERIFIED_KEY, None)
     if user.verified:
         remember_verified()
 

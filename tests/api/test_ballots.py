@@ -9,6 +9,7 @@ from voting.ballots.models import Ballot
 from voting.extensions import db
 
 from tests.support.api import Api, assert_error
+from tests.support.factories import PASSWORD
 from tests.support.voting import cast, open_contest, proof, voter_api
 
 
@@ -56,6 +57,19 @@ def test_login_required_and_unverified(app, make, contest):
     assert_error(anon.post(f"/api/v1/contests/{slug}/ballots", json={"category": "c1", "selection": [1]}),
                  401, "login_required")
     api = voter_api(app, make, "new@example.org", verified=False)
+    assert_error(cast(api, slug, "c1", [ids["c1"][0]]), 403, "email_unverified")
+
+
+@pytest.mark.parametrize("sign_out_first", [True, False], ids=["after-sign-out", "signing-in-over"])
+def test_a_verified_account_does_not_vouch_for_the_next_one_on_the_same_cookie(app, make, contest,
+                                                                                  sign_out_first):
+    slug, ids = contest
+    api = voter_api(app, make, "verified@example.org")
+    assert cast(api, slug, "c1", [ids["c1"][0]]).status_code == 201  # verified, and remembered
+    if sign_out_first:
+        assert api.post("/api/v1/auth/logout").status_code == 204
+    make.user("unverified@example.org", verified=False)
+    api.login("unverified@example.org", PASSWORD)
     assert_error(cast(api, slug, "c1", [ids["c1"][0]]), 403, "email_unverified")
 
 

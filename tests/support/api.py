@@ -51,4 +51,4 @@ def assert_error(resp, status: int, code: str) -> dict:
 def remembers_verified(client) -> bool:
     """Whether the client's session says its account is verified."""
     with client.session_transaction() as sess:
-        return sess.get("voter_verified") is True
+        return sess.get("voter_verified") is not None and sess.get("voter_verified") == sess.get("_user_id")
