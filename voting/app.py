@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import secrets
 import time
@@ -62,17 +61,23 @@ def _enable_sqlite_rules(app: Flask) -> None:
 
 class _Signer(TimestampSigner):
     # itsdangerous derives the signing key (an HMAC) again for every cookie.
-    @functools.cache
     def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
-        return super().derive_key(secret_key)
+        derived = self.__dict__.setdefault("_derived", {})
+        found = derived.get(secret_key)
+        if found is None:
+            found = derived[secret_key] = super().derive_key(secret_key)
+        return found
 
 
 class _Serializer(URLSafeTimedSerializer):
     default_signer = _Signer
 
-    @functools.cache
     def make_signer(self, salt: str | bytes | None = None) -> _Signer:
-        return super().make_signer(salt)
+        signers = self.__dict__.setdefault("_signers", {})
+        found = signers.get(salt)
+        if found is None:
+            found = signers[salt] = super().make_signer(salt)
+        return found
 
 
 class SessionInterface(SecureCookieSessionInterface):

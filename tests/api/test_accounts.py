@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from flask_limiter.util import get_qualified_name
 
-from voting.accounts.limits import LIMITED
+from voting.accounts.limits import LIMITED, unlimited
 from voting.extensions import limiter
 
 from tests.support.api import Api, assert_error, remembers_verified
@@ -213,3 +213,15 @@ def test_every_limited_view_is_marked_so_the_limiter_never_skips_it(app):
     assert limited == marked
     assert {"accounts_api.login", "accounts_pages.login_submit", "accounts_api.register"} <= marked
     assert "ballots_api.cast_ballot" not in marked and "health.health" not in marked
+
+
+def test_with_limits_for_every_view_no_request_skips_the_limiter(make_app):
+    app = make_app()
+    app.config["RATELIMIT_DEFAULT"] = "100/minute"
+    with app.test_request_context("/api/v1/health"):
+        assert unlimited() is False
+    app.config["RATELIMIT_DEFAULT"] = None
+    with app.test_request_context("/api/v1/health"):
+        assert unlimited() is True
+    with app.test_request_context("/api/v1/auth/login", method="POST"):
+        assert unlimited() is False

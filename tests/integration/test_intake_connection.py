@@ -121,3 +121,40 @@ def test_a_redis_connection_cut_between_ballots_is_replaced_and_lost_scripts_rel
         flags = [b.flags for b in db.session.scalars(select(Ballot))]
         db.session.remove()
     assert not any("redis_unavailable" in f for f in flags)  # the second went through the gate
+
+
+def test_threads_keep_all_but_one_of_the_pools_connections_and_the_rest_use_one_per_ballot(app, pool):
+    with app.app_context():
+        baseline = pool.checkedout()
+        limit = store._keep_limit(pool)
+        helds = [store._Held(db.engine) for _ in range(limit + 1)]
+        assert [h.keep for h in helds] == [True] * limit + [False]
+        for held in helds:
+            held.release()
+        assert pool.checkedout() == baseline
+        assert store._Held(db.engine).keep  # the share is free again
+
+
+def test_an_error_inside_a_ballot_leaves_no_transaction_open(app, pool):
+    with app.app_context():
+        with pytest.raises(RuntimeError):
+            with store.connection() as conn:
+                cursor = conn._conn.cursor()
+                cursor.execute("UPDATE users SET display_name = display_name WHERE id = -1")
+                raise RuntimeError("a bug after a statement")
+        dbapi = kept().fairy.dbapi_connection
+        if kept().engine.dialect.name == "postgresql":
+            assert dbapi.info.transaction_status.name == "IDLE"
+        else:
+            assert not dbapi.in_transaction
+
+
+def test_a_disposed_pool_is_not_used_again(app, make, pool):
+    slug, ids = open_contest(app)
+    api = voter_api(app, make)
+    assert cast(api, slug, "c1", [ids["c1"][0]]).status_code == 201
+    held = kept()
+    with app.app_context():
+        db.engine.dispose()
+    assert cast(api, slug, "c2", [ids["c2"][0]]).status_code == 201
+    assert kept() is not held and kept().pool is not held.pool

@@ -59,5 +59,8 @@ def unlimited() -> bool:
     """A request filter: the app sets no default limits, so only marked views
     have any, and every other request (a ballot, say) can skip the limiter's
     resolution of limits, which costs more than many a whole view."""
+    config = current_app.config
+    if config.get("RATELIMIT_DEFAULT") or config.get("RATELIMIT_APPLICATION"):
+        return False  # limits for every view: nothing may skip them
     view = current_app.view_functions.get(request.endpoint or "")
     return not getattr(view, LIMITED, False)

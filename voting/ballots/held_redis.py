@@ -57,8 +57,9 @@ def run_script(script, keys: list[str], args: list[object]):
     """EVALSHA a registered script on this thread's connection; loads it if
     Redis has lost it. A broken connection is retried once on a new one, as
     the client itself would. Should the first call have run before the
-    connection broke, the gate's single-use proof answers the retry as
-    reused: the voter asks for a new challenge, and nothing counts twice."""
+    connection broke, the retry counts against the rate limits twice, and
+    with a proof it answers that the proof was used: the voter asks for a new
+    challenge. No ballot is lost or counted twice either way."""
     held = _held(script.registered_client)
     command = ("EVALSHA", script.sha, len(keys), *keys, *args)
     try:

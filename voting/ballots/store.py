@@ -10,8 +10,11 @@ else in the app goes through the ORM as usual.
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
@@ -24,6 +27,8 @@ from voting.accounts.models import User
 from voting.ballots.models import Ballot
 from voting.errors import ApiError
 from voting.extensions import db
+
+log = logging.getLogger(__name__)
 
 BALLOT_COLUMNS = ("contest_id", "category_id", "voter_id", "receipt_hash", "method", "selection", "status",
                   "flags", "client_ip", "ip_prefix", "user_agent_hash", "device_id", "cast_at", "status_reason",
@@ -126,23 +131,53 @@ class IntakeConnection:
         return ballot_id
 
 
+IDLE_PING_SECONDS = 10
+RECYCLE_SECONDS = 3600  # the app's pool_recycle
+_local = threading.local()
+_kept: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # pool -> connections kept by threads
+_kept_lock = threading.Lock()
+_abandoned: list = []  # a forked child's inherited connections: never closed here
+
+
+def _keep_limit(pool) -> int:
+    """Threads may keep all but one of the pool's standing connections; the
+    ORM's requests and any further threads check theirs out per use."""
+    size = pool.size() if callable(getattr(pool, "size", None)) else 5
+    return max(1, size - 1)
+
+
 class _Held:
     """The connection a thread keeps for its ballots between requests:
     checking one out of the pool and back, and switching autocommit, cost
     more than the INSERT's own Python work. Given back when the thread ends,
-    when the app's engine changes, or when it breaks."""
+    when the app's engine or pool changes, after an hour, or when it breaks;
+    a thread beyond the pool's share (see `_keep_limit`) uses one per ballot."""
 
     def __init__(self, engine: Engine):
-        self.engine = engine
+        self.engine, self.pool, self.pid = engine, engine.pool, os.getpid()
         self.fairy = engine.raw_connection()
-        self.used_at = time.monotonic()
-        if engine.dialect.name == "postgresql":
-            self.fairy.dbapi_connection.autocommit = True
+        self.born = self.used_at = time.monotonic()
+        try:
+            if engine.dialect.name == "postgresql":
+                self.fairy.dbapi_connection.autocommit = True
+        except Exception as exc:
+            self.fairy.invalidate(exc)
+            self.fairy.close()
+            self.fairy = None
+            raise
+        with _kept_lock:
+            self.keep = _kept.get(self.pool, 0) < _keep_limit(self.pool)
+            if self.keep:
+                _kept[self.pool] = _kept.get(self.pool, 0) + 1
 
     def usable(self, engine: Engine) -> bool:
-        if self.engine is not engine or self.fairy.dbapi_connection is None:
+        if (self.fairy is None or self.fairy.dbapi_connection is None or self.engine is not engine
+                or engine.pool is not self.pool or self.pid != os.getpid()):
             return False
-        if time.monotonic() - self.used_at < IDLE_PING_SECONDS:
+        now = time.monotonic()
+        if now - self.born >= RECYCLE_SECONDS:
+            return False
+        if now - self.used_at < IDLE_PING_SECONDS:
             return True
         try:  # idle long enough to have been cut by a restart or a firewall
             cursor = self.fairy.dbapi_connection.cursor()
@@ -157,11 +192,22 @@ class _Held:
         fairy, self.fairy = self.fairy, None
         if fairy is None:
             return
-        if error is not None:
-            fairy.invalidate(error)  # its state is unknown: never hand it out again
-        elif fairy.dbapi_connection is not None and self.engine.dialect.name == "postgresql":
-            fairy.dbapi_connection.autocommit = False
-        fairy.close()
+        if self.keep:
+            with _kept_lock:
+                _kept[self.pool] = max(0, _kept.get(self.pool, 0) - 1)
+        if self.pid != os.getpid():  # closing it here would cut the parent's connection
+            _abandoned.append(fairy)
+            return
+        try:
+            if error is None and fairy.dbapi_connection is not None and self.engine.dialect.name == "postgresql":
+                fairy.dbapi_connection.autocommit = False
+        except Exception as exc:
+            error = exc
+        try:
+            if error is not None:
+                fairy.invalidate(error)  # its state is unknown: never hand it out again
+        finally:
+            fairy.close()
 
     def __del__(self):
         try:
@@ -170,22 +216,29 @@ class _Held:
             pass
 
 
-IDLE_PING_SECONDS = 10
-_local = threading.local()
-
-
-def _held(engine: Engine) -> _Held:
+def _take(engine: Engine) -> _Held:
     held: _Held | None = getattr(_local, "held", None)
-    if held is not None and held.fairy is not None and held.usable(engine):
-        return held
     if held is not None:
-        held.release()
+        if held.usable(engine):
+            return held
         _local.held = None
+        try:
+            held.release()
+        except Exception:
+            log.warning("could not give back an intake connection", exc_info=True)
     try:
-        _local.held = _Held(engine)
+        fresh = _Held(engine)
     except Exception as exc:
         raise unavailable() from exc
-    return _local.held
+    if fresh.keep:
+        _local.held = fresh
+    return fresh
+
+
+def _drop(held: _Held, error: BaseException) -> None:
+    if getattr(_local, "held", None) is held:
+        _local.held = None
+    held.release(error)
 
 
 @contextmanager
@@ -193,20 +246,28 @@ def connection() -> Iterator[IntakeConnection]:
     """This thread's intake connection, for one ballot. A lost database answers 503."""
     engine = db.engine
     sql = statements(engine)
-    held = _held(engine)
+    held = _take(engine)
     try:
         yield IntakeConnection(held.fairy.dbapi_connection, sql)
     except sql.outage as exc:
-        held.release(exc)
-        _local.held = None
+        _drop(held, exc)
         raise unavailable() from exc
+    except BaseException:
+        # Any other error: leave no transaction open on a connection that
+        # stays (SQLite would keep its lock); if that fails, it goes.
+        try:
+            held.fairy.dbapi_connection.rollback()
+        except Exception as err:
+            _drop(held, err)
+        raise
     finally:
         held.used_at = time.monotonic()
+        if not held.keep:
+            held.release()
 
 
 def release() -> None:
-    """Give this thread's intake connection back to its pool (before the
-    engine is disposed, say)."""
+    """Give this thread's intake connection back to its pool."""
     held: _Held | None = getattr(_local, "held", None)
     _local.held = None
     if held is not None:
