@@ -17,7 +17,8 @@ from sqlalchemy.exc import DisconnectionError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from voting.config import Settings, database_uri, redis_uri
-from voting.extensions import babel, csrf, db, init_redis, limiter, login_manager, migrate
+from voting.extensions import (IDLE_PING_SECONDS, POOL_RECYCLE_SECONDS, babel, csrf, db, init_redis, limiter,
+                               login_manager, migrate, ping)
 from voting.redis_keys import LIMITER_PREFIX
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,22 +62,28 @@ def _enable_sqlite_rules(app: Flask) -> None:
 
 class _Signer(TimestampSigner):
     # itsdangerous derives the signing key (an HMAC) again for every cookie.
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._derived: dict[str | bytes | None, bytes] = {}
+
     def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
-        derived = self.__dict__.setdefault("_derived", {})
-        found = derived.get(secret_key)
+        found = self._derived.get(secret_key)
         if found is None:
-            found = derived[secret_key] = super().derive_key(secret_key)
+            found = self._derived[secret_key] = super().derive_key(secret_key)
         return found
 
 
 class _Serializer(URLSafeTimedSerializer):
     default_signer = _Signer
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._signers: dict[str | bytes | None, _Signer] = {}
+
     def make_signer(self, salt: str | bytes | None = None) -> _Signer:
-        signers = self.__dict__.setdefault("_signers", {})
-        found = signers.get(salt)
+        found = self._signers.get(salt)
         if found is None:
-            found = signers[salt] = super().make_signer(salt)
+            found = self._signers[salt] = super().make_signer(salt)
         return found
 
 
@@ -101,9 +108,6 @@ class SessionInterface(SecureCookieSessionInterface):
         return found
 
 
-IDLE_PING_SECONDS = 10
-
-
 def ping_when_idle(engine: Engine) -> None:
     """Check a pooled connection before use only if it sat idle a while.
 
@@ -122,10 +126,7 @@ def ping_when_idle(engine: Engine) -> None:
         if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
             return
         try:
-            cursor = dbapi_conn.cursor()
-            cursor.execute("SELECT 1")
-            cursor.close()
-            dbapi_conn.rollback()
+            ping(dbapi_conn)
         except Exception as exc:
             raise DisconnectionError() from exc  # the pool retries with a new connection
 
@@ -147,7 +148,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         SECRET_KEY=_secret_key(settings, instance),
         TESTING=settings.env == "testing",
         SQLALCHEMY_DATABASE_URI=database_uri(settings.database_url, str(instance)),
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_recycle": 3600},
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_recycle": POOL_RECYCLE_SECONDS},
         MAX_CONTENT_LENGTH=settings.max_upload_bytes + 64 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_SSL_STRICT=False,

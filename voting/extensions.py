@@ -38,6 +38,21 @@ csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=client_ip)
 
+# Pooled database connections are recycled after an hour, and pinged before
+# use only once they sat idle this long (`app.ping_when_idle`, and the
+# connections the intake keeps, `ballots/store.py`).
+POOL_RECYCLE_SECONDS = 3600
+IDLE_PING_SECONDS = 10
+
+
+def ping(dbapi_conn) -> None:
+    """One round trip on a DBAPI connection; raises if it is broken."""
+    cursor = dbapi_conn.cursor()
+    cursor.execute("SELECT 1")
+    cursor.close()
+    dbapi_conn.rollback()
+
+
 REDIS_EXTENSION = "voting_redis"
 
 

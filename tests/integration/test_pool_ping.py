@@ -8,7 +8,8 @@ import time
 import pytest
 from sqlalchemy import create_engine, text
 
-from voting.app import IDLE_PING_SECONDS, ping_when_idle
+from voting.app import ping_when_idle
+from voting.extensions import IDLE_PING_SECONDS
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ LIMITED = "voting_rate_limited"
 
 def _marking(decorator):
     """The limiter's decorator, also marking the view: requests to views
-    without a mark skip the limiter (see `install`)."""
+    without a mark skip the limiter (see `unlimited`)."""
     def apply(view):
         limited = decorator(view)
         setattr(limited, LIMITED, True)

@@ -69,8 +69,8 @@ def run_script(script, keys: list[str], args: list[object]):
             held.conn.disconnect()
             return _call(held.conn, *command)  # send_command connects again
     except redis.exceptions.NoScriptError:
-        script.sha = _call(held.conn, "SCRIPT", "LOAD", script.script)
-        script.sha = script.sha.decode() if isinstance(script.sha, bytes) else script.sha
+        sha = _call(held.conn, "SCRIPT", "LOAD", script.script)
+        script.sha = sha.decode() if isinstance(sha, bytes) else sha
         return _call(held.conn, *command)
     except BaseException:
         held.conn.disconnect()  # whatever is left unread must not answer the next call

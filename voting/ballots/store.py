@@ -3,9 +3,9 @@
 Both run for every ballot, so they skip SQLAlchemy's per-statement work (the
 ORM, cache keys, result objects): each statement is compiled from the models
 once per engine, with its bind processors, and executed on a DBAPI
-connection each thread keeps for its ballots. On PostgreSQL the INSERT runs in autocommit, so it
-is committed, durably, in the same round trip that runs it. Everything
-else in the app goes through the ORM as usual.
+connection each thread keeps for its ballots. On PostgreSQL the INSERT runs
+in autocommit, so it is committed, durably, in the same round trip that runs
+it. Everything else in the app goes through the ORM as usual.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from sqlalchemy.engine import Dialect, Engine
 from voting.accounts.models import User
 from voting.ballots.models import Ballot
 from voting.errors import ApiError
-from voting.extensions import db
+from voting.extensions import IDLE_PING_SECONDS, POOL_RECYCLE_SECONDS, db, ping
 
 log = logging.getLogger(__name__)
 
@@ -131,8 +131,6 @@ class IntakeConnection:
         return ballot_id
 
 
-IDLE_PING_SECONDS = 10
-RECYCLE_SECONDS = 3600  # the app's pool_recycle
 _local = threading.local()
 _kept: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # pool -> connections kept by threads
 _kept_lock = threading.Lock()
@@ -175,14 +173,12 @@ class _Held:
                 or engine.pool is not self.pool or self.pid != os.getpid()):
             return False
         now = time.monotonic()
-        if now - self.born >= RECYCLE_SECONDS:
+        if now - self.born >= POOL_RECYCLE_SECONDS:
             return False
         if now - self.used_at < IDLE_PING_SECONDS:
             return True
         try:  # idle long enough to have been cut by a restart or a firewall
-            cursor = self.fairy.dbapi_connection.cursor()
-            cursor.execute("SELECT 1")
-            cursor.close()
+            ping(self.fairy.dbapi_connection)
             return True
         except Exception as exc:  # whatever the ping met, this connection is done
             self.fairy.invalidate(exc)
