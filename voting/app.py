@@ -184,6 +184,7 @@ def _init_extensions(app: Flask, settings: Settings, instance: Path) -> None:
     from voting import auth, errors, templating
     from voting.accounts.passwords import EXTENSION, make_hasher
     from voting.api import csrf as api_csrf
+    from voting.ballots import backends as intake_backends
 
     db.init_app(app)
     _enable_sqlite_rules(app)
@@ -197,6 +198,7 @@ def _init_extensions(app: Flask, settings: Settings, instance: Path) -> None:
                    or settings.default_locale)
     limiter.init_app(app)
     init_redis(app, redis_uri(settings.redis_url, str(instance)))
+    intake_backends.install(app)
     app.extensions[EXTENSION] = make_hasher(settings.password_time_cost, settings.password_memory_kib)
     auth.install(app)
     api_csrf.install(app)

@@ -146,14 +146,14 @@ def test_challenge_failures(app, make, contest):
 
 
 def test_expired_challenge(app, make, contest):
+    from voting.ballots import backends
     from voting.ballots import pow as pow_rules
-    from voting.ballots.intake import pow_key
     slug, ids = contest
     api = voter_api(app, make)
     with app.app_context():
         from voting.contests.services import get_contest
         contest_id = get_contest(slug).id
-        old = pow_rules.issue(pow_key(), contest_id, 4, datetime.now(timezone.utc) - timedelta(hours=1), 600, "ab")
+        old = pow_rules.issue(backends.of(app).pow_key, contest_id, 4, datetime.now(timezone.utc) - timedelta(hours=1), 600, "ab")
     nonce = pow_rules.solve(old.token, 4)
     resp = api.post(f"/api/v1/contests/{slug}/ballots",
                     json={"category": "c1", "selection": [ids["c1"][0]], "pow": {"token": old.token, "nonce": nonce}})

@@ -8,11 +8,16 @@ import time
 
 from voting import clock
 from voting import redis_keys as keys
-from voting.ballots import counters, feed, live
+from voting.ballots import backends, counters, feed, live
 from voting.contests.services import get_contest
 from voting.extensions import db
 
 from tests.support.voting import cast, open_contest, voter_api
+
+
+def soon(application, *update):
+    """A counter update through the feed, as the intake of `application` sends it."""
+    live.apply_soon(backends.of(application).scripts.apply, application.config["VOTING"].counter_flush_ms, *update)
 
 
 def board_in_redis(redis_client, contest_id, category_id):
@@ -43,8 +48,8 @@ def test_flush_sends_at_once_and_a_second_flush_adds_nothing(app, make, redis_cl
     contest_id, categories = contest_ids(app, slug)
     with app.app_context():
         for ballot_id in (101, 102):
-            live.apply_soon(contest_id, categories["c2"], ballot_id, ballot_id, True, {ids["c2"][1]: 1})
-        live.apply_soon(contest_id, categories["c2"], 101, 101, True, {ids["c2"][1]: 1})  # the same ballot again
+            soon(app, contest_id, categories["c2"], ballot_id, ballot_id, True, {ids["c2"][1]: 1})
+        soon(app, contest_id, categories["c2"], 101, 101, True, {ids["c2"][1]: 1})  # the same ballot again
     feed.flush()
     assert board_in_redis(redis_client, contest_id, categories["c2"]) == {ids["c2"][1]: 2}
     feed.flush()
@@ -59,7 +64,7 @@ def test_a_batch_that_cannot_reach_redis_is_recounted_by_the_rebuild(app, make, 
     feed.flush()
     unreachable = make_app(redis_url="redis://127.0.0.1:1/0")
     with unreachable.app_context():
-        live.apply_soon(contest_id, categories["c2"], 1, 999, True, {ids["c2"][0]: 1})
+        soon(unreachable, contest_id, categories["c2"], 1, 999, True, {ids["c2"][0]: 1})
     feed.flush()  # logged and dropped, not raised
     assert board_in_redis(redis_client, contest_id, categories["c2"]) == {}
     with app.app_context():
@@ -73,7 +78,7 @@ def test_no_batching_when_the_interval_is_zero(app, make, make_app, redis_client
     contest_id, categories = contest_ids(app, slug)
     at_once = make_app(counter_flush_ms=0)
     with at_once.app_context():
-        live.apply_soon(contest_id, categories["c1"], 7, 7, True, {ids["c1"][2]: 1})
+        soon(at_once, contest_id, categories["c1"], 7, 7, True, {ids["c1"][2]: 1})
     assert board_in_redis(redis_client, contest_id, categories["c1"]) == {ids["c1"][2]: 1}
 
 
@@ -81,10 +86,10 @@ def test_a_batch_after_redis_lost_its_scripts_loads_them_and_counts_once(app, ma
     slug, ids = open_contest(app)
     contest_id, categories = contest_ids(app, slug)
     with app.app_context():
-        live.apply_soon(contest_id, categories["c2"], 5, 501, True, {ids["c2"][0]: 1})
+        soon(app, contest_id, categories["c2"], 5, 501, True, {ids["c2"][0]: 1})
         feed.flush()
         redis_client.script_flush()  # as after a restart
-        live.apply_soon(contest_id, categories["c2"], 6, 502, True, {ids["c2"][0]: 1})
-        live.apply_soon(contest_id, categories["c2"], 5, 501, True, {ids["c2"][0]: 1})  # already counted
+        soon(app, contest_id, categories["c2"], 6, 502, True, {ids["c2"][0]: 1})
+        soon(app, contest_id, categories["c2"], 5, 501, True, {ids["c2"][0]: 1})  # already counted
         feed.flush()
     assert board_in_redis(redis_client, contest_id, categories["c2"]) == {ids["c2"][0]: 2}

@@ -10,7 +10,7 @@ import threading
 import pytest
 from sqlalchemy import select, text
 
-from voting.ballots import feed, held_redis, store
+from voting.ballots import backends, feed, held_redis, store
 from voting.ballots.models import Ballot
 from voting.extensions import db
 
@@ -138,7 +138,8 @@ def test_threads_keep_all_but_one_of_the_pools_connections_and_the_rest_use_one_
 def test_an_error_inside_a_ballot_leaves_no_transaction_open(app, pool):
     with app.app_context():
         with pytest.raises(RuntimeError):
-            with store.connection() as conn:
+            found = backends.of(app)
+            with store.connection(found.engine, found.statements) as conn:
                 cursor = conn._conn.cursor()
                 cursor.execute("UPDATE users SET display_name = display_name WHERE id = -1")
                 raise RuntimeError("a bug after a statement")

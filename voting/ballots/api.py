@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, StrictStr, StringConstraints
 from voting import clock, queues
 from voting.api.request import parse_body
 from voting.auth import login_required_error, remember_verified, require_organiser, session_user
-from voting.ballots import challenges, contest_view, counters, intake, jobs, receipt_lookup
+from voting.ballots import backends, challenges, contest_view, counters, intake, jobs, receipt_lookup
 from voting.contests.services import get_contest
 from voting.errors import not_found, validation_error
 from voting.netutil import client_ip, network_prefix
@@ -70,7 +70,7 @@ def challenge():
     slug = request.args.get("contest")
     if not slug:
         raise validation_error({"contest": "is required"})
-    issued = challenges.issue(contest_view.get(slug), clock.now())
+    issued = challenges.issue(backends.current(), contest_view.get(slug), clock.now())
     response = jsonify({"token": issued.token, "bits": issued.bits, "expires_at": issued.expires_at.isoformat()})
     response.headers["Cache-Control"] = "no-store"
     give_device_cookie(response)
@@ -82,14 +82,14 @@ def cast_ballot(slug: str):
     voter = session_user()
     if voter is None:
         raise login_required_error()
-    contest = contest_view.get(slug)
+    contest, intake_backends = contest_view.get(slug), backends.current()
     body = parse_body(BallotBody)
     form = body.form or FormSignals()
     ballot = intake.BallotInput(
         category=body.category, selection=body.selection,
         pow_token=body.pow.token if body.pow else None, pow_nonce=body.pow.nonce if body.pow else None,
-        honeypot=form.website, rendered_at=challenges.rendered_at(contest, form.rendered))
-    result = intake.cast(contest, voter, client_info(), ballot, clock.now())
+        honeypot=form.website, rendered_at=challenges.rendered_at(intake_backends, contest, form.rendered))
+    result = intake.cast(intake_backends, contest, voter, client_info(), ballot, clock.now())
     if result.voter_verified and not voter.verified:
         remember_verified()
     response = jsonify({"receipt": result.receipt, "status": "received"})

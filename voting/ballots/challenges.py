@@ -6,12 +6,11 @@ import secrets
 from datetime import datetime, timezone
 
 import redis
-from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature
 
 from voting.ballots import live, pow
+from voting.ballots.backends import Backends
 from voting.ballots.contest_view import ContestView
-from voting.ballots.intake import pow_key
 
 
 def current_bits(contest: ContestView, now: datetime) -> int:
@@ -23,25 +22,21 @@ def current_bits(contest: ContestView, now: datetime) -> int:
     return pow.difficulty(settings["pow_bits"], recent, settings["pow_spike_per_minute"])
 
 
-def issue(contest: ContestView, now: datetime) -> pow.Challenge:
-    ttl = current_app.config["VOTING"].challenge_ttl
-    return pow.issue(pow_key(), contest.id, current_bits(contest, now), now, ttl, secrets.token_hex(8))
+def issue(backends: Backends, contest: ContestView, now: datetime) -> pow.Challenge:
+    ttl = backends.settings.challenge_ttl
+    return pow.issue(backends.pow_key, contest.id, current_bits(contest, now), now, ttl, secrets.token_hex(8))
 
 
-def _render_serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="voting.rendered")
-
-
-def render_token(contest: ContestView, now: datetime) -> str:
+def render_token(backends: Backends, contest: ContestView, now: datetime) -> str:
     """Signed time at which a ballot page was rendered, for the timing check."""
-    return _render_serializer().dumps([contest.id, int(now.timestamp())])
+    return backends.render_serializer.dumps([contest.id, int(now.timestamp())])
 
 
-def rendered_at(contest: ContestView, token: object) -> datetime | None:
+def rendered_at(backends: Backends, contest: ContestView, token: object) -> datetime | None:
     if not isinstance(token, str) or len(token) > 200:
         return None
     try:
-        contest_id, stamp = _render_serializer().loads(token)
+        contest_id, stamp = backends.render_serializer.loads(token)
     except (BadSignature, ValueError, TypeError):
         return None
     if contest_id != contest.id or not isinstance(stamp, int):

@@ -14,7 +14,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import select
 
 from voting.ballots import ratelimit
@@ -56,12 +56,19 @@ def _load(slug: str) -> ContestView:
                        time.monotonic())
 
 
-def get(slug: str) -> ContestView:
-    views = current_app.extensions.setdefault(EXTENSION, {})
-    ttl = current_app.config["VOTING"].intake_cache_seconds
+def get(slug: str, app: Flask | None = None) -> ContestView:
+    """The contest's view, from this process's cache while it is fresh. The
+    ballot route calls it outside Flask's context, naming its app: a reload
+    then runs in an app context of its own."""
+    app = app or current_app._get_current_object()
+    views = app.extensions.setdefault(EXTENSION, {})
     view = views.get(slug)
-    if view is None or time.monotonic() - view.loaded_at >= ttl:
-        view = _load(slug)
+    if view is None or time.monotonic() - view.loaded_at >= app.config["VOTING"].intake_cache_seconds:
+        if has_app_context() and current_app._get_current_object() is app:
+            view = _load(slug)
+        else:
+            with app.app_context():
+                view = _load(slug)
         with _lock:
             views[slug] = view
     return view

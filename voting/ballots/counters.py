@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from voting.ballots import feed, live, selection
+from voting.ballots import backends, feed, live, selection
 from voting.ballots.models import Ballot
 from voting.contests.models import Contest, Entry
 from voting.extensions import db
@@ -36,7 +36,7 @@ def rebuild(contest_id: int, now: datetime) -> dict[str, int]:
                               .order_by(Ballot.id))
     for ballot in late:
         counted += ballot.status == "counted"
-        live.apply(contest_id, ballot.category_id, ballot.voter_id, ballot.id, ballot.status == "counted",
+        live.apply(backends.current().scripts.apply, contest_id, ballot.category_id, ballot.voter_id, ballot.id, ballot.status == "counted",
                    selection.increments(ballot.method, ballot.selection))
 
     voters: dict[int, list[int]] = defaultdict(list)

@@ -3,8 +3,10 @@
 A voter's answer waits for the ballot's commit, not for the live counters.
 The intake hands each committed ballot's counter update to this process's
 feed; one thread sends whatever has gathered every `interval` seconds as a
-single pipeline of the same idempotent `APPLY_SCRIPT` calls. Under load that
-is one Redis round trip for many ballots instead of one each.
+single pipeline of the same idempotent `APPLY_SCRIPT` calls (a batch that
+finds the script gone from Redis loads it and goes again, which that
+idempotence makes safe). Under load that is one Redis round trip for many
+ballots instead of one each.
 
 What this can lose is what Redis can lose anyway: if the process dies, or
 Redis is down when a batch goes, those increments are missing from the live
@@ -24,6 +26,8 @@ from collections import deque
 from dataclasses import dataclass
 
 import redis
+
+from voting.ballots import held_redis
 
 log = logging.getLogger(__name__)
 
@@ -80,35 +84,15 @@ class Feed:
         batch: list[Update] = []
         while self._queue:
             batch.append(self._queue.popleft())
-        by_client: dict[int, list[Update]] = {}
+        by_script: dict[int, list[Update]] = {}
         for update in batch:
-            by_client.setdefault(id(update.script.registered_client), []).append(update)
-        for updates in by_client.values():
+            by_script.setdefault(id(update.script), []).append(update)
+        for updates in by_script.values():
             try:
-                _send(updates)
+                held_redis.run_batch(updates[0].script, [(u.keys, u.args) for u in updates])
             except redis.RedisError:
                 log.warning("live counters behind by %d ballots until the next rebuild", len(updates),
                             exc_info=True)
-
-
-def _send(updates: list[Update]) -> None:
-    """One pipeline of EVALSHA calls. Passing the scripts to the pipeline
-    would make redis-py ask SCRIPT EXISTS first, a second round trip every
-    batch; instead a batch that finds a script missing (Redis restarted)
-    loads it and goes again, which the scripts' idempotence makes safe."""
-    client = updates[0].script.registered_client
-    for attempt in (1, 2):
-        pipe = client.pipeline(transaction=False)
-        for update in updates:
-            pipe.evalsha(update.script.sha, len(update.keys), *update.keys, *update.args)
-        try:
-            pipe.execute()
-            return
-        except redis.exceptions.NoScriptError:
-            if attempt == 2:
-                raise
-            for script in {id(u.script): u.script for u in updates}.values():
-                script.sha = client.script_load(script.script)
 
 
 _feed: Feed | None = None

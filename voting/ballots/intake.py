@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import redis
-from flask import current_app
 
 from voting.auth import SessionUser, login_required_error
 from voting.ballots import live, pow, receipts, screening, selection, store
+from voting.ballots.backends import Backends
 from voting.ballots.contest_view import ContestView
 from voting.contests import phases
 from voting.errors import ApiError
@@ -85,28 +85,28 @@ def find_category(contest: ContestView, slug: str) -> int:
     return category_id
 
 
-def check_proof(contest: ContestView, ballot: BallotInput, now: datetime) -> str:
+def check_proof(backends: Backends, contest: ContestView, ballot: BallotInput, now: datetime) -> str:
     """ok, bad or none (the contest asks for no proof)."""
     base = contest.voting["pow_bits"]
     if base == 0:
         return "none"
-    why = pow.problem(pow_key(), contest.id, ballot.pow_token, ballot.pow_nonce, now)
+    why = pow.problem(backends.pow_key, contest.id, ballot.pow_token, ballot.pow_nonce, now)
     if why is None and int(str(ballot.pow_token).split(".")[1]) < base:
         why = "the challenge is easier than this contest asks"
     return "bad" if why else "ok"
 
 
-def pass_gate(contest: ContestView, category_id: int, voter: SessionUser, client: Client, ballot: BallotInput,
-              pow_state: str, now: datetime) -> bool:
+def pass_gate(backends: Backends, contest: ContestView, category_id: int, voter: SessionUser, client: Client,
+              ballot: BallotInput, pow_state: str, now: datetime) -> bool:
     """Answers whether Redis took part; raises the intake's refusals."""
     subjects = {"ip": client.ip, "prefix": client.prefix, "account": str(voter.id), "device": client.device_id}
     ttl_ms = (pow.expiry_of(ballot.pow_token) - int(now.timestamp()) + 5) * 1000 if pow_state == "ok" else 1000
     try:
-        result = live.gate(contest.id, category_id, voter.id, subjects, contest.limits, pow_state, ballot.pow_token,
-                           ttl_ms, int(now.timestamp() * 1000))
+        result = live.gate(backends.scripts.gate, contest.id, category_id, voter.id, subjects, contest.limits,
+                           pow_state, ballot.pow_token, ttl_ms, int(now.timestamp() * 1000))
     except redis.RedisError:
         log.warning("intake without Redis for contest %s", contest.id, exc_info=True)
-        if current_app.config["VOTING"].intake_without_redis == "reject":
+        if backends.settings.intake_without_redis == "reject":
             raise ApiError("service_unavailable", "Voting is briefly unavailable. Try again shortly.", 503,
                            retry_after=10) from None
         if pow_state == "bad":
@@ -159,39 +159,38 @@ def commit_ballot(conn: store.IntakeConnection, contest: ContestView, category_i
     return Cast(ballot_id, status, code, verified)
 
 
-def update_counters(contest: ContestView, category_id: int, voter: SessionUser, cast_result: Cast, chosen) -> None:
+def update_counters(backends: Backends, contest: ContestView, category_id: int, voter: SessionUser,
+                    cast_result: Cast, chosen) -> None:
     """After the commit, and without waiting for Redis: the feed batches the
     update. A failure here loses nothing: the scheduled rebuild recounts from SQL."""
     try:
-        live.apply_soon(contest.id, category_id, voter.id, cast_result.ballot_id, cast_result.status == "counted",
+        live.apply_soon(backends.scripts.apply, backends.settings.counter_flush_ms, contest.id, category_id,
+                        voter.id, cast_result.ballot_id, cast_result.status == "counted",
                         selection.increments(contest.voting["method"], chosen))
     except redis.RedisError:
         log.warning("counters of contest %s behind after ballot %s", contest.id, cast_result.ballot_id,
                     exc_info=True)
 
 
-def cast(contest: ContestView, voter: SessionUser, client: Client, ballot: BallotInput, now: datetime) -> Cast:
+def cast(backends: Backends, contest: ContestView, voter: SessionUser, client: Client, ballot: BallotInput,
+         now: datetime) -> Cast:
     check_phase(contest, now)
-    with store.connection() as conn:
+    with store.connection(backends.engine, backends.statements) as conn:
         verified = check_voter(contest, conn, voter)
         category_id = find_category(contest, ballot.category)
-        pow_state = check_proof(contest, ballot, now)
-        redis_ok = pass_gate(contest, category_id, voter, client, ballot, pow_state, now)
+        pow_state = check_proof(backends, contest, ballot, now)
+        redis_ok = pass_gate(backends, contest, category_id, voter, client, ballot, pow_state, now)
         chosen = check_selection(contest, category_id, ballot.selection)
-        rendered_at = ballot.rendered_at or _challenge_issued_at(ballot, pow_state)
+        rendered_at = ballot.rendered_at or _challenge_issued_at(backends, ballot, pow_state)
         flags = screening.flags_for(ballot.honeypot, rendered_at, now, contest.voting["min_render_seconds"],
                                     bool(client.device_id), redis_ok)
         result = commit_ballot(conn, contest, category_id, voter, client, chosen, flags, now, verified)
-    update_counters(contest, category_id, voter, result, chosen)
+    update_counters(backends, contest, category_id, voter, result, chosen)
     return result
 
 
-def _challenge_issued_at(ballot: BallotInput, pow_state: str) -> datetime | None:
+def _challenge_issued_at(backends: Backends, ballot: BallotInput, pow_state: str) -> datetime | None:
     if pow_state != "ok":
         return None
-    ttl = current_app.config["VOTING"].challenge_ttl
+    ttl = backends.settings.challenge_ttl
     return datetime.fromtimestamp(pow.expiry_of(ballot.pow_token) - ttl, timezone.utc)
-
-
-def pow_key() -> bytes:
-    return ("voting.pow:" + current_app.config["SECRET_KEY"]).encode()

@@ -7,8 +7,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from flask import current_app
-
 from voting import redis_keys as keys
 from voting.ballots import feed, held_redis, ratelimit
 from voting.extensions import get_redis
@@ -23,17 +21,10 @@ class GateResult:
     retry_after: int = 0
 
 
-def _script(source: str):
-    # register_script keeps the SHA and falls back to EVAL after a server restart.
-    scripts = current_app.extensions.setdefault("voting_scripts", {})
-    if source not in scripts:
-        scripts[source] = get_redis().register_script(source)
-    return scripts[source]
-
-
-def gate(contest_id: int, category_id: int, voter_id: int, subjects: dict[str, str],
+def gate(script, contest_id: int, category_id: int, voter_id: int, subjects: dict[str, str],
          limits: dict[str, ratelimit.Limit], pow_state: str, pow_token: str | None, pow_ttl_ms: int,
          now_ms: int) -> GateResult:
+    """The gate's one round trip on this thread's connection (`GATE_SCRIPT`)."""
     scopes = [s for s in SCOPES if subjects.get(s)]
     key_list = [keys.pow_used(contest_id, pow_token or "-"), keys.voted(contest_id, category_id),
                 keys.intake_rate(contest_id, now_ms // 60000)]
@@ -44,7 +35,7 @@ def gate(contest_id: int, category_id: int, voter_id: int, subjects: dict[str, s
         key_list += [keys.limit_window(contest_id, scope, subjects[scope], limit.window, current),
                      keys.limit_window(contest_id, scope, subjects[scope], limit.window, previous)]
         args += [limit.count, limit.window * 1000, f"{weight:.6f}"]
-    outcome, index = held_redis.run_script(_script(keys.GATE_SCRIPT), key_list, args)
+    outcome, index = held_redis.run_script(script, key_list, args)
     outcome = outcome.decode() if isinstance(outcome, bytes) else outcome
     if outcome == "rate_limited":
         scope = scopes[int(index) - 1]
@@ -63,24 +54,23 @@ def _apply_call(contest_id: int, category_id: int, voter_id: int, ballot_id: int
     return key_list, args
 
 
-def apply(contest_id: int, category_id: int, voter_id: int, ballot_id: int, counted: bool,
+def apply(script, contest_id: int, category_id: int, voter_id: int, ballot_id: int, counted: bool,
           increments: dict[int, int]) -> bool:
     """Add one ballot to the counters now (at most once, whoever else adds it)."""
     key_list, args = _apply_call(contest_id, category_id, voter_id, ballot_id, counted, increments)
-    return bool(_script(keys.APPLY_SCRIPT)(keys=key_list, args=args))
+    return bool(held_redis.run_script(script, key_list, args))
 
 
-def apply_soon(contest_id: int, category_id: int, voter_id: int, ballot_id: int, counted: bool,
-               increments: dict[int, int]) -> None:
+def apply_soon(script, interval_ms: int, contest_id: int, category_id: int, voter_id: int, ballot_id: int,
+               counted: bool, increments: dict[int, int]) -> None:
     """The same, through this process's feed: batched with other ballots'
-    updates (see ballots/feed.py), or at once when batching is off."""
-    interval_ms = current_app.config["VOTING"].counter_flush_ms
-    # One feed a process: the first app to use it sets its interval.
+    updates (see ballots/feed.py), or at once when `interval_ms` is 0."""
     if interval_ms == 0:
-        apply(contest_id, category_id, voter_id, ballot_id, counted, increments)
+        apply(script, contest_id, category_id, voter_id, ballot_id, counted, increments)
         return
     key_list, args = _apply_call(contest_id, category_id, voter_id, ballot_id, counted, increments)
-    feed.feed(interval_ms / 1000).put(feed.Update(_script(keys.APPLY_SCRIPT), key_list, args))
+    # One feed a process: the first app to use it sets its interval.
+    feed.feed(interval_ms / 1000).put(feed.Update(script, key_list, args))
 
 
 def recent_intake(contest_id: int, now_ms: int) -> int:

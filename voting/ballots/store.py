@@ -19,14 +19,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from flask import current_app
 from sqlalchemy import bindparam, exists, insert, select
 from sqlalchemy.engine import Dialect, Engine
 
 from voting.accounts.models import User
 from voting.ballots.models import Ballot
 from voting.errors import ApiError
-from voting.extensions import IDLE_PING_SECONDS, POOL_RECYCLE_SECONDS, db, ping
+from voting.extensions import IDLE_PING_SECONDS, POOL_RECYCLE_SECONDS, ping
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +63,6 @@ class Statements:
     outage: tuple[type[Exception], ...]
 
 
-EXTENSION = "voting_intake_sql"
-
-
 def _insert_if_signed_in():
     """INSERT … SELECT the ballot's values WHERE the session's account still
     exists with the session's version: a session signed out everywhere (a
@@ -79,17 +75,11 @@ def _insert_if_signed_in():
 
 
 def compile_all(engine: Engine) -> Statements:
+    """Once per app (`ballots/backends.py`): compiling needs the dialect, not a connection."""
     dialect, dbapi = engine.dialect, engine.dialect.loaded_dbapi
     voter = select(User.session_version, User.verified_at.is_not(None)).where(User.id == bindparam("id"))
     return Statements(compile_statement(voter, dialect), compile_statement(_insert_if_signed_in(), dialect),
                       dialect.name == "postgresql", dbapi.IntegrityError, (dbapi.OperationalError, dbapi.InterfaceError))
-
-
-def statements(engine: Engine) -> Statements:
-    found = current_app.extensions.get(EXTENSION)
-    if found is None:  # a race here compiles twice, harmlessly
-        found = current_app.extensions[EXTENSION] = compile_all(engine)
-    return found
 
 
 class Duplicate(Exception):
@@ -238,10 +228,8 @@ def _drop(held: _Held, error: BaseException) -> None:
 
 
 @contextmanager
-def connection() -> Iterator[IntakeConnection]:
+def connection(engine: Engine, sql: Statements) -> Iterator[IntakeConnection]:
     """This thread's intake connection, for one ballot. A lost database answers 503."""
-    engine = db.engine
-    sql = statements(engine)
     held = _take(engine)
     try:
         yield IntakeConnection(held.fairy.dbapi_connection, sql)

@@ -18,7 +18,7 @@ from flask_babel import ngettext
 from voting import clock
 from voting.accounts.forms import sentence
 from voting.auth import SessionUser, login_required, require_user
-from voting.ballots import challenges, contest_view, intake, my_votes, receipt_lookup
+from voting.ballots import backends, challenges, contest_view, intake, my_votes, receipt_lookup
 from voting.ballots.api import client_info, give_device_cookie
 from voting.ballots.forms import BallotForm, Choices, read_choices
 from voting.contests import entries, phases, services
@@ -113,9 +113,9 @@ def _page(contest: Contest, category: Category, now: datetime, *, form: BallotFo
                "my_votes_url": url_for(".my_votes_page", slug=contest.slug)}
     if state == "form":
         form = form or BallotForm()
-        view = contest_view.get(contest.slug)
-        if challenges.rendered_at(view, form.rendered.data) is None:
-            form.rendered.data = challenges.render_token(view, now)
+        view, intake_backends = contest_view.get(contest.slug), backends.current()
+        if challenges.rendered_at(intake_backends, view, form.rendered.data) is None:
+            form.rendered.data = challenges.render_token(intake_backends, view, now)
         form.pow_token.data = form.pow_nonce.data = ""  # a used proof is no good again
         context.update(form=form, ranks=range(1, min(len(found), RANK_POSITIONS) + 1), stars=[
             ngettext("%(num)d star", "%(num)d stars", n) for n in range(voting["score_max"] + 1)])
@@ -142,15 +142,15 @@ def cast(slug: str, category: str):
     choices = read_choices(contest.settings["voting"]["method"], shown, request.form)
     if choices.problems:
         return _page(contest, found, now, form=form, choices=choices, state="form", status=422)
-    view = contest_view.get(slug)
+    view, intake_backends = contest_view.get(slug), backends.current()
     ballot_input = intake.BallotInput(
         category=found.slug, selection=choices.selection, pow_token=form.pow_token.data or None,
         pow_nonce=form.pow_nonce.data or None, honeypot=form.website.data or "",
-        rendered_at=challenges.rendered_at(view, form.rendered.data))
+        rendered_at=challenges.rendered_at(intake_backends, view, form.rendered.data))
     try:
         user = require_user()
-        result = intake.cast(view, SessionUser(user.id, user.session_version, user.verified), client_info(),
-                             ballot_input, now)
+        voter = SessionUser(user.id, user.session_version, user.verified)
+        result = intake.cast(intake_backends, view, voter, client_info(), ballot_input, now)
     except ApiError as err:
         state = STATE_OF_REFUSAL.get(err.code, "form")
         message = str(REFUSALS.get(err.code, "")) or sentence(_(err.message))  # as errors.py renders it
