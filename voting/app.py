@@ -171,12 +171,15 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.session_interface = SessionInterface()
     app.json.sort_keys = False  # answers keep the field order of the API contract
     app.config.update(flask_overrides)
-    if settings.trusted_proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
 
     _init_extensions(app, settings, instance)
     _register_blueprints(app)
     _register_cli(app)
+    if settings.ballot_route:
+        from voting.ballots import route as ballot_route
+        ballot_route.install(app)
+    if settings.trusted_proxies:  # outermost: the ballot route sees the client's address too
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
     return app
 
 

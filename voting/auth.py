@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import wraps
+from typing import Mapping
 
 from flask import Flask, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -41,8 +42,13 @@ def parse_user_token(token: str, verified: bool = False) -> SessionUser | None:
 def session_user() -> SessionUser | None:
     """The signed-in account as the session names it, without loading it: the
     intake checks the version (and, until it is known, verification) in SQL."""
-    token = session.get("_user_id")
-    return parse_user_token(token, session.get(VERIFIED_KEY) == token) if isinstance(token, str) else None
+    return user_in(session)
+
+
+def user_in(data: Mapping) -> SessionUser | None:
+    """`session_user` of a session's decoded data (the ballot route reads the cookie itself)."""
+    token = data.get("_user_id")
+    return parse_user_token(token, data.get(VERIFIED_KEY) == token) if isinstance(token, str) else None
 
 
 def remember_verified() -> None:

@@ -22,22 +22,27 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 KEY_EXTENSION = "voting_api_csrf_key"
 
 
-def _key() -> bytes:
-    key = current_app.extensions.get(KEY_EXTENSION)
+def key_for(app: Flask) -> bytes:
+    key = app.extensions.get(KEY_EXTENSION)
     if key is None:
-        key = current_app.extensions[KEY_EXTENSION] = hashlib.sha256(
-            b"voting.api-csrf:" + current_app.config["SECRET_KEY"].encode()).digest()
+        key = app.extensions[KEY_EXTENSION] = hashlib.sha256(
+            b"voting.api-csrf:" + app.config["SECRET_KEY"].encode()).digest()
     return key
 
 
-def _sign(raw: str) -> str:
-    return hmac.new(_key(), raw.encode(), hashlib.sha256).hexdigest()
+def _sign(key: bytes, raw: str) -> str:
+    return hmac.new(key, raw.encode(), hashlib.sha256).hexdigest()
+
+
+def matches(key: bytes, raw: object, token: str) -> bool:
+    """Whether `token` is the API token of the session secret `raw`."""
+    return isinstance(raw, str) and hmac.compare_digest(token.encode(), _sign(key, raw).encode())
 
 
 def api_token() -> str:
     """The token `GET /api/v1/session` hands out (creating the session's secret if need be)."""
     generate_csrf()
-    return _sign(session["csrf_token"])
+    return _sign(key_for(current_app), session["csrf_token"])
 
 
 def check_api_csrf() -> None:
@@ -48,8 +53,7 @@ def check_api_csrf() -> None:
     token = request.headers.get("X-CSRFToken", "")
     if not token:
         raise ApiError("csrf_failed", "The X-CSRFToken header is missing.", 403)
-    raw = session.get("csrf_token")
-    if not isinstance(raw, str) or not hmac.compare_digest(token.encode(), _sign(raw).encode()):
+    if not matches(key_for(current_app), session.get("csrf_token"), token):
         raise ApiError("csrf_failed", "The X-CSRFToken header does not match this session.", 403)
 
 

@@ -32,7 +32,11 @@ def json_payload() -> object:
     """The decoded JSON body, or a 4xx explaining what is wrong with it."""
     if not request.is_json:
         raise ApiError("unsupported_media_type", "Send the body as JSON with Content-Type: application/json.", 415)
-    raw = request.get_data(cache=True)
+    return decode_json(request.get_data(cache=True))
+
+
+def decode_json(raw: bytes) -> object:
+    """A JSON body decoded, or a 4xx explaining what is wrong with it."""
     if not raw:
         raise ApiError("malformed_json", "The request body is empty; a JSON object was expected.", 400)
     try:
@@ -79,7 +83,11 @@ def first_unstorable(data: object) -> str | None:
 
 
 def parse_body(model: type[M]) -> M:
-    data = json_payload()
+    return validate(model, json_payload())
+
+
+def validate(model: type[M], data: object) -> M:
+    """A decoded body as the model, or 422 naming every field that is wrong."""
     if not isinstance(data, dict):
         raise validation_error({"body": "must be a JSON object"})
     try:

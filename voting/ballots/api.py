@@ -2,67 +2,33 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
 import secrets
-from typing import Annotated, Any
 
 from flask import Blueprint, jsonify, request
-from pydantic import BaseModel, ConfigDict, StrictStr, StringConstraints
 
 from voting import clock, queues
 from voting.api.request import parse_body
 from voting.auth import login_required_error, remember_verified, require_organiser, session_user
-from voting.ballots import backends, challenges, contest_view, counters, intake, jobs, receipt_lookup
+from voting.ballots import backends, challenges, contest_view, counters, intake, jobs, receipt_lookup, route, wire
 from voting.contests.services import get_contest
 from voting.errors import not_found, validation_error
-from voting.netutil import client_ip, network_prefix
+from voting.netutil import client_ip
 
 bp = Blueprint("ballots_api", __name__, url_prefix="/api/v1")
 
-DEVICE_COOKIE = "vdid"
-DEVICE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-Short = Annotated[StrictStr, StringConstraints(max_length=500)]
-
-
-class Proof(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    token: Short
-    nonce: Annotated[StrictStr, StringConstraints(max_length=40)]
-
-
-class FormSignals(BaseModel):
-    """What a ballot page sends besides the ballot: the honeypot field and the
-    signed render time."""
-    model_config = ConfigDict(extra="forbid")
-    website: Short = ""
-    rendered: Short | None = None
-
-
-class BallotBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    category: Annotated[StrictStr, StringConstraints(max_length=64)]
-    selection: list[Any] | dict[str, Any]
-    pow: Proof | None = None
-    form: FormSignals | None = None
-
 
 def device_id() -> str:
-    value = request.cookies.get(DEVICE_COOKIE, "")
-    return value if DEVICE_PATTERN.match(value) else ""
+    return wire.device_id(request.cookies.get(wire.DEVICE_COOKIE))
 
 
 def give_device_cookie(response) -> None:
     if not device_id():
-        response.set_cookie(DEVICE_COOKIE, secrets.token_urlsafe(16), max_age=2 * 365 * 86400, httponly=True,
+        response.set_cookie(wire.DEVICE_COOKIE, secrets.token_urlsafe(16), max_age=2 * 365 * 86400, httponly=True,
                             samesite="Lax", secure=request.is_secure)
 
 
 def client_info() -> intake.Client:
-    ip = client_ip()
-    agent = request.headers.get("User-Agent", "")[:512]
-    return intake.Client(ip=ip, prefix=network_prefix(ip), device_id=device_id(),
-                         user_agent_hash=hashlib.sha256(agent.encode()).hexdigest())
+    return wire.client(client_ip(), request.headers.get("User-Agent", ""), device_id())
 
 
 @bp.get("/challenge")
@@ -79,16 +45,16 @@ def challenge():
 
 @bp.post("/contests/<slug>/ballots")
 def cast_ballot(slug: str):
+    """Ballots the ballot route (ballots/route.py) does not take as they are,
+    and those it began and hands over with the intake's refusal to render."""
+    handed_over = route.handed_over(request.environ)
+    if handed_over is not None:
+        raise handed_over
     voter = session_user()
     if voter is None:
         raise login_required_error()
     contest, intake_backends = contest_view.get(slug), backends.current()
-    body = parse_body(BallotBody)
-    form = body.form or FormSignals()
-    ballot = intake.BallotInput(
-        category=body.category, selection=body.selection,
-        pow_token=body.pow.token if body.pow else None, pow_nonce=body.pow.nonce if body.pow else None,
-        honeypot=form.website, rendered_at=challenges.rendered_at(intake_backends, contest, form.rendered))
+    ballot = wire.ballot_input(intake_backends, contest, parse_body(wire.BallotBody))
     result = intake.cast(intake_backends, contest, voter, client_info(), ballot, clock.now())
     if result.voter_verified and not voter.verified:
         remember_verified()
