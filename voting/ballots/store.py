@@ -5,7 +5,8 @@ ORM, cache keys, result objects): each statement is compiled from the models
 once per engine, with its bind processors, and executed on a DBAPI
 connection each thread keeps for its ballots. On PostgreSQL the INSERT runs
 in autocommit, so it is committed, durably, in the same round trip that runs
-it. Everything else in the app goes through the ORM as usual.
+it, and as libpq's own prepared statement (`pg_insert.py`). Everything else
+in the app goes through the ORM as usual.
 """
 
 from __future__ import annotations
@@ -23,15 +24,16 @@ from sqlalchemy import bindparam, exists, insert, select
 from sqlalchemy.engine import Dialect, Engine
 
 from voting.accounts.models import User
+from voting.ballots import pg_insert
 from voting.ballots.models import Ballot
 from voting.errors import ApiError
 from voting.extensions import IDLE_PING_SECONDS, POOL_RECYCLE_SECONDS, ping
 
 log = logging.getLogger(__name__)
 
+# `sealed` is left to its server default (false): a ballot is sealed into the ledger later.
 BALLOT_COLUMNS = ("contest_id", "category_id", "voter_id", "receipt_hash", "method", "selection", "status",
-                  "flags", "client_ip", "ip_prefix", "user_agent_hash", "device_id", "cast_at", "status_reason",
-                  "sealed")
+                  "flags", "client_ip", "ip_prefix", "user_agent_hash", "device_id", "cast_at", "status_reason")
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ def compile_statement(statement, dialect: Dialect, column_keys: list[str] | None
 class Statements:
     voter: Statement
     insert_ballot: Statement
-    postgres: bool
+    postgres: pg_insert.Prepared | None  # the INSERT as libpq runs it, on PostgreSQL
     integrity_error: type[Exception]
     outage: tuple[type[Exception], ...]
 
@@ -78,8 +80,10 @@ def compile_all(engine: Engine) -> Statements:
     """Once per app (`ballots/backends.py`): compiling needs the dialect, not a connection."""
     dialect, dbapi = engine.dialect, engine.dialect.loaded_dbapi
     voter = select(User.session_version, User.verified_at.is_not(None)).where(User.id == bindparam("id"))
+    postgres = (pg_insert.numbered(_insert_if_signed_in().compile(dialect=dialect), dialect)
+                if dialect.name == "postgresql" else None)
     return Statements(compile_statement(voter, dialect), compile_statement(_insert_if_signed_in(), dialect),
-                      dialect.name == "postgresql", dbapi.IntegrityError, (dbapi.OperationalError, dbapi.InterfaceError))
+                      postgres, dbapi.IntegrityError, (dbapi.OperationalError, dbapi.InterfaceError))
 
 
 class Duplicate(Exception):
@@ -104,17 +108,20 @@ class IntakeConnection:
     def insert_ballot(self, row: dict[str, Any], session_version: int) -> int | None:
         """Commits the ballot and answers its id, or None if the session is no
         longer signed in; raises Duplicate."""
+        if self._sql.postgres is not None:
+            try:
+                return pg_insert.run(self._conn, self._sql.postgres, {**row, "session_version": session_version})
+            except self._sql.integrity_error:
+                raise Duplicate() from None
         cursor = self._conn.cursor()
         try:
             cursor.execute(self._sql.insert_ballot.sql,
                            self._sql.insert_ballot.params({**row, "session_version": session_version}))
             found = cursor.fetchone()
             ballot_id = None if found is None else int(found[0])
-            if not self._sql.postgres:
-                self._conn.commit()
+            self._conn.commit()
         except self._sql.integrity_error:
-            if not self._sql.postgres:
-                self._conn.rollback()
+            self._conn.rollback()
             raise Duplicate() from None
         finally:
             cursor.close()
