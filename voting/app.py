@@ -175,9 +175,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     _init_extensions(app, settings, instance)
     _register_blueprints(app)
     _register_cli(app)
-    if settings.ballot_route:
-        from voting.ballots import route as ballot_route
-        ballot_route.install(app)
+    _install_intake(app, settings)
     if settings.trusted_proxies:  # outermost: the ballot route sees the client's address too
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
     return app
@@ -187,7 +185,6 @@ def _init_extensions(app: Flask, settings: Settings, instance: Path) -> None:
     from voting import auth, errors, templating
     from voting.accounts.passwords import EXTENSION, make_hasher
     from voting.api import csrf as api_csrf
-    from voting.ballots import backends as intake_backends
 
     db.init_app(app)
     _enable_sqlite_rules(app)
@@ -201,7 +198,6 @@ def _init_extensions(app: Flask, settings: Settings, instance: Path) -> None:
                    or settings.default_locale)
     limiter.init_app(app)
     init_redis(app, redis_uri(settings.redis_url, str(instance)))
-    intake_backends.install(app)
     app.extensions[EXTENSION] = make_hasher(settings.password_time_cost, settings.password_memory_kib)
     auth.install(app)
     api_csrf.install(app)
@@ -243,6 +239,16 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     for blueprint in (media, accounts_pages, contest_pages, ballot_pages, organiser_pages, judging_bp):
         app.register_blueprint(blueprint)
+
+
+def _install_intake(app: Flask, settings: Settings) -> None:
+    # After the blueprints: every model is known, so the intake's statements compile with every column's type.
+    from voting.ballots import backends as intake_backends
+    from voting.ballots import route as ballot_route
+
+    intake_backends.install(app)
+    if settings.ballot_route:
+        ballot_route.install(app)
 
 
 def _register_cli(app: Flask) -> None:

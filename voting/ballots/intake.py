@@ -149,7 +149,7 @@ def commit_ballot(conn: store.IntakeConnection, contest: ContestView, category_i
                receipt_hash=receipts.code_hash(code), method=contest.voting["method"], selection=chosen,
                status=status, flags=flags, client_ip=client.ip, ip_prefix=client.prefix,
                user_agent_hash=client.user_agent_hash, device_id=client.device_id, cast_at=now,
-               status_reason=reason, sealed=False)
+               status_reason=reason)
     try:
         ballot_id = conn.insert_ballot(row, voter.version)
     except store.Duplicate:

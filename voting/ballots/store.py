@@ -73,7 +73,7 @@ def _insert_if_signed_in():
     params = {name: bindparam(name, type_=table.c[name].type) for name in BALLOT_COLUMNS}
     signed_in = exists().where(User.id == params["voter_id"], User.session_version == bindparam("session_version"))
     values = select(*params.values()).where(signed_in)
-    return insert(table).from_select(list(BALLOT_COLUMNS), values).returning(table.c.id)
+    return insert(table).from_select(list(BALLOT_COLUMNS), values, include_defaults=False).returning(table.c.id)
 
 
 def compile_all(engine: Engine) -> Statements:
