@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from flask import Flask, request
-from flask.sessions import SecureCookieSessionInterface
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from voting.config import Settings, database_uri, redis_uri
+from voting.sessions import SessionInterface
 from voting.extensions import (IDLE_PING_SECONDS, POOL_RECYCLE_SECONDS, babel, csrf, db, init_redis, limiter,
                                login_manager, migrate, ping)
 from voting.redis_keys import LIMITER_PREFIX
@@ -58,54 +57,6 @@ def _enable_sqlite_rules(app: Flask) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.close()
-
-
-class _Signer(TimestampSigner):
-    # itsdangerous derives the signing key (an HMAC) again for every cookie.
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._derived: dict[str | bytes | None, bytes] = {}
-
-    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
-        found = self._derived.get(secret_key)
-        if found is None:
-            found = self._derived[secret_key] = super().derive_key(secret_key)
-        return found
-
-
-class _Serializer(URLSafeTimedSerializer):
-    default_signer = _Signer
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._signers: dict[str | bytes | None, _Signer] = {}
-
-    def make_signer(self, salt: str | bytes | None = None) -> _Signer:
-        found = self._signers.get(salt)
-        if found is None:
-            found = self._signers[salt] = super().make_signer(salt)
-        return found
-
-
-class SessionInterface(SecureCookieSessionInterface):
-    # The same HMAC-SHA1 cookies, with OpenSSL's SHA-1 handed to hmac directly:
-    # Flask's lazy wrapper sends every signature through hmac's pure-Python path.
-    digest_method = staticmethod(hashlib.sha1)
-
-    def __init__(self) -> None:
-        self._serializers: dict[tuple, _Serializer] = {}
-
-    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        # Flask builds a serializer for every request; it only changes with the keys.
-        if not app.secret_key:
-            return None
-        keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
-        found = self._serializers.get(keys)
-        if found is None:
-            found = self._serializers[keys] = _Serializer(
-                list(keys), salt=self.salt, serializer=self.serializer,
-                signer_kwargs={"key_derivation": self.key_derivation, "digest_method": self.digest_method})
-        return found
 
 
 def ping_when_idle(engine: Engine) -> None:

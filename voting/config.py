@@ -67,7 +67,7 @@ class Settings:
     intake_without_redis: str = "accept"  # accept | reject: see docs/intake.md
     challenge_ttl: int = 600
     intake_cache_seconds: int = 2  # how long a process reuses a contest's intake view
-    counter_flush_ms: int = 20  # how long committed ballots' counter updates gather; 0: sent at once
+    counter_flush_ms: int = 100  # how long committed ballots' counter updates gather; 0: sent at once
     ballot_route: bool = True  # plain ballots served in front of Flask (ballots/route.py); off: all through Flask
     counter_rebuild_interval: int = 300  # seconds between scheduled counter repairs during voting
     instance_path: str = ""  # empty: ./instance beside the code

@@ -29,8 +29,10 @@ def intake_rate(contest_id: int, minute: int) -> str:
     return f"{contest_tag(contest_id)}:rate:{minute}"
 
 
-def limit_window(contest_id: int, scope: str, subject: str, window: int, index: int) -> str:
-    return f"{contest_tag(contest_id)}:rl:{scope}:{window}:{subject}:{index}"
+def limit_windows(contest_id: int, scope: str, subject: str, window: int, index: int) -> tuple[str, str]:
+    """A rate limit's counters of the window `index` and of the one before it."""
+    base = f"{contest_tag(contest_id)}:rl:{scope}:{window}:{subject}:"
+    return base + str(index), base + str(index - 1)
 
 
 def board(contest_id: int, category_id: int) -> str:
@@ -55,26 +57,33 @@ def applied(contest_id: int) -> str:
 
 # Before the commit, in one round trip: rate limits (all checked, then all
 # counted), the single use of the proof-of-work token, the dedupe pre-check.
+# A window's counter gets its expiry when it is created (it is needed until
+# the window after it ends), so a ballot costs one INCR per limit.
 # KEYS: pow_used, voted, intake_rate, then (current, previous) window per limit.
 # ARGV: n_limits, pow_state (ok|bad|none), pow_ttl_ms, voter_id,
 #       then (limit, window_ms, previous_weight) per limit.
 GATE_SCRIPT = """
 local n = tonumber(ARGV[1])
-for i = 1, n do
-  local cur = tonumber(redis.call('GET', KEYS[2 + 2 * i]) or '0')
-  local prev = tonumber(redis.call('GET', KEYS[3 + 2 * i]) or '0')
-  local limit = tonumber(ARGV[2 + 3 * i])
-  local weight = tonumber(ARGV[4 + 3 * i])
-  if cur + prev * weight + 1 > limit then
-    return {'rate_limited', i}
+if n > 0 then
+  local counts = redis.call('MGET', unpack(KEYS, 4, 3 + 2 * n))
+  for i = 1, n do
+    local cur = tonumber(counts[2 * i - 1] or '0')
+    local prev = tonumber(counts[2 * i] or '0')
+    local limit = tonumber(ARGV[2 + 3 * i])
+    local weight = tonumber(ARGV[4 + 3 * i])
+    if cur + prev * weight + 1 > limit then
+      return {'rate_limited', i}
+    end
+  end
+  for i = 1, n do
+    if redis.call('INCR', KEYS[2 + 2 * i]) == 1 then
+      redis.call('PEXPIRE', KEYS[2 + 2 * i], 2 * tonumber(ARGV[3 + 3 * i]))
+    end
   end
 end
-for i = 1, n do
-  redis.call('INCR', KEYS[2 + 2 * i])
-  redis.call('PEXPIRE', KEYS[2 + 2 * i], 2 * tonumber(ARGV[3 + 3 * i]))
+if redis.call('INCR', KEYS[3]) == 1 then
+  redis.call('EXPIRE', KEYS[3], 180)
 end
-redis.call('INCR', KEYS[3])
-redis.call('EXPIRE', KEYS[3], 180)
 if ARGV[2] == 'bad' then
   return {'challenge_failed', 0}
 end

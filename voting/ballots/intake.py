@@ -142,11 +142,11 @@ def check_selection(contest: ContestView, category_id: int, raw: object) -> list
 
 def commit_ballot(conn: store.IntakeConnection, contest: ContestView, category_id: int, voter: SessionUser,
                   client: Client, chosen, flags: list[str], now: datetime, verified: bool) -> Cast:
-    code = receipts.new_code(secrets.token_bytes(15))
+    code, code_hash = receipts.issue(secrets.token_bytes(15))
     status = screening.status_for(flags)
     reason = screening.holding_reason(flags)
     row = dict(contest_id=contest.id, category_id=category_id, voter_id=voter.id,
-               receipt_hash=receipts.code_hash(code), method=contest.voting["method"], selection=chosen,
+               receipt_hash=code_hash, method=contest.voting["method"], selection=chosen,
                status=status, flags=flags, client_ip=client.ip, ip_prefix=client.prefix,
                user_agent_hash=client.user_agent_hash, device_id=client.device_id, cast_at=now,
                status_reason=reason)

@@ -31,9 +31,8 @@ def gate(script, contest_id: int, category_id: int, voter_id: int, subjects: dic
     args: list[object] = [len(scopes), pow_state, max(1, pow_ttl_ms), voter_id]
     for scope in scopes:
         limit = limits[scope]
-        current, previous, weight = ratelimit.windows(limit, now_ms)
-        key_list += [keys.limit_window(contest_id, scope, subjects[scope], limit.window, current),
-                     keys.limit_window(contest_id, scope, subjects[scope], limit.window, previous)]
+        current, _previous, weight = ratelimit.windows(limit, now_ms)
+        key_list += keys.limit_windows(contest_id, scope, subjects[scope], limit.window, current)
         args += [limit.count, limit.window * 1000, f"{weight:.6f}"]
     outcome, index = held_redis.run_script(script, key_list, args)
     outcome = outcome.decode() if isinstance(outcome, bytes) else outcome

@@ -20,40 +20,54 @@ from typing import Any, Callable
 
 import psycopg
 from psycopg import pq
-from sqlalchemy import JSON
+from sqlalchemy import JSON, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.types import TypeEngine
 
 NAME = b"voting_intake_insert_ballot"
 NO_SUCH_STATEMENT = b"26000"  # e.g. after DEALLOCATE ALL: prepared again
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
+Encoder = Callable[[Any], "bytes | None"]
+
+
 @dataclass(frozen=True)
 class Prepared:
     sql: bytes  # with $1, $2, … for the names, in order
     names: tuple[str, ...]
-    processors: tuple[Callable[[Any], Any] | None, ...]  # SQLAlchemy's bind processors of the names
+    encoders: tuple[Encoder, ...]  # each name's value to PostgreSQL's text input format
 
 
 def numbered(compiled: SQLCompiler, dialect: Dialect) -> Prepared:
     """The psycopg dialect's compiled statement (`%(name)s`) with libpq's
-    numbered parameters, and SQLAlchemy's bind processors for them, but for
-    JSON: psycopg's processor wraps the value for psycopg's own adapter."""
+    numbered parameters, and an encoder for each."""
     order: dict[str, int] = {}
 
     def number(match: re.Match) -> str:
         return f"${order.setdefault(match.group(1), len(order) + 1)}"
 
     text = PLACEHOLDER.sub(number, str(compiled)).replace("%%", "%")
-    types = [compiled.binds[name].type for name in order]
-    processors = tuple(json.dumps if isinstance(kind, JSON) else kind.dialect_impl(dialect).bind_processor(dialect)
-                       for kind in types)
-    return Prepared(text.encode(), tuple(order), processors)
+    return Prepared(text.encode(), tuple(order), tuple(encoder(compiled.binds[name].type, dialect) for name in order))
+
+
+def encoder(kind: TypeEngine, dialect: Dialect) -> Encoder:
+    """Plain columns are encoded directly; JSON as its text (psycopg's own
+    processor wraps the value for psycopg's adapter); others through
+    SQLAlchemy's bind processor (UTC datetimes made naive, ...)."""
+    if isinstance(kind, JSON):
+        return lambda value: None if value is None else json.dumps(value).encode()
+    processor = kind.dialect_impl(dialect).bind_processor(dialect)
+    if processor is not None:
+        return lambda value: as_text(processor(value))
+    if isinstance(kind, String):
+        return lambda value: None if value is None else value.encode()
+    return as_text
 
 
 def as_text(value: Any) -> bytes | None:
-    """A processed parameter in PostgreSQL's text input format."""
+    """A parameter in PostgreSQL's text input format."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -84,8 +98,7 @@ def run(conn: psycopg.Connection, prepared: Prepared, values: dict[str, Any]) ->
     """Runs the INSERT … RETURNING id on a connection in autocommit (so it
     commits) and answers the id, or None when it inserted nothing. Raises
     psycopg's errors as its cursor would (a UniqueViolation for a duplicate)."""
-    params = [as_text(values[name] if proc is None else proc(values[name]))
-              for name, proc in zip(prepared.names, prepared.processors)]
+    params = [encode(values[name]) for name, encode in zip(prepared.names, prepared.encoders)]
     if conn not in _ready:
         _prepare(conn, prepared)
     result = conn.pgconn.exec_prepared(NAME, params)

@@ -10,8 +10,15 @@ ALPHABET_FIX = str.maketrans({"0": "O", "1": "I", "8": "B"})
 
 
 def new_code(random_bytes: bytes) -> str:
+    return issue(random_bytes)[0]
+
+
+def issue(random_bytes: bytes) -> tuple[str, str]:
+    """A new code and its hash (the code's text is already in normal form
+    but for the dashes, so the hash needs no `normalise`)."""
     text = base64.b32encode(random_bytes).decode().rstrip("=")
-    return "-".join(text[i:i + 4] for i in range(0, len(text), 4))
+    code = "-".join([text[i:i + 4] for i in range(0, len(text), 4)])
+    return code, hashlib.sha256(text.encode()).hexdigest()
 
 
 def normalise(code: str) -> str:
