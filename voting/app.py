@@ -183,12 +183,12 @@ def _register_blueprints(app: Flask) -> None:
     from voting.fraud.api import bp as fraud_api
     from voting.health import bp as health_bp
     from voting.ledger.api import bp as ledger_api
-    from voting.organiser.views import bp as organiser_pages
+    from voting.organiser.blueprint import pages as organiser_pages
 
     for blueprint in (accounts_api, contests_api, ballots_api, fraud_api, ledger_api, health_bp, openapi_bp):
         csrf.exempt(blueprint)  # the API has its own CSRF rule (voting.api.csrf)
         app.register_blueprint(blueprint)
-    for blueprint in (media, accounts_pages, contest_pages, ballot_pages, organiser_pages, judging_bp):
+    for blueprint in (media, accounts_pages, contest_pages, ballot_pages, organiser_pages(), judging_bp):
         app.register_blueprint(blueprint)
 
 

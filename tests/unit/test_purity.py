@@ -29,3 +29,37 @@ def test_pure_modules_import_no_framework():
     for name in PURE + rules + [str(p.relative_to(ROOT)) for p in ROOT.glob("*/**/domain.py")]:
         bad = imported_roots(ROOT / name) & FORBIDDEN
         assert not bad, f"{name} imports {sorted(bad)}"
+
+
+def module_imports() -> dict[str, set[str]]:
+    """Each module of the app and the app's modules it imports at its top level."""
+    files = {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p
+             for p in [*ROOT.glob("voting/**/*.py"), *ROOT.glob("judging/**/*.py")]}
+    graph = {}
+    for name, path in files.items():
+        found = set()
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+        graph[name] = {m for m in found if m in files and m != name}
+    return graph
+
+
+def test_no_import_cycles():
+    graph = module_imports()
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            current = todo.pop()
+            if current == goal:
+                return True
+            if current not in seen:
+                seen.add(current)
+                todo.extend(graph[current])
+        return False
+
+    cycles = sorted(f"{a} <-> {b}" for a, deps in graph.items() for b in deps if reaches(b, a))
+    assert not cycles, cycles

@@ -12,7 +12,7 @@ from voting.contests.services import get_contest
 from voting.contests.views import describe_contest
 from voting.organiser import display
 from voting.organiser.review import summary
-from voting.organiser.views import bp
+from voting.organiser.blueprint import bp
 
 ENTRIES_PER_PAGE = 50
 HASH_SHOWN = 12

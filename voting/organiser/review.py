@@ -25,7 +25,7 @@ from voting.fraud import jobs as fraud_jobs
 from voting.fraud import report, services
 from voting.fraud.models import FraudCluster
 from voting.organiser import display, queries
-from voting.organiser.views import bp
+from voting.organiser.blueprint import bp
 
 # Page sizes that keep the fullest page (long evidence, IPv6 prefixes) well
 # under the 100 KB budget: the queue holds both lists, a cluster's page one.

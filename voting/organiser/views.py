@@ -6,7 +6,7 @@ check everything else.)"""
 from __future__ import annotations
 
 import redis
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,9 +18,9 @@ from voting.contests import entries, services
 from voting.contests.models import ENTRY_STATUSES, Contest
 from voting.contests.views import describe_contest, describe_entry
 from voting.errors import ApiError
+from voting.organiser.blueprint import bp
 from voting.organiser.forms import ContestForm, read_spec
 
-bp = Blueprint("organiser_pages", __name__, url_prefix="/organiser")
 
 # What a live counter adds up, by method (selection.increments).
 COUNTED = {"single": _l("Votes"), "approval": _l("Votes"), "score": _l("Stars"), "ranked": _l("First preferences")}
@@ -131,8 +131,3 @@ def rebuild_counters(slug: str):
     else:
         flash(_("The counters are being rebuilt from the ballots (job %(job)s).", job=job.id), "success")
     return redirect(url_for(".leaderboard", slug=slug), 303)
-
-
-# The review, audit and report pages add their routes to this blueprint; they
-# live in their own modules to keep this one small.
-from voting.organiser import reports, review  # noqa: E402,F401
