@@ -14,7 +14,7 @@ afterwards that every accepted ballot is in SQL and in the live counters. It
 also reports the CPU per request of each kind, by process group (web server,
 PostgreSQL, Redis, everything else: mostly the load generator), from /proc.
 
-    .venv/bin/python bench/intake.py [--voters 400] [--categories 18] [--clients 16]
+    .venv/bin/python bench/intake.py [--voters 600] [--slices 6] [--categories 18] [--clients 16]
 
 BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/voting_bench,
 dropped and created) and BENCH_REDIS_URL (default redis://127.0.0.1:6379/14,
@@ -319,7 +319,7 @@ def verify(env: dict[str, str]) -> dict[str, int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--voters", type=int, default=400)
+    parser.add_argument("--voters", type=int, default=600)
     parser.add_argument("--categories", type=int, default=18)
     parser.add_argument("--processes", type=int, default=2, help="client processes")
     parser.add_argument("--clients", type=int, default=16, help="concurrent connections in all")
@@ -327,7 +327,7 @@ def main() -> int:
     parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (the image runs sync)")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
     parser.add_argument("--port", type=int, default=5077)
-    parser.add_argument("--slices", type=int, default=4, help="ballot phases, each between two trivial ones")
+    parser.add_argument("--slices", type=int, default=6, help="ballot phases, each between two trivial ones")
     parser.add_argument("--trivial-seconds", type=float, default=5.0)
     args = parser.parse_args()
 
