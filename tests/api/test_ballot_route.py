@@ -243,3 +243,19 @@ def test_debug_mode_sends_every_ballot_through_flask(make_app, make, contests):
                     json={"category": "c1", "selection": [contests["open"][1]["c1"][0]], "pow": challenge})
     assert resp.status_code == 201 and seen == ["flask"]
 
+
+
+def test_a_fault_in_the_route_is_answered_in_the_api_s_shape(make_app, make, contests, monkeypatch):
+    app = make_app()
+    api = voter_api(app, make)
+    body = {"category": "c1", "selection": [contests["open"][1]["c1"][0]], "pow": proof(api, SLUG)}
+
+    def broken(*_args):
+        raise RuntimeError("a bug in the route")
+
+    monkeypatch.setattr("voting.ballots.route.cookies_named", broken)
+    resp = api.post(f"/api/v1/contests/{SLUG}/ballots", json=body)
+    assert_error(resp, 500, "internal_error")
+    with app.app_context():
+        assert db.session.scalars(select(Ballot)).all() == []  # nothing was cast
+        db.session.remove()

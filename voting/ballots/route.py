@@ -17,8 +17,9 @@ not parse, a new device, a session that must learn its account is verified,
 ...), which the API view then serves, refusals included. Up to that point the
 route has only read. Once the intake has begun, it may have used the proof
 or counted against a rate limit, so the route never hands the ballot over to
-be cast again: it hands over what the intake raised, and the view raises it,
-so that Flask's error handlers render it as they render everything else.
+be cast again: it hands over what the intake raised (or what went wrong in
+the route itself), and the view raises it, so that Flask's error handlers
+render it as they render everything else.
 
 With `VOTING_BALLOT_ROUTE=off`, or in debug mode, every ballot goes through
 the view; the answers are the same.
@@ -95,13 +96,15 @@ class BallotRoute:
         slug = ballot_slug(environ)
         if slug is None or self.app.debug:
             return self.flask_wsgi(environ, start_response)
-        body = self._body(environ)
-        plain = self._plain(environ, slug, body) if body is not None else None
-        if plain is None:
-            return self.flask_wsgi(environ, start_response)
         try:
+            body = self._body(environ)
+            plain = self._plain(environ, slug, body) if body is not None else None
+            if plain is None:
+                return self.flask_wsgi(environ, start_response)
             result = intake.cast(self.backends, *plain, clock.now())
-        except Exception as exc:  # the intake began: Flask renders what it raised, and nothing runs twice
+        except Exception as exc:
+            # The intake began, or the route itself failed: Flask renders what
+            # was raised in the API's shape, and nothing runs twice.
             environ[HANDED_OVER] = exc
             return self.flask_wsgi(environ, start_response)
         # As the view's jsonify writes it (a receipt is base32 and dashes: nothing to escape).
@@ -126,7 +129,8 @@ class BallotRoute:
         """What the intake needs to cast a plain ballot, or None (see above)."""
         session_cookie = self.app.config["SESSION_COOKIE_NAME"]
         cookies = cookies_named(environ.get("HTTP_COOKIE", ""), (session_cookie, wire.DEVICE_COOKIE))
-        session = self.app.session_interface.read(self.app, cookies.get(session_cookie))
+        read = getattr(self.app.session_interface, "read", None)  # a session interface of our own
+        session = read(self.app, cookies.get(session_cookie)) if read is not None else None
         if session is None:
             return None
         token = environ.get("HTTP_X_CSRFTOKEN", "")
