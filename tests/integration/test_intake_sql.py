@@ -8,8 +8,9 @@ import re
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import LargeBinary, insert, select, text
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
+from sqlalchemy.exc import IntegrityError
 
 from voting.ballots import pg_insert, store
 from voting.ballots.models import Ballot
@@ -39,6 +40,30 @@ def test_parameters_in_postgresql_text_format(app):
     assert encode["device_id"]("é") == "é".encode()
     when = datetime(2021, 5, 18, 12, 0, 1, 5, tzinfo=timezone.utc)
     assert encode["cast_at"](when) == b"2021-05-18T12:00:01.000005"
+    assert encode["selection"](None) == b"null"  # as SQLAlchemy's JSON sends None
+    with pytest.raises(ValueError):
+        encode["device_id"]("a\x00b")  # libpq would cut it short unseen
+    with pytest.raises(TypeError):
+        pg_insert.encoder(LargeBinary(), dialect)
+
+
+def test_only_the_one_ballot_a_voter_constraint_means_already_voted(app, make):
+    slug, ids = open_contest(app)
+    api = voter_api(app, make)
+    assert cast(api, slug, "c1", [ids["c1"][0]]).status_code == 201
+    errors = []
+    with app.app_context():
+        ballot = db.session.scalars(select(Ballot)).one()
+        values = {c: getattr(ballot, c) for c in store.BALLOT_COLUMNS}
+        db.session.remove()
+        for change in ({}, {"category_id": 999999}):  # the same voter again; a category that is gone
+            with db.engine.connect() as conn:
+                try:
+                    conn.execute(insert(Ballot.__table__).values(**{**values, "receipt_hash": "f" * 64, **change}))
+                except IntegrityError as exc:
+                    errors.append(exc.orig)
+    duplicate, missing_category = errors
+    assert store.is_duplicate(duplicate) and not store.is_duplicate(missing_category)
 
 
 def test_a_statement_the_server_forgot_is_prepared_again(app, make):

@@ -20,10 +20,10 @@ from typing import Any, Callable
 
 import psycopg
 from psycopg import pq
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, Boolean, Integer, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.types import NullType, TypeEngine
 
 NAME = b"voting_intake_insert_ballot"
 NO_SUCH_STATEMENT = b"26000"  # e.g. after DEALLOCATE ALL: prepared again
@@ -53,17 +53,28 @@ def numbered(compiled: SQLCompiler, dialect: Dialect) -> Prepared:
 
 
 def encoder(kind: TypeEngine, dialect: Dialect) -> Encoder:
-    """Plain columns are encoded directly; JSON as its text (psycopg's own
-    processor wraps the value for psycopg's adapter); others through
-    SQLAlchemy's bind processor (UTC datetimes made naive, ...)."""
+    """JSON as its text (as SQLAlchemy's JSON sends it, None as `null`;
+    psycopg's own processor wraps the value for psycopg's adapter), other
+    types through SQLAlchemy's bind processor (UTC datetimes made naive),
+    plain integers and strings directly. A type it does not know stops the
+    app at start rather than sending something unexpected."""
     if isinstance(kind, JSON):
-        return lambda value: None if value is None else json.dumps(value).encode()
+        return lambda value: json.dumps(value).encode()
     processor = kind.dialect_impl(dialect).bind_processor(dialect)
     if processor is not None:
         return lambda value: as_text(processor(value))
     if isinstance(kind, String):
-        return lambda value: None if value is None else value.encode()
-    return as_text
+        return lambda value: None if value is None else _text(value)
+    if isinstance(kind, (Integer, Boolean, NullType)):
+        return as_text
+    raise TypeError(f"no text encoding for {kind!r}")
+
+
+def _text(value: str) -> bytes:
+    # libpq sends text parameters as C strings: a NUL would cut the value short unseen.
+    if "\x00" in value:
+        raise ValueError("a NUL character cannot be stored")
+    return value.encode()
 
 
 def as_text(value: Any) -> bytes | None:
@@ -74,7 +85,11 @@ def as_text(value: Any) -> bytes | None:
         return b"t" if value else b"f"
     if isinstance(value, datetime):
         return value.isoformat().encode()
-    return str(value).encode()
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, (int, float)):
+        return str(value).encode()
+    raise TypeError(f"no text encoding for {type(value).__name__}")
 
 
 # Connections this statement is prepared on; one closed is dropped by itself.

@@ -17,9 +17,10 @@ not parse, a new device, a session that must learn its account is verified,
 ...), which the API view then serves, refusals included. Up to that point the
 route has only read. Once the intake has begun, it may have used the proof
 or counted against a rate limit, so the route never hands the ballot over to
-be cast again: it hands over what the intake raised (or what went wrong in
-the route itself), and the view raises it, so that Flask's error handlers
-render it as they render everything else.
+be cast again: it hands over what the intake raised, and the view raises
+it, so that Flask's error handlers render it as they render everything else.
+A fault of the route's own before the intake begins is logged, and the view
+serves that ballot.
 
 With `VOTING_BALLOT_ROUTE=off`, or in debug mode, every ballot goes through
 the view; the answers are the same.
@@ -28,6 +29,7 @@ the view; the answers are the same.
 from __future__ import annotations
 
 import io
+import logging
 from typing import Callable, Iterable
 
 from flask import Flask
@@ -42,6 +44,7 @@ from voting.ballots import backends as intake_backends
 from voting.ballots import contest_view, intake, wire
 from voting.ballots.contest_view import ContestView
 
+log = logging.getLogger(__name__)
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 Plain = tuple[ContestView, SessionUser, intake.Client, intake.BallotInput]
 HANDED_OVER = "voting.ballot_route.handed_over"
@@ -66,18 +69,10 @@ def ballot_slug(environ: dict) -> str | None:
 
 
 def cookies_named(header: str, names: tuple[str, ...]) -> dict[str, str]:
-    """The first value of each named cookie, as werkzeug parses the header
-    for `request.cookies` (which it does here too when a value is quoted)."""
-    if '"' in header:
-        parsed = parse_cookie(header)
-        return {name: parsed[name] for name in names if name in parsed}
-    found: dict[str, str] = {}
-    for part in header.split(";"):
-        name, _equals, value = part.partition("=")
-        name = name.strip()
-        if name in names and name not in found:
-            found[name] = value.strip()
-    return found
+    """The first value of each named cookie, exactly as werkzeug parses the
+    header for `request.cookies`."""
+    parsed = parse_cookie(header)
+    return {name: parsed[name] for name in names if name in parsed}
 
 
 def is_json(content_type: str) -> bool:
@@ -99,12 +94,14 @@ class BallotRoute:
         try:
             body = self._body(environ)
             plain = self._plain(environ, slug, body) if body is not None else None
-            if plain is None:
-                return self.flask_wsgi(environ, start_response)
+        except Exception:  # a fault of the route's own, before anything happened: the view serves the ballot
+            log.exception("the ballot route could not read a ballot; the API view serves it")
+            plain = None
+        if plain is None:
+            return self.flask_wsgi(environ, start_response)
+        try:
             result = intake.cast(self.backends, *plain, clock.now())
-        except Exception as exc:
-            # The intake began, or the route itself failed: Flask renders what
-            # was raised in the API's shape, and nothing runs twice.
+        except Exception as exc:  # the intake began: Flask renders what it raised, and nothing runs twice
             environ[HANDED_OVER] = exc
             return self.flask_wsgi(environ, start_response)
         # As the view's jsonify writes it (a receipt is base32 and dashes: nothing to escape).
@@ -119,7 +116,8 @@ class BallotRoute:
         if not is_json(environ.get("CONTENT_TYPE", "")):
             return None
         length = environ.get("CONTENT_LENGTH", "")
-        if not length.isdigit() or not 0 < int(length) <= self.backends.settings.max_json_bytes:
+        if not (length.isascii() and length.isdigit() and len(length) <= 12) or \
+                not 0 < int(length) <= self.backends.settings.max_json_bytes:
             return None
         raw = environ["wsgi.input"].read(int(length))
         environ["wsgi.input"] = io.BytesIO(raw)

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from sqlalchemy import bindparam, exists, insert, select
+from sqlalchemy import UniqueConstraint, bindparam, exists, insert, select
 from sqlalchemy.engine import Dialect, Engine
 
 from voting.accounts.models import User
@@ -90,6 +90,23 @@ class Duplicate(Exception):
     """The unique constraint refused the ballot: the voter has voted in that category."""
 
 
+ONE_A_VOTER = ("contest_id", "category_id", "voter_id")
+
+
+def _one_a_voter_constraint() -> str:
+    return next(str(c.name) for c in Ballot.__table__.constraints
+                if isinstance(c, UniqueConstraint) and tuple(col.name for col in c.columns) == ONE_A_VOTER)
+
+
+def is_duplicate(error: Exception) -> bool:
+    """Whether an integrity error is the one-ballot-a-voter constraint's, not
+    another (a category deleted meanwhile, a receipt hash met twice)."""
+    diag = getattr(error, "diag", None)  # psycopg names the constraint
+    if diag is not None:
+        return diag.constraint_name == _one_a_voter_constraint()
+    return "UNIQUE constraint failed: " + ", ".join(f"ballots.{c}" for c in ONE_A_VOTER) in str(error)  # SQLite
+
+
 class IntakeConnection:
     def __init__(self, dbapi_conn, sql: Statements):
         self._conn = dbapi_conn
@@ -111,8 +128,10 @@ class IntakeConnection:
         if self._sql.postgres is not None:
             try:
                 return pg_insert.run(self._conn, self._sql.postgres, {**row, "session_version": session_version})
-            except self._sql.integrity_error:
-                raise Duplicate() from None
+            except self._sql.integrity_error as exc:
+                if is_duplicate(exc):
+                    raise Duplicate() from None
+                raise
         cursor = self._conn.cursor()
         try:
             cursor.execute(self._sql.insert_ballot.sql,
@@ -120,9 +139,11 @@ class IntakeConnection:
             found = cursor.fetchone()
             ballot_id = None if found is None else int(found[0])
             self._conn.commit()
-        except self._sql.integrity_error:
+        except self._sql.integrity_error as exc:
             self._conn.rollback()
-            raise Duplicate() from None
+            if is_duplicate(exc):
+                raise Duplicate() from None
+            raise
         finally:
             cursor.close()
         return ballot_id
