@@ -31,7 +31,8 @@ USER voting
 EXPOSE 8000
 # Sync workers behind the buffering reverse proxy (docs/deploy.md): no thread
 # switching on the ballot path; WEB_CONCURRENCY sets how many (about 4 a core).
+# voting/gunicorn_conf.py keeps receipt codes out of the access log.
 ENV FLASK_APP=voting \
     WEB_CONCURRENCY=8
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--worker-class", "sync", "--access-logfile", "-", \
-     "voting:create_app()"]
+CMD ["gunicorn", "--config", "python:voting.gunicorn_conf", "--bind", "0.0.0.0:8000", "--worker-class", "sync", \
+     "--access-logfile", "-", "voting:create_app()"]

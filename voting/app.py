@@ -27,6 +27,7 @@ def _settings(config: Settings | Mapping[str, Any] | None) -> tuple[Settings, di
     """Settings from the environment, with lower-case keys of `config` overriding
     them; upper-case keys are raw Flask settings (TESTING, ...)."""
     if isinstance(config, Settings):
+        config.check()  # built directly, it skipped from_env's checks: refuse what from_env refuses
         return config, {}
     config = dict(config or {})
     flask_keys = {k: config.pop(k) for k in list(config) if k.isupper()}
@@ -105,7 +106,10 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         WTF_CSRF_SSL_STRICT=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        # Secure over HTTPS, and in production whatever the base URL's spelling (only its waiver turns it off).
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         RATELIMIT_STORAGE_URI=redis_uri(settings.redis_url, str(instance)) or "memory://",
         RATELIMIT_STRATEGY="moving-window",
@@ -126,9 +130,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     _init_extensions(app, settings, instance)
     _register_blueprints(app)
     _register_cli(app)
-    _install_intake(app, settings)
-    if settings.trusted_proxies:  # outermost: the ballot route sees the client's address too
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
+    _install_wsgi(app, settings)
     return app
 
 
@@ -192,14 +194,20 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
 
-def _install_intake(app: Flask, settings: Settings) -> None:
+def _install_wsgi(app: Flask, settings: Settings) -> None:
+    """What stands around Flask, from the inside out: the security headers,
+    the ballot route (which adds the same headers to its own answers), ProxyFix."""
     # After the blueprints: every model is known, so the intake's statements compile with every column's type.
+    from voting import security_headers
     from voting.ballots import backends as intake_backends
     from voting.ballots import route as ballot_route
 
+    security_headers.install(app)
     intake_backends.install(app)
     if settings.ballot_route:
         ballot_route.install(app)
+    if settings.trusted_proxies:  # outermost: the ballot route sees the client's address too
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
 
 
 def _register_cli(app: Flask) -> None:

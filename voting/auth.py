@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Mapping
 
-from flask import Flask, redirect, request, session, url_for
+from flask import Flask, g, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user, login_user, logout_user
 
 from voting.accounts.models import User
-from voting.errors import ApiError, wants_json
+from voting.errors import ApiError, forbidden, wants_json
 from voting.extensions import db, login_manager
 
 
@@ -58,13 +58,35 @@ def remember_verified() -> None:
         session[VERIFIED_KEY] = token
 
 
+# Flask-WTF's session secret, of which the pages' and the API's CSRF tokens
+# are made (and its per-request cache in `g`).
+CSRF_SECRET_KEY = "csrf_token"
+
+
 def sign_in(user: User) -> None:
     """Signs the account in; a verified account's session says so from the
-    start, so that voting never has to look it up or rewrite the cookie."""
+    start, so that voting never has to look it up or rewrite the cookie.
+    The CSRF secret is made anew: a token planted or seen before the sign-in
+    is worthless after it."""
     login_user(user)
     session.pop(VERIFIED_KEY, None)
+    session.pop(CSRF_SECRET_KEY, None)
+    g.pop(CSRF_SECRET_KEY, None)
     if user.verified:
         remember_verified()
+
+
+def sign_out() -> None:
+    """Ends the session on the server too: the account's session version moves
+    on, so a copy of this cookie (or any other session of the account) no
+    longer signs anyone in. Signing out therefore signs out everywhere: the
+    cookie is the only session record, and we keep none per device."""
+    user = actor()
+    if user is not None:
+        user.session_version += 1
+        db.session.commit()
+    logout_user()
+    session.clear()
 
 
 def note_verified(user: User) -> None:
@@ -109,10 +131,26 @@ def require_user() -> User:
     return user
 
 
-def require_organiser() -> User:
+def require_contest_creator() -> User:
+    """May create contests: the global organiser role, or admin."""
     user = require_user()
-    if not user.is_organiser:
-        raise ApiError("forbidden", _("Only organisers can do this."), 403)
+    if not user.can_create_contests:
+        raise forbidden()
+    return user
+
+
+def require_manager(contest_id: int) -> User:
+    """One of that contest's organisers, or an admin; anyone else 403."""
+    user = require_user()
+    if not user.manages(contest_id):
+        raise forbidden()
+    return user
+
+
+def require_admin() -> User:
+    user = require_user()
+    if not user.is_admin:
+        raise forbidden()
     return user
 
 
@@ -125,11 +163,15 @@ def login_required(view):
     return wrapped
 
 
-def organiser_required(view):
+def organiser_pages_required(view):
+    """Signed in, with organiser pages to see (creates or manages contests);
+    each page still checks the contest it shows with `require_manager`."""
     @wraps(view)
     def wrapped(*args, **kwargs):
-        if actor() is None:
+        user = actor()
+        if user is None:
             return login_manager.unauthorized()
-        require_organiser()
+        if not user.is_organiser:
+            raise forbidden(_("Only organisers can do this."))
         return view(*args, **kwargs)
     return wrapped

@@ -81,34 +81,50 @@ def rebuild_counters(contest_slug: str):
 
 @users.command("create")
 @click.argument("email")
-@click.option("--password", required=True, help="The account's password.")
+@click.option("--password", required=True, help="The account's password (an existing account's other sessions end).")
 @click.option("--role", type=click.Choice(ROLES), default="voter", show_default=True)
 @click.option("--name", "display_name", default=None, help="Display name (default: the address's local part).")
-@click.option("--contest", "contest_slug", default=None, help="For --role judge: the contest to judge.")
+@click.option("--contest", "contest_slug", default=None,
+              help="For judge (required) and organiser: the contest. An organiser without one may create contests.")
 def create_user(email: str, password: str, role: str, display_name: str | None, contest_slug: str | None):
     """Create (or update) a verified account with a role."""
     from voting.accounts import services
     from voting.contests.services import get_contest
     from voting.extensions import db
 
+    if role == "judge" and not contest_slug:
+        click.echo("error: --role judge needs --contest SLUG", err=True)
+        sys.exit(1)
+    if contest_slug and role not in ("judge", "organiser"):
+        click.echo(f"error: --contest goes with --role judge or organiser, not {role}", err=True)
+        sys.exit(1)
     try:
         contest_id = get_contest(contest_slug).id if contest_slug else None
         user, created = services.ensure_user(email, password, display_name, verified=True)
         db.session.flush()
-        services.grant_role(user, role, contest_id if role == "judge" else None)
+        services.grant_role(user, role, contest_id)
         db.session.commit()
     except ApiError as err:
         _fail(err)
-    click.echo(f"{'created' if created else 'updated'} {user.email} ({role})")
+    scope = f" of {contest_slug}" if contest_slug else ""
+    click.echo(f"{'created' if created else 'updated'} {user.email} ({role}{scope})")
 
 
 @contests.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--update", is_flag=True, help="Apply the file as a change to an existing contest of that slug.")
-def import_contest(file: Path, update: bool):
+@click.option("--organiser", "organiser_email", default=None,
+              help="The account that becomes the new contest's organiser (and the change's author in the audit log).")
+def import_contest(file: Path, update: bool, organiser_email: str | None):
     """Create a contest from a SPEC in a JSON file."""
+    from voting import clock
+    from voting.accounts.services import find_by_email
     from voting.contests import services
 
+    organiser = find_by_email(organiser_email) if organiser_email else None
+    if organiser_email and organiser is None:
+        click.echo(f"error: no account has the address {organiser_email}", err=True)
+        sys.exit(1)
     try:
         raw = json.loads(file.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
@@ -117,9 +133,9 @@ def import_contest(file: Path, update: bool):
     try:
         if update:
             slug = raw.get("slug") if isinstance(raw, dict) else None
-            contest = services.update_contest(services.get_contest(str(slug)), raw)
+            contest = services.update_contest(services.get_contest(str(slug)), raw, organiser, clock.now())
         else:
-            contest = services.create_contest(raw, None)
+            contest = services.create_contest(raw, organiser, clock.now())
     except ApiError as err:
         _fail(err)
     click.echo(f"{'updated' if update else 'created'} contest {contest.slug} with "

@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 PREFIX = "VOTING_"
 
@@ -50,7 +51,8 @@ class Settings:
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_starttls: bool = False
-    base_url: str = "http://localhost:5000"
+    base_url: str = "http://localhost:5000"  # the address browsers use; https:// in production
+    allow_insecure_http: bool = False  # production over plain HTTP on purpose (docs/deploy.md); cookies lose Secure
     trusted_proxies: int = 0
     upload_dir: str = ""  # empty: <instance>/uploads
     max_json_bytes: int = 1024 * 1024
@@ -91,6 +93,17 @@ class Settings:
         settings.check()
         return settings
 
+    @property
+    def https(self) -> bool:
+        """Whether browsers reach the app over HTTPS: the base URL's scheme, however it is spelled."""
+        return urlsplit(self.base_url.strip()).scheme.lower() == "https"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies carry Secure over HTTPS, and always in production unless plain HTTP was waived:
+        browsers drop Secure cookies sent over plain HTTP, so only the waiver may turn it off."""
+        return self.https or (self.env == "production" and not self.allow_insecure_http)
+
     def check(self) -> None:
         if self.env not in {"production", "development", "testing"}:
             raise ConfigError(f"{PREFIX}ENV must be production, development or testing, got {self.env!r}")
@@ -106,6 +119,16 @@ class Settings:
             raise ConfigError(f"{PREFIX}CHALLENGE_TTL must be at least 30 seconds")
         if self.trusted_proxies < 0:
             raise ConfigError(f"{PREFIX}TRUSTED_PROXIES must be 0 or more")
+        base = urlsplit(self.base_url.strip())
+        if base.scheme.lower() not in {"http", "https"} or not base.netloc:
+            raise ConfigError(f"{PREFIX}BASE_URL must be an http:// or https:// address, got {self.base_url!r}")
+        if self.env == "production" and not self.https and not self.allow_insecure_http:
+            # Over plain HTTP, sessions, CSRF tokens and mail-link tokens travel in clear.
+            raise ConfigError(
+                f"{PREFIX}BASE_URL must be an https:// address in production, got {self.base_url!r} "
+                f"(behind a TLS-terminating proxy, give the https:// address browsers use; to serve plain HTTP "
+                f"on purpose set {PREFIX}ALLOW_INSECURE_HTTP=true, or {PREFIX}ENV=development for a local run)"
+            )
         if self.env == "production" and len(self.secret_key) < 16:
             raise ConfigError(
                 f"{PREFIX}SECRET_KEY must be set to a random string of 16 or more characters in production "

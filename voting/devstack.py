@@ -63,7 +63,8 @@ def main() -> int:
 
         children.append(subprocess.Popen([str(BIN / "flask"), "--app", "voting", "worker"], env=env, cwd=ROOT))
         children.append(subprocess.Popen(
-            [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
+            [str(BIN / "gunicorn"), "--config", "python:voting.gunicorn_conf",  # no receipt codes in the log
+             "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
              "--access-logfile", "-", "voting:create_app()"], env=env, cwd=ROOT))
 
         from voting.demo.seed import DEMO_ORGANISER_EMAIL, DEMO_ORGANISER_PASSWORD

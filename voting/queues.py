@@ -29,13 +29,15 @@ def queue(name: str) -> Queue:
     return Queue(name, connection=get_redis(), default_timeout=DEFAULT_TIMEOUT)
 
 
-def enqueue_once(queue_name: str, func, job_id: str, *args, timeout: int = DEFAULT_TIMEOUT) -> Job:
-    """Enqueue unless the same job is still waiting or running; then answer that one."""
+def enqueue_once(queue_name: str, func, job_id: str, *args, timeout: int = DEFAULT_TIMEOUT,
+                 contest_id: int | None = None) -> Job:
+    """Enqueue unless the same job is still waiting or running; then answer that one.
+    A job about one contest says which, so only its organisers may read its status."""
     q = queue(queue_name)
     for _ in range(3):
         try:
             return q.enqueue(func, *args, job_id=job_id, unique=True, job_timeout=timeout, retry=RETRY,
-                             result_ttl=3600, failure_ttl=86400)
+                             result_ttl=3600, failure_ttl=86400, meta={"contest_id": contest_id})
         except DuplicateJobError:
             try:
                 existing = Job.fetch(job_id, connection=q.connection)
@@ -56,7 +58,8 @@ def schedule_once(queue_name: str, func, job_id: str, at: datetime, *args) -> No
         pass
 
 
-def job_status(job_id: str) -> dict | None:
+def job_status(job_id: str) -> tuple[dict, int | None] | None:
+    """(the API's status of the job, the contest it is about), or None when there is no such job."""
     try:
         job = Job.fetch(job_id, connection=get_redis())
     except (NoSuchJobError, ValueError):  # ValueError: not a well-formed job id
@@ -69,7 +72,8 @@ def job_status(job_id: str) -> dict | None:
         result = job.latest_result()
         lines = (result.exc_string or "").strip().splitlines() if result else []
         body["error"] = lines[-1] if lines else "the job failed"
-    return body
+    contest_id = job.meta.get("contest_id")
+    return body, contest_id if isinstance(contest_id, int) else None
 
 
 def next_slot(now: datetime, interval: int) -> tuple[int, datetime]:

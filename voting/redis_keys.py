@@ -55,45 +55,81 @@ def applied(contest_id: int) -> str:
     return f"{contest_tag(contest_id)}:applied"
 
 
+def rendered(contest_id: int, render_id: str) -> str:
+    """A ballot page's render-time token, once a ballot has used it (until it expires)."""
+    return f"{contest_tag(contest_id)}:rendered:{render_id}"
+
+
+# The proof-of-work difficulty from the intake's attempts in the last full
+# minute and this one so far: `ballots.pow.difficulty` line by line, in whole
+# numbers (Redis's Lua numbers are doubles, exact far beyond these values), so
+# that the challenge endpoint and the gate agree exactly; a test compares them.
+DIFFICULTY_LUA = """
+local function difficulty(base, recent, spike)
+  if base == 0 or spike <= 0 or recent <= spike then
+    return base
+  end
+  local extra = 1
+  while extra < 6 and spike * 2 ^ extra <= recent do
+    extra = extra + 1
+  end
+  return math.min(28, base + extra)
+end
+"""
+
 # Before the commit, in one round trip: rate limits (all checked, then all
-# counted), the single use of the proof-of-work token, the dedupe pre-check.
+# counted), the proof-of-work token's difficulty against the contest's current
+# one and its single use, the dedupe pre-check, and last, for a ballot that
+# passed all of them, the single use of its page's render-time token.
 # A window's counter gets its expiry when it is created (it is needed until
 # the window after it ends), so a ballot costs one INCR per limit.
-# KEYS: pow_used, voted, intake_rate, then (current, previous) window per limit.
-# ARGV: n_limits, pow_state (ok|bad|none), pow_ttl_ms, voter_id,
+# The difficulty is read from the intake counters as they were before this
+# attempt's INCR, which is what the challenge endpoint would answer now.
+# A used render token does not refuse the ballot (the answer says whether it
+# was fresh: 1 or 0); the intake then judges its timing by its challenge.
+# KEYS: pow_used, voted, intake_rate (this minute), rendered, intake_rate (last
+#       minute), then (current, previous) window per limit.
+# ARGV: n_limits, pow_state (ok|bad|none), pow_ttl_ms, voter_id, token_bits,
+#       base_bits, spike_per_minute, render_ttl_ms (0: no token to mark),
 #       then (limit, window_ms, previous_weight) per limit.
-GATE_SCRIPT = """
+GATE_SCRIPT = DIFFICULTY_LUA + """
 local n = tonumber(ARGV[1])
-if n > 0 then
-  local counts = redis.call('MGET', unpack(KEYS, 4, 3 + 2 * n))
-  for i = 1, n do
-    local cur = tonumber(counts[2 * i - 1] or '0')
-    local prev = tonumber(counts[2 * i] or '0')
-    local limit = tonumber(ARGV[2 + 3 * i])
-    local weight = tonumber(ARGV[4 + 3 * i])
-    if cur + prev * weight + 1 > limit then
-      return {'rate_limited', i}
-    end
-  end
-  for i = 1, n do
-    if redis.call('INCR', KEYS[2 + 2 * i]) == 1 then
-      redis.call('PEXPIRE', KEYS[2 + 2 * i], 2 * tonumber(ARGV[3 + 3 * i]))
-    end
+local counts = redis.call('MGET', unpack(KEYS, 5, 5 + 2 * n))
+for i = 1, n do
+  local cur = tonumber(counts[2 * i] or '0')
+  local prev = tonumber(counts[2 * i + 1] or '0')
+  local limit = tonumber(ARGV[6 + 3 * i])
+  local weight = tonumber(ARGV[8 + 3 * i])
+  if cur + prev * weight + 1 > limit then
+    return {'rate_limited', i}
   end
 end
-if redis.call('INCR', KEYS[3]) == 1 then
+for i = 1, n do
+  if redis.call('INCR', KEYS[4 + 2 * i]) == 1 then
+    redis.call('PEXPIRE', KEYS[4 + 2 * i], 2 * tonumber(ARGV[7 + 3 * i]))
+  end
+end
+local this_minute = redis.call('INCR', KEYS[3])
+if this_minute == 1 then
   redis.call('EXPIRE', KEYS[3], 180)
 end
 if ARGV[2] == 'bad' then
   return {'challenge_failed', 0}
 end
 if ARGV[2] == 'ok' then
+  local recent = math.max(this_minute - 1, tonumber(counts[1] or '0'))
+  if tonumber(ARGV[5]) < difficulty(tonumber(ARGV[6]), recent, tonumber(ARGV[7])) then
+    return {'challenge_too_easy', 0}
+  end
   if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[3]) then
     return {'challenge_reused', 0}
   end
 end
 if redis.call('SISMEMBER', KEYS[2], ARGV[4]) == 1 then
   return {'already_voted', 0}
+end
+if ARGV[8] ~= '0' and redis.call('SET', KEYS[4], '1', 'NX', 'PX', ARGV[8]) then
+  return {'ok', 1}
 end
 return {'ok', 0}
 """

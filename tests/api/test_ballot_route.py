@@ -40,11 +40,11 @@ def contests(app):
 
 def closed_contest(app):
     slug, ids = open_contest(app, slug="closed")
-    past = datetime.now(timezone.utc) - timedelta(days=2)
+    now = datetime.now(timezone.utc)
     with app.app_context():
         from voting.contests.services import get_contest, update_contest
-        update_contest(get_contest(slug), {"phases": {"voting": {"opens_at": iso(past - timedelta(days=1)),
-                                                                 "closes_at": iso(past)}}})
+        update_contest(get_contest(slug), {"phases": {"voting": {"closes_at": iso(now - timedelta(seconds=1))}}},
+                       None, now)
         db.session.commit()
         db.session.remove()
     return slug, ids

@@ -20,6 +20,13 @@ def window(start_days: float, end_days: float) -> dict:
 
 
 IN_SUBMISSION = {"submission": window(-1, 5), "voting": window(6, 10)}
+
+
+def public(contest: dict) -> dict:
+    """CONTEST as the public reads it: without the anti-fraud settings."""
+    hidden = {"pow_bits", "pow_spike_per_minute", "min_render_seconds", "rate_limits"}
+    return {**{k: v for k, v in contest.items() if k != "fraud"},
+            "voting": {k: v for k, v in contest["voting"].items() if k not in hidden}}
 IN_VOTING = {"submission": window(-10, -5), "voting": window(-1, 5)}
 
 
@@ -103,7 +110,8 @@ def test_create_from_a_full_spec(organiser, client):
     assert contest["next_change"]["phase"] == "submission" and contest["next_change"]["event"] == "closes"
     assert contest["published_at"] is None
 
-    assert client.get(f"/api/v1/contests/{body['slug']}").get_json() == contest
+    assert client.get(f"/api/v1/contests/{body['slug']}").get_json() == public(contest)
+    assert organiser.get(f"/api/v1/contests/{body['slug']}").get_json() == contest
     assert client.get("/api/v1/contests").get_json() == {
         "contests": [{"slug": body["slug"], "title": body["title"], "kind": "prize", "phase": "submission"}]}
 
@@ -254,8 +262,13 @@ def test_patch_phase_times_changes_the_derived_phase(organiser, client):
     assert resp.get_json()["phase"] == "closed"
     assert set(resp.get_json()["phases"]) == {"submission", "voting"}
 
-    # null removes a window.
-    resp = organiser.patch(url, json={"phases": {"submission": None, "voting": None}})
+    # A vote that has closed never reopens, and its window stays.
+    assert_error(organiser.patch(url, json={"phases": {"voting": None}}), 409, "locked")
+    assert_error(organiser.patch(url, json={"phases": {"voting": window(-1, 3)}}), 409, "locked")
+
+    # null removes a window that has not opened.
+    create(organiser, spec(slug="other", phases=IN_SUBMISSION))
+    resp = organiser.patch("/api/v1/contests/other", json={"phases": {"submission": None, "voting": None}})
     assert resp.get_json()["phase"] == "draft" and resp.get_json()["phases"] == {}
 
 
@@ -271,7 +284,7 @@ def test_patch_changes_only_what_it_names(organiser, client):
     assert changed["judging"] == {**contest["judging"], "judges_per_entry": 2}
     assert {k: v for k, v in changed.items() if k not in ("title", "voting", "judging")} == \
         {k: v for k, v in contest.items() if k not in ("title", "voting", "judging")}
-    assert client.get(url).get_json() == changed
+    assert client.get(url).get_json() == public(changed)
 
 
 def test_patch_with_merge_patch_content_type(organiser):
@@ -288,7 +301,7 @@ def test_patch_cannot_change_slug_or_kind(organiser, client):
     err = assert_error(organiser.patch(url, json={"slug": "other", "kind": "photo", "title": "New"}),
                        422, "validation_error")
     assert set(err["fields"]) == {"slug", "kind"}
-    assert client.get(url).get_json() == contest
+    assert client.get(url).get_json() == public(contest)
     assert client.get("/api/v1/contests/other").status_code == 404
     # Naming the same slug and kind is no change.
     assert organiser.patch(url, json={"slug": contest["slug"], "kind": "prize"}).status_code == 200
@@ -300,10 +313,10 @@ def test_an_invalid_patch_changes_nothing(organiser, client):
     body = {"title": "Changed", "phases": {"voting": window(8, 7)}, "awards": {"surprise": 1}}
     err = assert_error(organiser.patch(url, json=body), 422, "validation_error")
     assert "awards.surprise" in err["fields"]
-    assert client.get(url).get_json() == contest
+    assert client.get(url).get_json() == public(contest)
     err = assert_error(organiser.patch(url, json={"phases": {"voting": window(8, 7)}}), 422, "validation_error")
     assert set(err["fields"]) == {"phases.voting.closes_at"}
-    assert client.get(url).get_json() == contest
+    assert client.get(url).get_json() == public(contest)
 
 
 def test_patch_needs_an_organiser_and_a_contest(app, client, make, organiser):
@@ -405,8 +418,10 @@ def test_moderation_of_an_entry_of_another_contest_is_not_found(organiser):
 def test_participants_submit_only_during_submission(app, make, organiser, phases):
     contest = create(organiser, spec(phases=phases))
     participant = signed_in(app, make, "team@example.org")
+    # Before its first window the contest is a draft, which the public cannot see at all.
+    status, code = (404, "not_found") if contest["phase"] == "draft" else (409, "phase_closed")
     assert_error(participant.post(f"/api/v1/contests/{contest['slug']}/entries",
-                                  json={"category": "c1", "title": "Late"}), 409, "phase_closed")
+                                  json={"category": "c1", "title": "Late"}), status, code)
     assert entry_titles(organiser.client, contest["slug"], "?status=all") == []
 
 

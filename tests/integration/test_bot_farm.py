@@ -83,7 +83,7 @@ def test_sweep_holds_the_farm_and_keeps_honest_ballots(app, make, redis_client):
     assert report["counted"] == 24 and report["invalidated"] == 35
     assert report["invalidated_by_reason"] and sum(report["invalidated_by_reason"].values()) == 35
     actions = [e["action"] for e in organiser.get(f"/api/v1/contests/{slug}/audit").get_json()["entries"]]
-    assert actions == ["fraud.sweep", "fraud.invalidate"]
+    assert [a for a in actions if a.startswith("fraud.")] == ["fraud.sweep", "fraud.invalidate"]
 
     # A second sweep finds the same clusters again and changes nothing decided.
     organiser.post(f"/api/v1/contests/{slug}/fraud/sweep")

@@ -71,9 +71,9 @@ def organiser_api(app):
 
 
 def close_voting(api: Api, slug: str) -> None:
-    past = now() - timedelta(days=1)
+    # Only the close moves: an opened vote keeps its opening time (voting.contests.changes).
     resp = api.patch(f"/api/v1/contests/{slug}", json={"phases": {"voting": {
-        "opens_at": (past - timedelta(days=2)).isoformat(), "closes_at": past.isoformat()}}})
+        "closes_at": (now() - timedelta(seconds=1)).isoformat()}}})
     assert resp.status_code == 200, resp.get_json()
 
 

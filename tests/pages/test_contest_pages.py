@@ -23,9 +23,11 @@ def section_of(html: str, title: str) -> str:
 
 def test_home_groups_contests_by_phase(client, make):
     make.contest(slug="finished", title="Finished prize", phases={"voting": window(-20, -10)})
-    make.contest(slug="soon", title="Coming photo contest", kind="photo", phases={"voting": window(3, 10)})
+    make.contest(slug="soon", title="Coming photo contest", kind="photo",
+                 phases={"submission": window(-10, -1), "voting": window(3, 10)})
     make.contest(slug="open", title="Open prize")  # voting open now
     make.contest(slug="undated", title="Undated draft", phases={})
+    make.contest(slug="draft", title="Dated draft", phases={"voting": window(3, 10)})
 
     resp = client.get("/")
     assert resp.status_code == 200
@@ -34,11 +36,11 @@ def test_home_groups_contests_by_phase(client, make):
     assert section_of(html, "Coming photo contest") == "Coming up"
     assert section_of(html, "Finished prize") == "Finished"
     assert html.index("Open now") < html.index("Coming up") < html.index("Finished")
-    assert "Undated draft" not in html  # no dates yet: not ready for the public
+    assert "Undated draft" not in html and "Dated draft" not in html  # drafts are for their organisers
 
     text = page(resp).text
     assert "Voting open" in text and "Voting closes on" in text
-    assert "Photo contest Not open yet" in text and "Voting opens on" in text
+    assert "Photo contest Closed" in text and "Voting opens on" in text
     assert "Prize Closed" in text
     assert page(resp).find("a", href="/contests/open")
 

@@ -35,6 +35,7 @@ class Api:
         self.refresh_csrf()
         resp = self.post("/api/v1/auth/login", json={"email": email, "password": password})
         assert resp.status_code == 200, resp.get_json()
+        self.csrf = resp.get_json()["csrf_token"]  # signing in makes a new CSRF secret
         return resp
 
 

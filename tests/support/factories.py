@@ -7,7 +7,11 @@ import copy
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from sqlalchemy import select
+
 from voting.accounts import services as accounts
+from voting.accounts.models import User, UserRole
+from voting.contests.models import Contest
 from voting.contests import services as contests
 from voting.extensions import db
 
@@ -44,12 +48,27 @@ def make_user(email: str = "voter@example.org", password: str = PASSWORD, role: 
     return user
 
 
-def make_organiser(email: str = "organiser@example.org"):
-    return make_user(email, role="organiser")
+def make_organiser(email: str = "organiser@example.org", manages: bool = True):
+    """An account with the global organiser role (it may create contests).
+    With `manages` it also organises every contest the factories made or will
+    make, as if it had created them: most tests need one organiser who runs
+    everything; authorisation tests pass manages=False for an outsider."""
+    user = make_user(email, role="organiser")
+    if manages:
+        for contest in db.session.scalars(select(Contest)):
+            accounts.grant_role(user, "organiser", contest.id)
+        user.roles.append(UserRole(role="factory_manager"))  # a marker: see make_contest
+        db.session.commit()
+    return user
 
 
 def make_contest(**overrides: Any):
-    return contests.create_contest(spec(**overrides), None)
+    contest = contests.create_contest(spec(**overrides), None, datetime.now(timezone.utc))
+    managers = db.session.scalars(select(User).join(UserRole).where(UserRole.role == "factory_manager"))
+    for user in managers:
+        accounts.grant_role(user, "organiser", contest.id)
+    db.session.commit()
+    return contest
 
 
 class Factories:

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from flask import Blueprint, jsonify
-from flask_login import logout_user
 from pydantic import BaseModel, ConfigDict, StrictStr, StringConstraints
 
 from voting.accounts import services
 from voting.accounts.limits import mail_ip, register_ip, with_login_limits
 from voting.api.csrf import api_token
 from voting.api.request import parse_body
-from voting.auth import actor, note_verified, require_user, sign_in
+from voting.auth import actor, note_verified, require_user, sign_in, sign_out
 
 bp = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
 
@@ -85,12 +84,16 @@ def login():
     body = parse_body(LoginBody)
     user = services.authenticate(body.email, body.password)
     sign_in(user)
-    return jsonify({"user": services.serialise(user)})
+    # The sign-in made a new CSRF secret: the tokens handed out before it no longer count.
+    token = api_token()
+    response = jsonify({"user": services.serialise(user), "csrf_token": token})
+    response.headers["X-CSRFToken"] = token
+    return response
 
 
 @bp.post("/auth/logout")
 def logout():
-    logout_user()
+    sign_out()
     return "", 204
 
 

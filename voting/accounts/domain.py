@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ROLES = ("organiser", "judge", "voter")
+# admin: everything, everywhere. organiser: without a contest, may create
+# contests; with one, manages that contest. judge: per contest. voter: everyone.
+ROLES = ("admin", "organiser", "judge", "voter")
 
 # Providers that ignore dots in the local part and/or deliver +tag aliases to
 # the same mailbox. Aliases must not buy a second vote.

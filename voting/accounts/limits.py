@@ -7,7 +7,7 @@ from flask import current_app, request
 
 from voting.accounts.domain import normalise_email
 from voting.extensions import limiter
-from voting.netutil import client_ip
+from voting.netutil import client_subject
 
 
 def _setting(name: str):
@@ -40,13 +40,14 @@ def _marking(decorator):
     return apply
 
 
-login_ip = _marking(limiter.shared_limit(_setting("login_limit_ip"), scope="login-ip", key_func=client_ip,
+# "Per address" is per IPv4 address and per IPv6 /64 (netutil.subject_of).
+login_ip = _marking(limiter.shared_limit(_setting("login_limit_ip"), scope="login-ip", key_func=client_subject,
                                          deduct_when=_failed))
 login_account = _marking(limiter.shared_limit(_setting("login_limit_account"), scope="login-account",
                                               key_func=_login_account_key, deduct_when=_failed))
 register_ip = _marking(limiter.shared_limit(_setting("register_limit_ip"), scope="register-ip",
-                                            key_func=client_ip))
-mail_ip = _marking(limiter.shared_limit(_setting("login_limit_ip"), scope="mail-ip", key_func=client_ip))
+                                            key_func=client_subject))
+mail_ip = _marking(limiter.shared_limit(_setting("login_limit_ip"), scope="mail-ip", key_func=client_subject))
 
 
 def with_login_limits(view):

@@ -36,16 +36,35 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_version}"
 
     def has_role(self, role: str, contest_id: int | None = None) -> bool:
-        return any(r.role == role and (contest_id is None or r.contest_id == contest_id)
-                   for r in self.roles)
+        """A grant of exactly this scope: `contest_id` None asks for a global
+        grant, never "any contest" (judge and organiser checks name theirs)."""
+        return any(r.role == role and r.contest_id == contest_id for r in self.roles)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has_role("admin")
+
+    @property
+    def can_create_contests(self) -> bool:
+        return self.is_admin or self.has_role("organiser")
+
+    def manages(self, contest_id: int) -> bool:
+        """One of that contest's organisers, or an admin."""
+        return self.is_admin or self.has_role("organiser", contest_id)
+
+    @property
+    def managed_contest_ids(self) -> set[int]:
+        return {r.contest_id for r in self.roles if r.role == "organiser" and r.contest_id is not None}
 
     @property
     def is_organiser(self) -> bool:
-        return any(r.role == "organiser" for r in self.roles)
+        """Has organiser pages to see: may create contests, or manages one."""
+        return self.can_create_contests or bool(self.managed_contest_ids)
 
 
 class UserRole(db.Model):
-    """organiser is global (contest_id NULL); judge is per contest."""
+    """A role, global (contest_id NULL: admin, or organiser who may create
+    contests) or for one contest (organiser of it, judge of it)."""
 
     __tablename__ = "user_roles"
     __table_args__ = (Index("ix_user_roles_user_role", "user_id", "role", "contest_id"),)

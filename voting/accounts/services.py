@@ -174,7 +174,9 @@ def ensure_user(email: str, password: str | None, display_name: str | None = Non
         db.session.add(user)
     elif display_name:
         user.display_name = display_name[:120]
-    if password is not None:
+    if password is not None and (created or not check_password(user.password_hash, password)):
+        if not created:
+            user.session_version += 1  # a new password ends every session signed in with the old one
         user.password_hash = hash_password(password)
     if organisation:
         user.organisation = organisation[:200]

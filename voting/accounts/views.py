@@ -15,12 +15,12 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user
 
 from voting.accounts import countries, services
 from voting.accounts.forms import ForgotForm, LoginForm, RegisterForm, ResetForm, sentence, show_error
 from voting.accounts.limits import mail_ip, register_ip, with_login_limits
-from voting.auth import login_required, note_verified, require_user, sign_in
+from voting.auth import login_required, note_verified, require_user, sign_in, sign_out
 from voting.errors import ApiError
 
 bp = Blueprint("accounts_pages", __name__)
@@ -128,7 +128,7 @@ def login_submit():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    sign_out()
     flash(_("You are signed out."), "success")
     return redirect(url_for("contest_pages.home"), 303)
 

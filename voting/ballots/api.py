@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from voting import clock, queues
 from voting.api.request import parse_body
-from voting.auth import login_required_error, remember_verified, require_organiser, session_user
+from voting.auth import login_required_error, remember_verified, require_manager, require_user, session_user
 from voting.ballots import backends, challenges, contest_view, counters, intake, jobs, receipt_lookup, route, wire
-from voting.contests.services import get_contest
+from voting.contests.access import managed_contest
 from voting.errors import not_found, validation_error
 from voting.netutil import client_ip
 
@@ -23,8 +23,11 @@ def device_id() -> str:
 
 def give_device_cookie(response) -> None:
     if not device_id():
+        # Secure as the session cookie is (config.Settings.secure_cookies): behind a TLS-terminating proxy
+        # the request itself may look like plain HTTP.
+        secure = current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure
         response.set_cookie(wire.DEVICE_COOKIE, secrets.token_urlsafe(16), max_age=2 * 365 * 86400, httponly=True,
-                            samesite="Lax", secure=request.is_secure)
+                            samesite="Lax", secure=secure)
 
 
 def client_info() -> intake.Client:
@@ -68,23 +71,37 @@ def receipt(code: str):
     return jsonify(receipt_lookup.lookup(code, clock.now()))
 
 
+@bp.post("/receipts/lookup")
+def receipt_by_body():
+    """The same answer as `receipt`, with the code in the body: no URL (and
+    so no access log, history or Referer) ever holds it."""
+    body = parse_body(receipt_lookup.LookupBody)
+    return jsonify(receipt_lookup.lookup(body.receipt, clock.now()))
+
+
 @bp.get("/contests/<slug>/leaderboard")
 def leaderboard(slug: str):
-    require_organiser()
-    return jsonify({"categories": counters.leaderboard(get_contest(slug))})
+    contest, _user = managed_contest(slug)
+    return jsonify({"categories": counters.leaderboard(contest)})
 
 
 @bp.post("/contests/<slug>/counters/rebuild")
 def rebuild(slug: str):
-    require_organiser()
-    job = jobs.enqueue_rebuild(get_contest(slug).id)
+    contest, _user = managed_contest(slug)
+    job = jobs.enqueue_rebuild(contest.id)
     return jsonify({"job_id": job.id}), 202
 
 
 @bp.get("/jobs/<job_id>")
 def job_status(job_id: str):
-    require_organiser()
-    status = queues.job_status(job_id) if len(job_id) <= 100 else None
-    if status is None:
+    user = require_user()
+    found = queues.job_status(job_id) if len(job_id) <= 100 else None
+    if found is None:
         raise not_found("job")
+    status, contest_id = found
+    if contest_id is None:
+        if not user.is_admin:  # a job of no contest (the periodic tick): admins only
+            raise not_found("job")
+    else:
+        require_manager(contest_id)
     return jsonify(status)

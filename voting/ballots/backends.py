@@ -16,8 +16,9 @@ from itsdangerous import URLSafeSerializer
 from sqlalchemy.engine import Engine
 
 from voting import redis_keys as keys
-from voting.ballots import store
+from voting.ballots import contest_view, store
 from voting.config import Settings
+from voting.contests import events
 from voting.extensions import REDIS_EXTENSION, RedisNotConfigured, db
 
 EXTENSION = "voting_intake_backends"
@@ -53,6 +54,7 @@ class Backends:
 
 def install(app: Flask) -> Backends:
     """Called by the app factory once the database and Redis are set up."""
+    events.contest_changed.connect(_forget_view)  # contests cannot import this layer to say so
     secret = app.config["SECRET_KEY"]
     client = app.extensions.get(REDIS_EXTENSION)
     with app.app_context():
@@ -64,6 +66,11 @@ def install(app: Flask) -> Backends:
         render_serializer=URLSafeSerializer(secret, salt="voting.rendered"), engine=engine,
         statements=store.compile_all(engine), redis_client=client, _scripts=scripts)
     return found
+
+
+def _forget_view(slug: str | None, **_extra) -> None:
+    """A contest, its categories or its entries changed: this process's intake view of it is stale."""
+    contest_view.forget(slug)
 
 
 def of(app: Flask) -> Backends:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import secrets
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 import redis
 from itsdangerous import BadSignature
@@ -11,6 +13,25 @@ from itsdangerous import BadSignature
 from voting.ballots import live, pow
 from voting.ballots.backends import Backends
 from voting.ballots.contest_view import ContestView
+
+# How long a ballot page's render time vouches for it. A signed time that
+# never expired could be kept and sent with ballots for weeks to look
+# "rendered long ago"; single use (marked in the gate) needs an end, too, for
+# its Redis key. Six hours outlasts any sitting spent reading a category's
+# entries; a page left open longer still votes, judged by its challenge's time
+# instead (docs/intake.md, step 5).
+RENDER_TOKEN_SECONDS = 6 * 3600
+RENDER_ID = re.compile(r"[A-Za-z0-9_-]{16}\Z")
+
+
+@dataclass(frozen=True)
+class RenderToken:
+    """A ballot page's signed render time and the random id that makes it single use."""
+    id: str
+    rendered_at: datetime
+
+    def expires_at(self) -> datetime:
+        return self.rendered_at + timedelta(seconds=RENDER_TOKEN_SECONDS)
 
 
 def current_bits(contest: ContestView, now: datetime) -> int:
@@ -28,17 +49,30 @@ def issue(backends: Backends, contest: ContestView, now: datetime) -> pow.Challe
 
 
 def render_token(backends: Backends, contest: ContestView, now: datetime) -> str:
-    """Signed time at which a ballot page was rendered, for the timing check."""
-    return backends.render_serializer.dumps([contest.id, int(now.timestamp())])
+    """Signed time at which a ballot page was rendered, for the timing check,
+    with a random id: one rendered page vouches for one ballot."""
+    return backends.render_serializer.dumps([contest.id, int(now.timestamp()), secrets.token_urlsafe(12)])
 
 
-def rendered_at(backends: Backends, contest: ContestView, token: object) -> datetime | None:
+def read_render_token(backends: Backends, contest: ContestView, token: object) -> RenderToken | None:
+    """The token's id and time when this server signed it for this contest.
+    Whether it has expired or was used is the intake's to judge (it knows `now` and asks Redis)."""
     if not isinstance(token, str) or len(token) > 200:
         return None
     try:
-        contest_id, stamp = backends.render_serializer.loads(token)
-    except (BadSignature, ValueError, TypeError):
+        contest_id, stamp, render_id = backends.render_serializer.loads(token)
+    except (BadSignature, ValueError, TypeError):  # tokens of before the id, too: they cannot be used once only
         return None
-    if contest_id != contest.id or not isinstance(stamp, int):
+    if contest_id != contest.id or type(stamp) is not int or not isinstance(render_id, str) \
+            or not RENDER_ID.match(render_id):
         return None
-    return datetime.fromtimestamp(stamp, timezone.utc)
+    try:
+        return RenderToken(render_id, datetime.fromtimestamp(stamp, timezone.utc))
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def fresh_render_token(token: RenderToken | None, now: datetime) -> bool:
+    """Whether a page may keep its render token when it is shown again (after
+    a refusal, so that the time since the first showing still counts)."""
+    return token is not None and now < token.expires_at()

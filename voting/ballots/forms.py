@@ -25,6 +25,15 @@ class BallotForm(FlaskForm):
     rendered = HiddenField()
     pow_token = HiddenField()
     pow_nonce = HiddenField()
+    # "1" once pow.js has sent this ballot again by itself after its challenge
+    # became too easy during a spike: it does so once, then asks the voter.
+    pow_retried = HiddenField()
+
+
+class ReceiptForm(FlaskForm):
+    """The receipt lookup: sent as a POST body, so that the code is in no
+    URL (history, access logs, Referer headers); the CSRF token comes with it."""
+    code = StringField(_l("Receipt code"))
 
 
 @dataclass

@@ -2,13 +2,15 @@
 
 1. phase open, voter signed in and verified (from the session once known,
    else from SQL);
-2-3. rate limits, proof-of-work single use and the dedupe pre-check, in one
-   Redis round trip (after the proof itself is checked here);
-4. honeypot and timing flags (a tripped check holds the ballot for review);
-5. the ballot committed in SQL in its own transaction, only while the
+2. the selection, from the contest's view in memory, before anything is spent;
+3-4. the proof of work here, then in one Redis round trip: rate limits, the
+   proof's current difficulty and single use, the dedupe pre-check and the
+   single use of the page's render-time token;
+5. honeypot and timing flags (a tripped check holds the ballot for review);
+6. the ballot committed in SQL in its own transaction, only while the
    session's account and version are current; the unique constraint on
    (contest, category, voter) has the final word;
-6. only then the live counters, in a second round trip shared by the
+7. only then the live counters, in a second round trip shared by the
    ballots this process committed in the last few milliseconds.
 """
 
@@ -24,6 +26,7 @@ import redis
 from voting.auth import SessionUser, login_required_error
 from voting.ballots import live, pow, receipts, screening, selection, store
 from voting.ballots.backends import Backends
+from voting.ballots.challenges import RenderToken
 from voting.ballots.contest_view import ContestView
 from voting.contests import phases
 from voting.errors import ApiError
@@ -46,7 +49,7 @@ class BallotInput:
     pow_token: str | None
     pow_nonce: str | None
     honeypot: str | None
-    rendered_at: datetime | None
+    rendered: RenderToken | None  # the page's render-time token, when this server signed it
 
 
 @dataclass(frozen=True)
@@ -86,24 +89,43 @@ def find_category(contest: ContestView, slug: str) -> int:
 
 
 def check_proof(backends: Backends, contest: ContestView, ballot: BallotInput, now: datetime) -> str:
-    """ok, bad or none (the contest asks for no proof)."""
+    """ok, bad or none (the contest asks for no proof). A token below the
+    base difficulty is bad here; the gate compares it with the current one."""
     base = contest.voting["pow_bits"]
     if base == 0:
         return "none"
     why = pow.problem(backends.pow_key, contest.id, ballot.pow_token, ballot.pow_nonce, now)
-    if why is None and int(str(ballot.pow_token).split(".")[1]) < base:
+    if why is None and pow.bits_of(str(ballot.pow_token)) < base:
         why = "the challenge is easier than this contest asks"
     return "bad" if why else "ok"
 
 
+def usable_render_token(ballot: BallotInput, now: datetime) -> RenderToken | None:
+    """The page's render-time token while it may still vouch for a ballot."""
+    rendered = ballot.rendered
+    return rendered if rendered is not None and now < rendered.expires_at() else None
+
+
+@dataclass(frozen=True)
+class Gate:
+    redis_ok: bool  # Redis took part
+    render_fresh: bool  # the usable render token was marked used by this ballot (or Redis could not tell)
+
+
 def pass_gate(backends: Backends, contest: ContestView, category_id: int, voter: SessionUser, client: Client,
-              ballot: BallotInput, pow_state: str, now: datetime) -> bool:
-    """Answers whether Redis took part; raises the intake's refusals."""
+              ballot: BallotInput, pow_state: str, now: datetime) -> Gate:
+    """Raises the intake's refusals."""
     subjects = {"ip": client.ip, "prefix": client.prefix, "account": str(voter.id), "device": client.device_id}
-    ttl_ms = (pow.expiry_of(ballot.pow_token) - int(now.timestamp()) + 5) * 1000 if pow_state == "ok" else 1000
+    now_s = int(now.timestamp())
+    ok = pow_state == "ok"
+    proof = live.GateProof(pow_state, ballot.pow_token, pow.bits_of(ballot.pow_token) if ok else 0,
+                           contest.voting["pow_bits"], contest.voting["pow_spike_per_minute"],
+                           (pow.expiry_of(ballot.pow_token) - now_s + 5) * 1000 if ok else 1000)
+    rendered = usable_render_token(ballot, now)
+    render_ttl_ms = int((rendered.expires_at() - now).total_seconds() * 1000) + 5000 if rendered else 0
     try:
         result = live.gate(backends.scripts.gate, contest.id, category_id, voter.id, subjects, contest.limits,
-                           pow_state, ballot.pow_token, ttl_ms, int(now.timestamp() * 1000))
+                           proof, rendered.id if rendered else None, render_ttl_ms, int(now.timestamp() * 1000))
     except redis.RedisError:
         log.warning("intake without Redis for contest %s", contest.id, exc_info=True)
         if backends.settings.intake_without_redis == "reject":
@@ -111,20 +133,34 @@ def pass_gate(backends: Backends, contest: ContestView, category_id: int, voter:
                            retry_after=10) from None
         if pow_state == "bad":
             raise challenge_failed() from None
-        return False
+        # As with the proof's single use: unchecked, and the ballot is flagged redis_unavailable.
+        return Gate(redis_ok=False, render_fresh=True)
     if result.outcome == "rate_limited":
         raise ApiError("rate_limited", "Too many ballots from here. Try again later.", 429,
                        retry_after=result.retry_after)
+    if result.outcome == "challenge_too_easy":
+        raise ChallengeTooEasy()
     if result.outcome in {"challenge_failed", "challenge_reused"}:
         raise challenge_failed()
     if result.outcome == "already_voted":
         raise already_voted()
-    return True
+    return Gate(redis_ok=True, render_fresh=result.render_fresh)
 
 
 def challenge_failed() -> ApiError:
     return ApiError("challenge_failed", "The proof of work is missing, wrong, expired or already used. "
                     "Ask for a new challenge.", 400)
+
+
+class ChallengeTooEasy(ApiError):
+    """A good proof of a challenge issued before the contest's intake spiked:
+    its difficulty is below the current one. A new challenge will do (the
+    ballot page asks for one and sends the ballot again by itself, once)."""
+
+    def __init__(self) -> None:
+        super().__init__("challenge_failed", "The challenge is easier than this contest now asks, because many "
+                         "ballots are arriving. Ask for a new challenge.", 400,
+                         {"pow.token": "is easier than the contest's current difficulty"})
 
 
 def already_voted() -> ApiError:
@@ -172,18 +208,32 @@ def update_counters(backends: Backends, contest: ContestView, category_id: int, 
                     exc_info=True)
 
 
+def screen(backends: Backends, contest: ContestView, client: Client, ballot: BallotInput, pow_state: str,
+           gate: Gate, now: datetime) -> list[str]:
+    """The flags. The timing check measures from the page's render time when
+    its token is good (signed, unexpired, first use), else from the challenge's
+    issue time, as for any API client: a kept or reused token is worth no more
+    than none."""
+    rendered, note = usable_render_token(ballot, now), None
+    if ballot.rendered is not None and rendered is None:
+        note = "render_expired"
+    elif rendered is not None and not gate.render_fresh:
+        rendered, note = None, "render_reused"
+    since = rendered.rendered_at if rendered else _challenge_issued_at(backends, ballot, pow_state)
+    return screening.flags_for(ballot.honeypot, since, now, contest.voting["min_render_seconds"],
+                               bool(client.device_id), gate.redis_ok, note)
+
+
 def cast(backends: Backends, contest: ContestView, voter: SessionUser, client: Client, ballot: BallotInput,
          now: datetime) -> Cast:
     check_phase(contest, now)
     with store.connection(backends.engine, backends.statements) as conn:
         verified = check_voter(contest, conn, voter)
         category_id = find_category(contest, ballot.category)
-        pow_state = check_proof(backends, contest, ballot, now)
-        redis_ok = pass_gate(backends, contest, category_id, voter, client, ballot, pow_state, now)
         chosen = check_selection(contest, category_id, ballot.selection)
-        rendered_at = ballot.rendered_at or _challenge_issued_at(backends, ballot, pow_state)
-        flags = screening.flags_for(ballot.honeypot, rendered_at, now, contest.voting["min_render_seconds"],
-                                    bool(client.device_id), redis_ok)
+        pow_state = check_proof(backends, contest, ballot, now)
+        gate = pass_gate(backends, contest, category_id, voter, client, ballot, pow_state, now)
+        flags = screen(backends, contest, client, ballot, pow_state, gate, now)
         result = commit_ballot(conn, contest, category_id, voter, client, chosen, flags, now, verified)
     update_counters(backends, contest, category_id, voter, result, chosen)
     return result

@@ -11,4 +11,5 @@ def rebuild_counters(contest_id: int) -> dict:
 
 
 def enqueue_rebuild(contest_id: int):
-    return queues.enqueue_once("counters", rebuild_counters, f"rebuild-counters-{contest_id}", contest_id)
+    return queues.enqueue_once("counters", rebuild_counters, f"rebuild-counters-{contest_id}", contest_id,
+                                contest_id=contest_id)

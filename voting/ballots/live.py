@@ -16,31 +16,50 @@ SCOPES = ("ip", "prefix", "account", "device")
 
 @dataclass(frozen=True)
 class GateResult:
-    outcome: str  # ok | rate_limited | challenge_failed | challenge_reused | already_voted
+    # ok | rate_limited | challenge_failed | challenge_too_easy | challenge_reused | already_voted
+    outcome: str
     scope: str | None = None
     retry_after: int = 0
+    render_fresh: bool = False  # ok, and the page's render-time token was marked used by this ballot
+
+
+@dataclass(frozen=True)
+class GateProof:
+    """What the gate checks of the proof of work: the state `pow.problem` left
+    it in, the token's bits against the contest's current difficulty, and
+    how long to remember it used."""
+    state: str  # ok | bad | none
+    token: str | None
+    bits: int
+    base_bits: int
+    spike_per_minute: int
+    ttl_ms: int
 
 
 def gate(script, contest_id: int, category_id: int, voter_id: int, subjects: dict[str, str],
-         limits: dict[str, ratelimit.Limit], pow_state: str, pow_token: str | None, pow_ttl_ms: int,
+         limits: dict[str, ratelimit.Limit], proof: GateProof, render_id: str | None, render_ttl_ms: int,
          now_ms: int) -> GateResult:
-    """The gate's one round trip on this thread's connection (`GATE_SCRIPT`)."""
+    """The gate's one round trip on this thread's connection (`GATE_SCRIPT`).
+    `render_id` names the page's render-time token to mark used (None: none)."""
     scopes = [s for s in SCOPES if subjects.get(s)]
-    key_list = [keys.pow_used(contest_id, pow_token or "-"), keys.voted(contest_id, category_id),
-                keys.intake_rate(contest_id, now_ms // 60000)]
-    args: list[object] = [len(scopes), pow_state, max(1, pow_ttl_ms), voter_id]
+    minute = now_ms // 60000
+    key_list = [keys.pow_used(contest_id, proof.token or "-"), keys.voted(contest_id, category_id),
+                keys.intake_rate(contest_id, minute), keys.rendered(contest_id, render_id or "-"),
+                keys.intake_rate(contest_id, minute - 1)]
+    args: list[object] = [len(scopes), proof.state, max(1, proof.ttl_ms), voter_id, proof.bits, proof.base_bits,
+                          proof.spike_per_minute, max(1, render_ttl_ms) if render_id else 0]
     for scope in scopes:
         limit = limits[scope]
         current, _previous, weight = ratelimit.windows(limit, now_ms)
         key_list += keys.limit_windows(contest_id, scope, subjects[scope], limit.window, current)
         args += [limit.count, limit.window * 1000, f"{weight:.6f}"]
-    outcome, index = held_redis.run_script(script, key_list, args)
+    outcome, detail = held_redis.run_script(script, key_list, args)
     outcome = outcome.decode() if isinstance(outcome, bytes) else outcome
     if outcome == "rate_limited":
-        scope = scopes[int(index) - 1]
+        scope = scopes[int(detail) - 1]
         window_ms = limits[scope].window * 1000
         return GateResult(outcome, scope, max(1, math.ceil((window_ms - now_ms % window_ms) / 1000)))
-    return GateResult(outcome)
+    return GateResult(outcome, render_fresh=outcome == "ok" and int(detail) == 1)
 
 
 def _apply_call(contest_id: int, category_id: int, voter_id: int, ballot_id: int, counted: bool,

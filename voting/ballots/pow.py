@@ -3,20 +3,25 @@ arguments.
 
 A token is `contest.bits.expires.random.mac`: the server keeps nothing when it
 hands one out, and checks the MAC, the contest, the expiry and the work when
-one comes back. That a token is used only once is enforced in Redis, where
-the intake marks it used with SET NX for as long as it could still be valid.
+one comes back. That a token is used only once, and that its bits are still
+the contest's current difficulty, is checked in Redis: the intake's gate marks
+it used with SET NX for as long as it could still be valid, and computes the
+difficulty from the same counters as `difficulty` below (`redis_keys.DIFFICULTY_LUA`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import math
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 MAX_EXTRA_BITS = 6
+MAX_BITS = 28
 MAX_NONCE_LENGTH = 24
+# ASCII digits only: str.isdigit also takes "²" and "٣", which int() refuses or reads.
+DIGITS = re.compile(r"[0-9]+\Z", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -58,10 +63,10 @@ def problem(key: bytes, contest_id: int, token: object, nonce: object, now: date
     """Why a proof fails, or None when it holds (single use is checked elsewhere)."""
     if not isinstance(token, str) or not isinstance(nonce, str) or len(token) > 200:
         return "the proof of work is missing"
-    if not token.isascii() or not nonce.isascii():
+    if not token.isascii():  # the MAC is compared as text, which compare_digest allows only in ASCII
         return "the challenge token is malformed"
     parts = token.split(".")
-    if len(parts) != 5 or not all(p.isdigit() for p in parts[:3]):
+    if len(parts) != 5 or not all(DIGITS.match(p) for p in parts[:3]):
         return "the challenge token is malformed"
     if not hmac.compare_digest(_mac(key, ".".join(parts[:4])), parts[4]):
         return "the challenge token was not issued by this server"
@@ -69,7 +74,7 @@ def problem(key: bytes, contest_id: int, token: object, nonce: object, now: date
         return "the challenge token belongs to another contest"
     if int(parts[2]) <= now.timestamp():
         return "the challenge token has expired"
-    if not nonce.isdigit() or len(nonce) > MAX_NONCE_LENGTH:
+    if len(nonce) > MAX_NONCE_LENGTH or not DIGITS.match(nonce):
         return "the nonce must be a decimal string"
     digest = hashlib.sha256(f"{token}:{nonce}".encode()).digest()
     if leading_zero_bits(digest) < int(parts[1]):
@@ -78,14 +83,27 @@ def problem(key: bytes, contest_id: int, token: object, nonce: object, now: date
 
 
 def expiry_of(token: str) -> int:
+    """Of a token `problem` accepted."""
     return int(token.split(".")[2])
+
+
+def bits_of(token: str) -> int:
+    """Of a token `problem` accepted."""
+    return int(token.split(".")[1])
 
 
 def difficulty(base_bits: int, ballots_last_minute: int, spike_per_minute: int) -> int:
     """Base difficulty, raised by a bit for each doubling of intake above the
-    spike threshold (each bit doubles a client's expected work), at most +6.
-    A contest with base 0 has turned proof of work off and stays off."""
-    if base_bits == 0 or ballots_last_minute <= spike_per_minute or spike_per_minute <= 0:
+    spike threshold (each bit doubles a client's expected work), at most +6:
+    one bit above the threshold, another at twice it, at four times, and so on.
+    A contest with base 0 has turned proof of work off and stays off.
+
+    Whole numbers only, and written as the gate's Lua writes it
+    (`redis_keys.DIFFICULTY_LUA`): the challenge endpoint and the gate must
+    agree exactly, and a float log2 can land on either side of a power of two."""
+    if base_bits == 0 or spike_per_minute <= 0 or ballots_last_minute <= spike_per_minute:
         return base_bits
-    extra = min(MAX_EXTRA_BITS, int(math.log2(ballots_last_minute / spike_per_minute)) + 1)
-    return min(28, base_bits + extra)
+    extra = 1
+    while extra < MAX_EXTRA_BITS and spike_per_minute * 2 ** extra <= ballots_last_minute:
+        extra += 1
+    return min(MAX_BITS, base_bits + extra)

@@ -11,7 +11,15 @@ import re
 from dataclasses import dataclass
 
 UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
-PATTERN = re.compile(r"^\s*(\d{1,7})\s*/\s*(\d{0,5})\s*(second|minute|hour|day)s?\s*$")
+# Far longer than any limit written by hand ("1000000 / 99999 minutes" is 24),
+# and checked before the pattern runs.
+MAX_LENGTH = 100
+# Linear by construction: the text is stripped first (no leading or trailing
+# \s*), and no two \s* can take the same spaces, since the optional multiple
+# must start with a digit and the unit with a letter (the old pattern's
+# `/\s*(\d{0,5})\s*` could split a run of spaces n ways and backtracked over
+# all of them). ASCII digits only: \d would also take "٣", which int() reads as 3.
+PATTERN = re.compile(r"([0-9]{1,7})\s*/\s*(?:([0-9]{1,5})\s*)?(second|minute|hour|day)s?")
 
 
 @dataclass(frozen=True)
@@ -22,7 +30,9 @@ class Limit:
 
 def parse(text: str) -> Limit:
     """'30/hour', '100/10 minutes', '5/second'."""
-    match = PATTERN.match(text)
+    if len(text) > MAX_LENGTH:
+        raise ValueError(f"{text[:MAX_LENGTH]!r}… is too long for a limit like '30/hour' or '100/10 minutes'")
+    match = PATTERN.fullmatch(text.strip())
     if not match:
         raise ValueError(f"{text!r} is not a limit like '30/hour' or '100/10 minutes'")
     count, multiple, unit = int(match.group(1)), int(match.group(2) or 1), match.group(3)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
+from pydantic import BaseModel, ConfigDict, StrictStr, StringConstraints
 from sqlalchemy import select
 
 from voting.ballots import receipts
@@ -13,6 +15,12 @@ from voting.contests.models import Category, Contest
 from voting.errors import not_found
 from voting.extensions import db
 from voting.ledger import publish
+
+
+class LookupBody(BaseModel):
+    """`POST /api/v1/receipts/lookup`: the code in the body, where no access log sees it."""
+    model_config = ConfigDict(extra="forbid")
+    receipt: Annotated[StrictStr, StringConstraints(max_length=200)]
 
 
 def lookup(code: str, now: datetime) -> dict:

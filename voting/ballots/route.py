@@ -5,11 +5,11 @@ machinery (a request context, the session interface, before- and
 after-request hooks, the rate limiter's filter, routing, a response object)
 cost as much CPU as the intake's own work. This WSGI route takes a plain
 ballot straight to the same intake service and answers 201 exactly as the
-API view would (the same body and headers). A plain ballot is a JSON body
-that parses into a ballot, within the JSON size limit, sent with a valid
-session cookie naming a signed-in account, the session's CSRF token, a
-device cookie, and, where the contest asks for a verified address, a session
-that already knows its account is verified.
+API view would (the same body and headers, security headers included). A
+plain ballot is a JSON body that parses into a ballot, within the JSON size
+limit, sent with a valid session cookie naming a signed-in account, the
+session's CSRF token, a device cookie, and, where the contest asks for a
+verified address, a session that already knows its account is verified.
 
 Everything else goes to Flask as it came: other requests, and ballots the
 route does not take as they are (no session, a bad token, a body that does
@@ -36,7 +36,7 @@ from flask import Flask
 
 from werkzeug.sansio.http import parse_cookie
 
-from voting import clock
+from voting import clock, security_headers
 from voting.api import csrf as api_csrf
 from voting.api.request import decode_json, validate
 from voting.auth import SessionUser, user_in
@@ -86,6 +86,8 @@ class BallotRoute:
         self.app = app
         self.flask_wsgi = flask_wsgi
         self.backends = intake_backends.of(app)
+        # The headers Flask's answers get from the middleware around it (security_headers.py), once per app.
+        self.security_headers = security_headers.of(app)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         slug = ballot_slug(environ)
@@ -107,7 +109,7 @@ class BallotRoute:
         # As the view's jsonify writes it (a receipt is base32 and dashes: nothing to escape).
         payload = f'{{"receipt":"{result.receipt}","status":"received"}}\n'.encode()
         start_response("201 CREATED", [("Content-Type", "application/json"), ("Content-Length", str(len(payload))),
-                                       ("Vary", "Cookie")])
+                                       ("Vary", "Cookie"), *self.security_headers])
         return [payload]
 
     def _body(self, environ: dict) -> bytes | None:

@@ -9,10 +9,18 @@ from __future__ import annotations
 from datetime import datetime
 
 HOLDING_FLAGS = frozenset({"honeypot", "too_fast"})
+# A page's render-time token sent again, or after its lifetime: recorded for
+# the fraud sweeps but never holding. Such a token counts for what no token
+# does (the ballot's timing is judged by its challenge instead), so a bot
+# gains nothing by sending one; holding for it would catch only people (a tab
+# left open overnight), since a bot would simply send no token.
+RENDER_NOTES = frozenset({"render_reused", "render_expired"})
 
 
 def flags_for(honeypot: str | None, rendered_at: datetime | None, now: datetime, min_seconds: int,
-              has_device: bool, redis_ok: bool) -> list[str]:
+              has_device: bool, redis_ok: bool, render_note: str | None = None) -> list[str]:
+    """`rendered_at` is the time the timing check measures from: the page's
+    render time when its token was good, else the challenge's issue time."""
     flags = []
     if honeypot:
         flags.append("honeypot")
@@ -24,6 +32,8 @@ def flags_for(honeypot: str | None, rendered_at: datetime | None, now: datetime,
         flags.append("no_device")
     if not redis_ok:
         flags.append("redis_unavailable")
+    if render_note in RENDER_NOTES:
+        flags.append(render_note)
     return flags
 
 

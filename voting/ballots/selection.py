@@ -3,10 +3,16 @@ each adds to the live counters. Pure."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 METHODS = ("single", "approval", "score", "ranked")
+# An entry id as a score key: ASCII digits as the id prints, at most 12 of them.
+# Not str.isdigit, which takes "²" and "٣" (int() then fails on the one and
+# reads the other), nor int(), which takes "+7", " 7" and "7_0": one entry has
+# exactly one spelling.
+ENTRY_KEY = re.compile(r"(?:0|[1-9][0-9]{0,11})\Z", re.ASCII)
 
 
 class SelectionError(ValueError):
@@ -60,14 +66,13 @@ def _scores(rules: Rules, selection: Any, eligible: frozenset[int]) -> dict[str,
         raise SelectionError('the selection must be an object of entry ids to stars, e.g. {"7": 4}')
     scores: dict[str, int] = {}
     for key, stars in selection.items():
-        if not (isinstance(key, str) and key.isdigit() and len(key) <= 12):
-            raise SelectionError(f"{key!r} is not an entry id")
+        if not (isinstance(key, str) and ENTRY_KEY.match(key)):
+            raise SelectionError(f"{key[:20]!r} is not an entry id written in digits" if isinstance(key, str)
+                                 else "entries are named by their id written in digits")
         _entry_id(int(key), eligible)
         if isinstance(stars, bool) or not isinstance(stars, int) or not 0 <= stars <= rules.score_max:
             raise SelectionError(f"stars for entry {key} must be a whole number from 0 to {rules.score_max}")
-        scores[str(int(key))] = stars
-    if len(scores) != len(selection):
-        raise SelectionError("an entry appears more than once")
+        scores[key] = stars  # canonical already: the keys of a dict are distinct, so no entry twice
     return scores
 
 

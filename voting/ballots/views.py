@@ -4,6 +4,9 @@ receipt lookup, and "my votes".
 A ballot sent from a page goes through the same intake as the API's, so both
 accept and refuse exactly the same ballots; the intake's refusals become the
 page's message, with the intake's status.
+
+A receipt code never appears in a URL: the confirmation shows it once from
+the session, and the lookup is a form POST that answers with the receipt.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from voting.accounts.forms import sentence
 from voting.auth import SessionUser, login_required, require_user
 from voting.ballots import backends, challenges, contest_view, intake, my_votes, receipt_lookup
 from voting.ballots.api import client_info, give_device_cookie
-from voting.ballots.forms import BallotForm, Choices, read_choices
+from voting.ballots.forms import BallotForm, Choices, ReceiptForm, read_choices
 from voting.contests import entries, phases, services
 from voting.contests.models import Category, Contest
 from voting.contests.views import describe_contest, when
@@ -44,6 +47,11 @@ REFUSALS = {
                        "then send your vote again."),
     "service_unavailable": _l("Voting is briefly unavailable. Wait a moment, then send your vote again."),
 }
+# A challenge that became too easy while the browser worked on it (the contest's
+# intake spiked): pow.js sends the vote again by itself once, then leaves it to the voter.
+TOO_EASY_RETRYING = _l("Many votes are arriving right now, so your browser has to check again. Your vote is "
+                       "being sent again.")
+TOO_EASY = _l("Many votes are arriving right now, so your browser has to check again. Send your vote again.")
 STATUSES = {
     "received": (_l("Received"), _l("Your ballot is stored. Whether it is counted shows here once voting closes.")),
     "counted": (_l("Counted"), _l("Your ballot is counted in the results.")),
@@ -99,7 +107,7 @@ def _state(contest: Contest, found: list, voted_at: datetime | None, closed: str
 
 def _page(contest: Contest, category: Category, now: datetime, *, form: BallotForm | None = None,
           choices: Choices | None = None, state: str | None = None, message: str = "", status: int = 200,
-          retry_after: int | None = None):
+          retry_after: int | None = None, pow_retry: bool = False):
     voting = contest.settings["voting"]
     found = entries.list_entries(contest, category.slug)
     closed = _closed_message(contest, now)
@@ -110,11 +118,14 @@ def _page(contest: Contest, category: Category, now: datetime, *, form: BallotFo
                "voted_at": when(voted_at) if voted_at else None, "method": voting["method"],
                "entries": [{"id": e.id, "title": e.title} for e in found], "hint": _hint(voting, len(found)),
                "choices": choices or Choices(), "pow_bits": voting["pow_bits"],
-               "my_votes_url": url_for(".my_votes_page", slug=contest.slug)}
+               "my_votes_url": url_for(".my_votes_page", slug=contest.slug), "pow_retry": pow_retry}
     if state == "form":
         form = form or BallotForm()
         view, intake_backends = contest_view.get(contest.slug), backends.current()
-        if challenges.rendered_at(intake_backends, view, form.rendered.data) is None:
+        # Shown again after a refusal, the page keeps its render time (the time since the first
+        # showing still counts) while it may; the refusal came before the gate marked it used.
+        kept = challenges.read_render_token(intake_backends, view, form.rendered.data)
+        if not challenges.fresh_render_token(kept, now):
             form.rendered.data = challenges.render_token(intake_backends, view, now)
         form.pow_token.data = form.pow_nonce.data = ""  # a used proof is no good again
         context.update(form=form, ranks=range(1, min(len(found), RANK_POSITIONS) + 1), stars=[
@@ -122,6 +133,8 @@ def _page(contest: Contest, category: Category, now: datetime, *, form: BallotFo
     response = make_response(render_template("ballots/ballot.html", **context), status)
     if retry_after is not None:
         response.headers["Retry-After"] = str(max(1, int(retry_after)))
+    if pow_retry:  # a copy shown again from a cache must not send the vote by itself
+        response.headers["Cache-Control"] = "no-store"
     give_device_cookie(response)
     return response
 
@@ -146,7 +159,7 @@ def cast(slug: str, category: str):
     ballot_input = intake.BallotInput(
         category=found.slug, selection=choices.selection, pow_token=form.pow_token.data or None,
         pow_nonce=form.pow_nonce.data or None, honeypot=form.website.data or "",
-        rendered_at=challenges.rendered_at(intake_backends, view, form.rendered.data))
+        rendered=challenges.read_render_token(intake_backends, view, form.rendered.data))
     try:
         user = require_user()
         voter = SessionUser(user.id, user.session_version, user.verified)
@@ -154,8 +167,11 @@ def cast(slug: str, category: str):
     except ApiError as err:
         state = STATE_OF_REFUSAL.get(err.code, "form")
         message = str(REFUSALS.get(err.code, "")) or sentence(_(err.message))  # as errors.py renders it
+        retry = isinstance(err, intake.ChallengeTooEasy) and form.pow_retried.data != "1"
+        if isinstance(err, intake.ChallengeTooEasy):
+            message = str(TOO_EASY_RETRYING if retry else TOO_EASY)
         return _page(contest, found, now, form=form, choices=choices, state=state, message=message,
-                     status=err.status, retry_after=err.retry_after)
+                     status=err.status, retry_after=err.retry_after, pow_retry=retry)
     session[RECEIPT_KEY] = {"contest": slug, "category": found.slug, "code": result.receipt}
     response = redirect(url_for(".thanks", slug=slug, category=found.slug), 303)
     give_device_cookie(response)
@@ -172,36 +188,53 @@ def thanks(slug: str, category: str):
         code = session.pop(RECEIPT_KEY)["code"]
     response = make_response(render_template(
         "ballots/thanks.html", contest=describe_contest(contest, clock.now()), category=found, code=code,
-        my_votes_url=url_for(".my_votes_page", slug=slug)))
+        lookup=ReceiptForm(formdata=None, code=code), my_votes_url=url_for(".my_votes_page", slug=slug)))
     response.headers["Cache-Control"] = "no-store"  # the code is shown once, and must not stay in a cache
     return response
 
 
+def _private(response):
+    """A page that shows a receipt code must not stay in a cache."""
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _lookup_page(form: ReceiptForm, message: str = "", status: int = 200):
+    return _private((render_template("ballots/receipt_lookup.html", form=form, message=message), status))
+
+
 @bp.get("/receipts")
 def receipts():
-    if "code" not in request.args:
-        return render_template("ballots/receipt_lookup.html", code="", message="")
-    code = request.args["code"].strip()
+    """The empty lookup form. An old `?code=` is not read: the code would be in the URL."""
+    return _lookup_page(ReceiptForm(formdata=None))
+
+
+@bp.post("/receipts")
+def lookup_receipt():
+    """The receipt, answered to the form's POST (CSRFProtect has checked its token)."""
+    form = ReceiptForm()
+    code = (form.code.data or "").strip()[:64]
+    form.code.data = code
     if not code:
-        return render_template("ballots/receipt_lookup.html", code="",
-                               message=_("Enter the receipt code you were given when you voted.")), 422
-    return redirect(url_for(".receipt", code=code), 303)
-
-
-@bp.get("/receipts/<code>")
-def receipt(code: str):
+        return _lookup_page(form, _("Enter the receipt code you were given when you voted."), 422)
     try:
         found = receipt_lookup.lookup(code, clock.now())
     except ApiError:
-        message = _("There is no ballot with the receipt code “%(code)s”. Check the code and try again.",
-                    code=code[:64])
-        return render_template("ballots/receipt_lookup.html", code=code[:64], message=message), 404
+        message = _("There is no ballot with the receipt code “%(code)s”. Check the code and try again.", code=code)
+        return _lookup_page(form, message, 404)
     contest, category = _find(found["contest"], found["category"])
     label, meaning = STATUSES.get(found["status"], (found["status"], ""))
     cast_at = datetime.fromisoformat(found["cast_at"])
-    return render_template("ballots/receipt.html", receipt=found, contest=describe_contest(contest, clock.now()),
-                           category=category, status_label=label, status_meaning=meaning, cast_at=when(cast_at),
-                           cast_iso=cast_at.isoformat())
+    return _private(render_template(
+        "ballots/receipt.html", receipt=found, contest=describe_contest(contest, clock.now()), category=category,
+        status_label=label, status_meaning=meaning, cast_at=when(cast_at), cast_iso=cast_at.isoformat()))
+
+
+@bp.get("/receipts/<path:_code>")
+def receipt(_code: str):
+    """Once the lookup page, with the code in its URL; now the form, without it."""
+    return redirect(url_for(".receipts"), 303)
 
 
 @bp.get("/contests/<slug>/my-votes")

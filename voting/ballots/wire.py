@@ -46,7 +46,7 @@ def ballot_input(backends: Backends, contest: ContestView, body: BallotBody) -> 
     return intake.BallotInput(
         category=body.category, selection=body.selection,
         pow_token=body.pow.token if body.pow else None, pow_nonce=body.pow.nonce if body.pow else None,
-        honeypot=form.website, rendered_at=challenges.rendered_at(backends, contest, form.rendered))
+        honeypot=form.website, rendered=challenges.read_render_token(backends, contest, form.rendered))
 
 
 def device_id(cookie_value: str | None) -> str:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from flask import Blueprint, abort, jsonify, request, send_file
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StrictStr, StringConstraints
 
 from voting import clock
 from voting.api.request import json_payload, parse_body, unstorable_text
-from voting.auth import actor, require_organiser, require_user
-from voting.contests import entries, images, services
+from voting.auth import actor, require_contest_creator, require_user
+from voting.contests import entries, images, organisers, services
+from voting.contests.access import managed_contest, manages, public_contest
 from voting.errors import ApiError, validation_error
 
 bp = Blueprint("contests_api", __name__, url_prefix="/api/v1")
@@ -19,32 +20,66 @@ bp = Blueprint("contests_api", __name__, url_prefix="/api/v1")
 class ModerationBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     status: Literal["approved", "rejected"]
+    reason: Annotated[StrictStr, StringConstraints(max_length=entries.REASON_LIMIT)] | None = None
+
+
+class OrganiserBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: Annotated[StrictStr, StringConstraints(max_length=320)]
+
+
 media = Blueprint("media", __name__)
 
 
 @bp.get("/contests")
 def list_contests():
     now = clock.now()
-    return jsonify({"contests": [services.contest_summary(c, now) for c in services.list_contests()]})
+    return jsonify({"contests": [services.contest_summary(c, now)
+                                 for c in services.visible_contests(actor(), now)]})
 
 
 @bp.post("/contests")
 def create_contest():
-    user = require_organiser()
-    contest = services.create_contest(json_payload(), user)
-    return jsonify(services.contest_json(contest, clock.now())), 201
+    user = require_contest_creator()
+    now = clock.now()
+    contest = services.create_contest(json_payload(), user, now)
+    return jsonify(services.contest_json(contest, now, full=True)), 201
 
 
 @bp.get("/contests/<slug>")
 def get_contest(slug: str):
-    return jsonify(services.contest_json(services.get_contest(slug), clock.now()))
+    now = clock.now()
+    contest = public_contest(slug, now)
+    return jsonify(services.contest_json(contest, now, full=manages(contest)))
 
 
 @bp.patch("/contests/<slug>")
 def update_contest(slug: str):
-    require_organiser()
-    contest = services.update_contest(services.get_contest(slug), json_payload())
-    return jsonify(services.contest_json(contest, clock.now()))
+    contest, user = managed_contest(slug)
+    now = clock.now()
+    contest = services.update_contest(contest, json_payload(), user, now)
+    return jsonify(services.contest_json(contest, now, full=True))
+
+
+@bp.get("/contests/<slug>/organisers")
+def list_organisers(slug: str):
+    contest, _user = managed_contest(slug)
+    return jsonify({"organisers": [organisers.serialise(u) for u in organisers.organisers(contest)]})
+
+
+@bp.post("/contests/<slug>/organisers")
+def add_organiser(slug: str):
+    contest, user = managed_contest(slug)
+    body = parse_body(OrganiserBody)
+    added, new = organisers.add_organiser(contest, body.email, user, clock.now())
+    return jsonify({"organiser": organisers.serialise(added)}), 201 if new else 200
+
+
+@bp.delete("/contests/<slug>/organisers/<int:user_id>")
+def remove_organiser(slug: str, user_id: int):
+    contest, user = managed_contest(slug)
+    organisers.remove_organiser(contest, user_id, user, clock.now())
+    return "", 204
 
 
 STATUS_FILTERS = {"approved": ("approved",), "pending": ("pending",), "rejected": ("rejected",),
@@ -53,12 +88,12 @@ STATUS_FILTERS = {"approved": ("approved",), "pending": ("pending",), "rejected"
 
 @bp.get("/contests/<slug>/entries")
 def list_entries(slug: str):
-    contest = services.get_contest(slug)
+    contest = public_contest(slug, clock.now())
     status = request.args.get("status", "approved")
     if status not in STATUS_FILTERS:
         raise validation_error({"status": "must be approved, pending, rejected or all"})
     if status != "approved":
-        require_organiser()
+        managed_contest(slug)
     category = request.args.get("category")
     found = entries.list_entries(contest, category, STATUS_FILTERS[status])
     return jsonify({"entries": [entries.serialise(e) for e in found]})
@@ -67,7 +102,7 @@ def list_entries(slug: str):
 @bp.post("/contests/<slug>/entries")
 def add_entry(slug: str):
     user = require_user()
-    contest = services.get_contest(slug)
+    contest = public_contest(slug, clock.now())
     if request.mimetype == "multipart/form-data":
         data = {key: value for key, value in request.form.items()}
         if any(unstorable_text(key) or unstorable_text(value) for key, value in data.items()):
@@ -88,10 +123,10 @@ def add_entry(slug: str):
 
 @bp.post("/contests/<slug>/entries/<int:entry_id>/moderation")
 def moderate_entry(slug: str, entry_id: int):
-    user = require_organiser()
-    entry = entries.get_entry(entry_id, services.get_contest(slug))
+    contest, user = managed_contest(slug)
+    entry = entries.get_entry(entry_id, contest)
     body = parse_body(ModerationBody)
-    return jsonify(entries.serialise(entries.moderate(entry, body.status, user)))
+    return jsonify(entries.serialise(entries.moderate(contest, entry, body.status, user, clock.now(), body.reason)))
 
 
 @media.get("/media/entries/<int:entry_id>.jpg")
@@ -101,7 +136,9 @@ def entry_image(entry_id: int):
     except ApiError:
         abort(404)
     user = actor()
-    visible = entry.status == "approved" or (user and (user.is_organiser or user.id == entry.submitted_by_id))
+    visible = ((entry.status == "approved" and services.visible_to(services.get_contest_by_id(entry.contest_id),
+                                                                     user, clock.now()))
+               or (user and (user.manages(entry.contest_id) or user.id == entry.submitted_by_id)))
     if not entry.image_path or not visible:
         abort(404)
     path = images.path_of(entry.image_path)

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from voting.accounts.countries import is_country
 from voting.accounts.models import User
-from voting.ballots import contest_view
-from voting.contests import images
+from voting.audit import services as audit
+from voting.contests import events, images
 from voting.contests.models import ENTRY_STATUSES, Contest, Entry
 from voting.contests.services import phase_of
 from voting.errors import ApiError, forbidden, not_found, validation_error
@@ -44,7 +44,7 @@ def entry_problems(contest: Contest, data: dict[str, Any]) -> dict[str, str]:
 
 def add_entry(contest: Contest, data: dict[str, Any], actor: User, now: datetime,
               image: bytes | None = None) -> Entry:
-    organiser = actor.is_organiser
+    organiser = actor.manages(contest.id)
     if not organiser and phase_of(contest, now) != "submission":
         raise ApiError("phase_closed", "Entries can be submitted only during the submission phase.", 409)
     if not organiser and not actor.verified:
@@ -63,9 +63,17 @@ def add_entry(contest: Contest, data: dict[str, Any], actor: User, now: datetime
                   country=(data.get("country") or "").upper(), image_path=stored,
                   status="approved" if organiser else "pending", submitted_by_id=actor.id)
     db.session.add(entry)
+    db.session.flush()
+    audit.append(contest, actor, "entry.added", f"entry {entry.id}",
+                 {"entry_id": entry.id, "before": None, "after": _audited(entry)}, now)
     db.session.commit()
-    contest_view.forget(contest.slug)
+    events.contest_changed.send(contest.slug)
     return entry
+
+
+def _audited(entry: Entry) -> dict[str, Any]:
+    return {"category": entry.category.slug if entry.category else None, "title": entry.title,
+            "status": entry.status}
 
 
 def list_entries(contest: Contest, category: str | None = None,
@@ -89,14 +97,25 @@ def get_entry(entry_id: int, contest: Contest | None = None) -> Entry:
     return entry
 
 
-def moderate(entry: Entry, status: str, actor: User) -> Entry:
-    if not actor.is_organiser:
+REASON_LIMIT = 500
+
+
+def moderate(contest: Contest, entry: Entry, status: str, actor: User, now: datetime,
+             reason: str | None = None) -> Entry:
+    """Approve or reject an entry (again, if need be), with the reason in the
+    audit log beside the status before and after."""
+    if not actor.manages(contest.id) or entry.contest_id != contest.id:
         raise forbidden()
     if status not in ENTRY_STATUSES or status == "pending":
         raise validation_error({"status": "must be approved or rejected"})
+    if reason is not None and (not isinstance(reason, str) or len(reason) > REASON_LIMIT):
+        raise validation_error({"reason": f"must be text of at most {REASON_LIMIT} characters"})
+    before = entry.status
     entry.status = status
+    audit.append(contest, actor, "entry.moderated", f"entry {entry.id}",
+                 {"entry_id": entry.id, "before": before, "after": status, "reason": reason or ""}, now)
     db.session.commit()
-    contest_view.forget()
+    events.contest_changed.send(contest.slug)
     return entry
 
 

@@ -1,4 +1,9 @@
-"""Contest use cases: create and edit from a SPEC, entries, moderation."""
+"""Contest use cases: create and edit from a SPEC, who sees a contest, and
+CONTEST as the public and the contest's organisers see it.
+
+Every change is committed with its audit entry (who, when, before and
+after), and announced with `events.contest_changed` so that caches above
+this layer (the intake's contest view) drop their copy."""
 
 from __future__ import annotations
 
@@ -8,13 +13,19 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from voting.accounts.models import User
-from voting.ballots import contest_view
-from voting.contests import phases
+from voting.accounts.models import User, UserRole
+from voting.audit import services as audit
+from voting.contests import changes, events, phases
 from voting.contests.models import Category, Contest, Entry
 from voting.contests.spec import ContestSpec, SpecErrors, is_slug, patch_spec, validate_spec
 from voting.errors import ApiError, not_found, validation_error
 from voting.extensions import db
+
+# What the public CONTEST leaves out: the anti-fraud settings (difficulty,
+# timing, rate limits, fraud thresholds and origins), which would tell an
+# attacker exactly how far to go. The contest's organisers see everything.
+PRIVATE_VOTING_SETTINGS = ("pow_bits", "pow_spike_per_minute", "min_render_seconds", "rate_limits")
+PRIVATE_SECTIONS = ("fraud",)
 
 
 def slug_taken(slug: str) -> ApiError:
@@ -29,8 +40,33 @@ def get_contest(slug: str) -> Contest:
     return contest
 
 
+def get_contest_by_id(contest_id: int) -> Contest:
+    contest = db.session.get(Contest, contest_id)
+    if contest is None:
+        raise not_found("contest")
+    return contest
+
+
 def list_contests() -> list[Contest]:
     return list(db.session.scalars(select(Contest).order_by(Contest.created_at, Contest.id)))
+
+
+def visible_to(contest: Contest, viewer: User | None, now: datetime) -> bool:
+    """A draft (before its first window) is seen only by its organisers."""
+    return phase_of(contest, now) != "draft" or (viewer is not None and viewer.manages(contest.id))
+
+
+def visible_contests(viewer: User | None, now: datetime) -> list[Contest]:
+    return [c for c in list_contests() if visible_to(c, viewer, now)]
+
+
+def get_visible_contest(slug: str, viewer: User | None, now: datetime) -> Contest:
+    """The contest as the public reads it: a draft is not found (404), as are
+    its entries, ledger and results, unless the viewer organises it."""
+    contest = get_contest(slug)
+    if not visible_to(contest, viewer, now):
+        raise not_found("contest")
+    return contest
 
 
 def phase_of(contest: Contest, now: datetime) -> str:
@@ -55,7 +91,8 @@ def _spec_errors(err: SpecErrors) -> ApiError:
     return validation_error(err.fields, "The contest SPEC has problems; nothing was changed.")
 
 
-def create_contest(raw: Any, actor: User | None) -> Contest:
+def create_contest(raw: Any, actor: User | None, now: datetime) -> Contest:
+    """A contest from a SPEC; its creator becomes its first organiser."""
     try:
         spec = validate_spec(raw)
     except SpecErrors as err:
@@ -68,17 +105,28 @@ def create_contest(raw: Any, actor: User | None) -> Contest:
                           for i, c in enumerate(spec.categories)]
     db.session.add(contest)
     try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise slug_taken(spec.slug) from None
+    if actor is not None:
+        actor.roles.append(UserRole(role="organiser", contest_id=contest.id))
+    audit.append(contest, actor, "contest.created", f"contest {contest.slug}", {"spec": spec_of(contest)}, now)
+    try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise slug_taken(spec.slug) from None
-    contest_view.forget(contest.slug)  # a contest of that slug may have existed and been deleted
+    events.contest_changed.send(contest.slug)  # a contest of that slug may have existed and been deleted
     return contest
 
 
-def update_contest(contest: Contest, patch: Any) -> Contest:
+def update_contest(contest: Contest, patch: Any, actor: User | None, now: datetime) -> Contest:
+    """Apply a PATCH (RFC 7396 merge patch of the SPEC), unless the contest's
+    phase locks what it changes (409 `locked`); audited with before and after."""
+    before = spec_of(contest)
     try:
-        spec = patch_spec(spec_of(contest), patch)
+        spec = patch_spec(before, patch)
     except SpecErrors as err:
         raise _spec_errors(err) from None
     keep = {c.slug for c in spec.categories}
@@ -87,6 +135,10 @@ def update_contest(contest: Contest, patch: Any) -> Contest:
     problems = {"categories": f"categories with entries cannot be removed: {', '.join(stuck)}"} if stuck else {}
     if problems:
         raise _spec_errors(SpecErrors(problems))
+    locked = changes.lock_problems(validate_spec(before), spec, now, contest.published_at is not None)
+    if locked:
+        raise ApiError("locked", "This change is not allowed in the contest's current phase; nothing was "
+                       "changed.", 409, locked)
     _apply(contest, spec)
     existing = {c.slug: c for c in contest.categories}
     ordered = []
@@ -95,8 +147,11 @@ def update_contest(contest: Contest, patch: Any) -> Contest:
         row.title, row.description, row.position = cat.title, cat.description, i
         ordered.append(row)
     contest.categories = ordered
+    changed = changes.diff(before, spec_of(contest))
+    if changed:
+        audit.append(contest, actor, "contest.updated", f"contest {contest.slug}", {"changes": changed}, now)
     db.session.commit()
-    contest_view.forget(contest.slug)
+    events.contest_changed.send(contest.slug)
     return contest
 
 
@@ -121,8 +176,14 @@ def entry_counts(contest: Contest, statuses: tuple[str, ...] | None = ("approved
     return {category_id: count for category_id, count in db.session.execute(query.group_by(Entry.category_id))}
 
 
-def contest_json(contest: Contest, now: datetime) -> dict[str, Any]:
+def contest_json(contest: Contest, now: datetime, full: bool = False) -> dict[str, Any]:
+    """CONTEST: the SPEC with phase and entry counts; without the anti-fraud
+    settings unless `full` (for the contest's organisers)."""
     body = spec_of(contest)
+    if not full:
+        body["voting"] = {k: v for k, v in body["voting"].items() if k not in PRIVATE_VOTING_SETTINGS}
+        for section in PRIVATE_SECTIONS:
+            body.pop(section, None)
     counts = entry_counts(contest)
     for cat_json, cat in zip(body["categories"], contest.categories):
         cat_json["entry_count"] = counts.get(cat.id, 0)

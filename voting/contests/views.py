@@ -17,7 +17,9 @@ from flask_babel import ngettext
 
 from voting import clock
 from voting.accounts import countries
+from voting.auth import actor
 from voting.contests import entries, phases, services
+from voting.contests.access import public_contest
 from voting.contests.models import Category, Contest, Entry
 from voting.errors import ApiError
 
@@ -82,7 +84,7 @@ def _home_group(card: dict) -> str | None:
 def home():
     now = clock.now()
     groups: dict[str, list[dict]] = {"open": [], "upcoming": [], "finished": []}
-    for contest in services.list_contests():
+    for contest in services.visible_contests(actor(), now):
         card = describe_contest(contest, now)
         group = _home_group(card)
         if group:
@@ -129,7 +131,7 @@ def _not_found(message: str):
 
 def _find(slug: str) -> Contest | None:
     try:
-        return services.get_contest(slug)
+        return public_contest(slug, clock.now())
     except ApiError:
         return None
 

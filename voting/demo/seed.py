@@ -71,9 +71,11 @@ def seed_contest(demo: DemoContest, organiser: User) -> str:
     slug = demo.spec["slug"]
     existing = db.session.scalar(select(Contest).where(Contest.slug == slug))
     if existing is not None:
+        if accounts.grant_role(organiser, "organiser", existing.id):  # seeded before contests had organisers
+            db.session.commit()
         entries = _count(_entry_count(existing), "entry", "entries")
         return f"contest {slug} already exists ({entries}); left as it is"
-    contest = contests.create_contest(demo.spec, organiser)
+    contest = contests.create_contest(demo.spec, organiser, clock.now())
     try:
         now = clock.now()
         for entry in demo.entries:

@@ -10,9 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, StringC
 from voting import clock
 from voting.api.request import parse_body
 from voting.audit import services as audit
-from voting.auth import require_organiser
 from voting.ballots import jobs as ballot_jobs
-from voting.contests.services import get_contest
+from voting.contests.access import managed_contest
 from voting.fraud import jobs, report, services
 
 bp = Blueprint("fraud_api", __name__, url_prefix="/api/v1")
@@ -32,8 +31,7 @@ class BallotDecisionBody(DecisionBody):
 
 @bp.post("/contests/<slug>/fraud/sweep")
 def sweep(slug: str):
-    require_organiser()
-    contest = get_contest(slug)
+    contest, _user = managed_contest(slug)
     services.require_open_review(contest)
     job = jobs.enqueue_sweep(contest.id)
     return jsonify({"job_id": job.id}), 202
@@ -41,14 +39,13 @@ def sweep(slug: str):
 
 @bp.get("/contests/<slug>/fraud/clusters")
 def clusters(slug: str):
-    require_organiser()
-    return jsonify({"clusters": services.clusters(get_contest(slug))})
+    contest, _user = managed_contest(slug)
+    return jsonify({"clusters": services.clusters(contest)})
 
 
 @bp.post("/contests/<slug>/fraud/clusters/<int:cluster_id>/decision")
 def decide_cluster(slug: str, cluster_id: int):
-    actor = require_organiser()
-    contest = get_contest(slug)
+    contest, actor = managed_contest(slug)
     cluster = services.get_cluster(contest, cluster_id)
     body = parse_body(DecisionBody)
     services.require_open_review(contest)
@@ -60,8 +57,7 @@ def decide_cluster(slug: str, cluster_id: int):
 
 @bp.post("/contests/<slug>/fraud/ballots/decision")
 def decide_ballots(slug: str):
-    actor = require_organiser()
-    contest = get_contest(slug)
+    contest, actor = managed_contest(slug)
     body = parse_body(BallotDecisionBody)
     services.require_open_review(contest)
     result = services.decide(contest, body.ballot_ids, body.decision, body.reason, actor, clock.now())
@@ -71,12 +67,11 @@ def decide_ballots(slug: str):
 
 @bp.get("/contests/<slug>/fraud/report")
 def invalidation_report(slug: str):
-    require_organiser()
-    return jsonify(report.invalidation_report(get_contest(slug)))
+    contest, _user = managed_contest(slug)
+    return jsonify(report.invalidation_report(contest))
 
 
 @bp.get("/contests/<slug>/audit")
 def audit_log(slug: str):
-    require_organiser()
-    contest = get_contest(slug)
+    contest, _user = managed_contest(slug)
     return jsonify({"contest": contest.slug, "entries": [audit.serialise(e) for e in audit.entries(contest)]})

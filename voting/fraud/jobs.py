@@ -15,4 +15,5 @@ def fraud_sweep(contest_id: int) -> dict:
 
 
 def enqueue_sweep(contest_id: int):
-    return queues.enqueue_once("fraud", fraud_sweep, f"fraud-sweep-{contest_id}", contest_id, timeout=1800)
+    return queues.enqueue_once("fraud", fraud_sweep, f"fraud-sweep-{contest_id}", contest_id, timeout=1800,
+                                contest_id=contest_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from voting import clock
-from voting.contests.services import get_contest
+from voting.contests.access import public_contest
 from voting.ledger import publish
 
 bp = Blueprint("ledger_api", __name__, url_prefix="/api/v1")
@@ -13,4 +13,5 @@ bp = Blueprint("ledger_api", __name__, url_prefix="/api/v1")
 
 @bp.get("/contests/<slug>/ledger")
 def ledger(slug: str):
-    return jsonify(publish.ledger_json(get_contest(slug), clock.now()))
+    now = clock.now()
+    return jsonify(publish.ledger_json(public_contest(slug, now), now))

@@ -22,7 +22,8 @@ def seal_ledger(contest_id: int) -> dict:
 
 
 def enqueue_seal(contest_id: int):
-    return queues.enqueue_once("ledger", seal_ledger, f"seal-ledger-{contest_id}", contest_id)
+    return queues.enqueue_once("ledger", seal_ledger, f"seal-ledger-{contest_id}", contest_id,
+                                contest_id=contest_id)
 
 
 def enqueue_pending() -> int:

@@ -7,8 +7,8 @@ from flask import render_template, url_for
 
 from voting import clock
 from voting.audit import services as audit
-from voting.auth import organiser_required
-from voting.contests.services import get_contest
+from voting.auth import organiser_pages_required
+from voting.contests.access import managed_contest
 from voting.contests.views import describe_contest
 from voting.organiser import display
 from voting.organiser.review import summary
@@ -26,9 +26,9 @@ def _entry(entry) -> dict:
 
 
 @bp.get("/contests/<slug>/audit")
-@organiser_required
+@organiser_pages_required
 def audit_log(slug: str):
-    contest = get_contest(slug)
+    contest, _user = managed_contest(slug)
     entries = audit.entries(contest)  # oldest first; verify() reads the same rows
     pages = display.pager(len(entries), display.page_arg(), ENTRIES_PER_PAGE,
                           lambda n: url_for(".audit_log", slug=slug, page=n))
@@ -39,9 +39,9 @@ def audit_log(slug: str):
 
 
 @bp.get("/contests/<slug>/report")
-@organiser_required
+@organiser_pages_required
 def invalidation_report(slug: str):
-    contest = get_contest(slug)
+    contest, _user = managed_contest(slug)
     found = summary(contest)
     titles = {c.slug: c.title for c in contest.categories}
     categories = [{**row, "title": titles.get(row["slug"], row["slug"]),

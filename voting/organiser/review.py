@@ -15,10 +15,10 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from voting import clock
-from voting.auth import organiser_required, require_organiser
+from voting.auth import organiser_pages_required, require_contest_creator
 from voting.ballots import jobs as ballot_jobs
 from voting.contests.models import Contest
-from voting.contests.services import get_contest
+from voting.contests.access import managed_contest
 from voting.contests.views import describe_contest
 from voting.errors import ApiError, validation_error
 from voting.fraud import jobs as fraud_jobs
@@ -83,22 +83,22 @@ def _cluster_page(contest: Contest, cluster: FraudCluster, problem: dict | None 
 
 
 @bp.get("/contests/<slug>/review")
-@organiser_required
+@organiser_pages_required
 def review(slug: str):
-    return _queue_page(get_contest(slug))
+    return _queue_page(managed_contest(slug)[0])
 
 
 @bp.get("/contests/<slug>/review/clusters/<int:cluster_id>")
-@organiser_required
+@organiser_pages_required
 def review_cluster(slug: str, cluster_id: int):
-    contest = get_contest(slug)
+    contest, _user = managed_contest(slug)
     return _cluster_page(contest, services.get_cluster(contest, cluster_id))
 
 
 @bp.post("/contests/<slug>/review/sweep")
-@organiser_required
+@organiser_pages_required
 def sweep(slug: str):
-    contest = get_contest(slug)
+    contest, _user = managed_contest(slug)
     try:
         job = fraud_jobs.enqueue_sweep(contest.id)
     except redis.RedisError:
@@ -150,15 +150,15 @@ def _decided(contest: Contest, result: dict[str, Any]) -> None:
 
 
 @bp.post("/contests/<slug>/review/clusters/<int:cluster_id>/decision")
-@organiser_required
+@organiser_pages_required
 def decide_cluster(slug: str, cluster_id: int):
-    contest = get_contest(slug)
+    contest, user = managed_contest(slug)
     cluster = services.get_cluster(contest, cluster_id)
     sent = _submitted()
     try:
         services.require_open_review(contest)
         result = services.decide(contest, services.cluster_ballot_ids(cluster), sent["decision"], sent["reason"],
-                                 require_organiser(), clock.now(), cluster)
+                                 user, clock.now(), cluster)
     except ApiError as err:
         return _cluster_page(contest, cluster, _refusal("cluster", err, sent), err.status)
     _decided(contest, result)
@@ -166,9 +166,9 @@ def decide_cluster(slug: str, cluster_id: int):
 
 
 @bp.post("/contests/<slug>/review/ballots/decision")
-@organiser_required
+@organiser_pages_required
 def decide_ballots(slug: str):
-    contest = get_contest(slug)
+    contest, user = managed_contest(slug)
     # The same form serves a cluster's page and the held ballots on the queue;
     # the hidden field says which, so a refusal is shown where it was made.
     where = display.number(request.form.get("cluster", ""))
@@ -177,7 +177,7 @@ def decide_ballots(slug: str):
     try:
         services.require_open_review(contest)
         result = services.decide(contest, _ballot_ids(sent["ballot_ids"]), sent["decision"], sent["reason"],
-                                 require_organiser(), clock.now())
+                                 user, clock.now())
     except ApiError as err:
         if cluster is not None:
             return _cluster_page(contest, cluster, _refusal("ballots", err, sent), err.status)

@@ -12,9 +12,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from voting import clock
-from voting.auth import organiser_required, require_organiser
+from voting.auth import organiser_pages_required, require_contest_creator, require_user
 from voting.ballots import counters, jobs
 from voting.contests import entries, services
+from voting.contests.access import managed_contest
 from voting.contests.models import ENTRY_STATUSES, Contest
 from voting.contests.views import describe_contest, describe_entry
 from voting.errors import ApiError
@@ -30,7 +31,8 @@ def _overview() -> tuple[list[dict], list[dict]]:
     """(a row per contest, the contests that have entries waiting, with them)."""
     now, locale = clock.now(), str(get_locale() or "en")
     rows, waiting = [], []
-    for contest in services.list_contests():
+    user = require_user()
+    for contest in (c for c in services.list_contests() if user.manages(c.id)):
         pending = entries.list_entries(contest, statuses=("pending",))
         card = describe_contest(contest, now)
         rows.append({**card, "categories": len(contest.categories),
@@ -59,20 +61,20 @@ def _failed(form: ContestForm, message: str, fields: dict[str, str], status: int
 
 
 @bp.get("/")
-@organiser_required
+@organiser_pages_required
 def dashboard():
     return _dashboard(ContestForm())
 
 
 @bp.post("/contests")
-@organiser_required
+@organiser_pages_required
 def create_contest():
     form = ContestForm()
     raw, unreadable = read_spec(form)
     if unreadable:
         return _failed(form, _("The SPEC cannot be read."), {"": unreadable}, 422)
     try:
-        contest = services.create_contest(raw, require_organiser())
+        contest = services.create_contest(raw, require_contest_creator(), clock.now())
     except ApiError as err:
         return _failed(form, err.message, err.fields or {}, err.status)
     flash(_("The contest “%(title)s” was created.", title=contest.title), "success")
@@ -80,12 +82,14 @@ def create_contest():
 
 
 @bp.post("/contests/<slug>/entries/<int(max=9223372036854775807):entry_id>/moderation")
-@organiser_required
+@organiser_pages_required
 def moderate(slug: str, entry_id: int):
     # An unknown contest or entry, or a bad status, raises ApiError: the app
     # renders it as an error page with its status (404, 422).
-    entry = entries.get_entry(entry_id, services.get_contest(slug))
-    entries.moderate(entry, request.form.get("status", ""), require_organiser())
+    contest, user = managed_contest(slug)
+    entry = entries.get_entry(entry_id, contest)
+    entries.moderate(contest, entry, request.form.get("status", ""), user, clock.now(),
+                     request.form.get("reason") or None)
     if entry.status == "approved":
         flash(_("“%(title)s” is approved and now public.", title=entry.title), "success")
     else:
@@ -110,9 +114,9 @@ def _boards(contest: Contest) -> list[dict] | None:
 
 
 @bp.get("/contests/<slug>/leaderboard")
-@organiser_required
+@organiser_pages_required
 def leaderboard(slug: str):
-    contest = services.get_contest(slug)  # ApiError 404 for an unknown slug
+    contest, _user = managed_contest(slug)  # 404 for an unknown slug, 403 for others' contests
     method = contest.settings["voting"]["method"]
     return render_template("organiser/leaderboard.html", contest=describe_contest(contest, clock.now()),
                            has_vote=method != "none", boards=_boards(contest) if method != "none" else [],
@@ -120,9 +124,9 @@ def leaderboard(slug: str):
 
 
 @bp.post("/contests/<slug>/counters/rebuild")
-@organiser_required
+@organiser_pages_required
 def rebuild_counters(slug: str):
-    contest = services.get_contest(slug)
+    contest, _user = managed_contest(slug)
     try:
         job = jobs.enqueue_rebuild(contest.id)
     except redis.RedisError:

@@ -1,4 +1,4 @@
-/* Proof of work for ballot forms (docs/intake.md, step 2).
+/* Proof of work for ballot forms (docs/intake.md, step 3).
    Before a ballot is sent, the browser asks the server for a challenge and
    finds the smallest decimal nonce such that SHA-256(token + ":" + nonce)
    starts with `bits` zero bits. That costs a browser a moment and a vote farm
@@ -104,18 +104,17 @@
       status.className = failed ? "pow-status pow-error" : "pow-status";
     }
 
-    // Back from the next page (bfcache): the proof is spent, start over.
-    window.addEventListener("pageshow", function () {
+    // Back from the next page (bfcache): the proof is spent, start over. (On a
+    // first showing the fields are empty already, and a resend below may be under way.)
+    window.addEventListener("pageshow", function (event) {
+      if (event && event.persisted === false) return;
       token.value = nonce.value = "";
       state = "idle";
       say("none", false);
     });
 
-    form.addEventListener("submit", function (event) {
-      if (state === "sent") { event.preventDefault(); return; } // a second click would be a second ballot
-      if (Number(form.getAttribute("data-pow-bits")) <= 0 || (token.value && nonce.value)) return;
-      event.preventDefault();
-      if (state === "working") return;
+    /* Ask for a challenge, solve it, and send the form with the proof. */
+    function send() {
       state = "working";
       say("working", false);
       var failed = function () { state = "idle"; say("failed", true); };
@@ -139,7 +138,25 @@
       } catch (err) {
         failed(); // no fetch or Promise: say so rather than fail silently
       }
+    }
+
+    form.addEventListener("submit", function (event) {
+      if (state === "sent") { event.preventDefault(); return; } // a second click would be a second ballot
+      if (Number(form.getAttribute("data-pow-bits")) <= 0 || (token.value && nonce.value)) return;
+      event.preventDefault();
+      if (state === "working") return;
+      send();
     });
+
+    // The server sent the form back because its challenge became too easy
+    // while it was being solved (many votes were arriving, and the contest's
+    // difficulty rose): ask for a new challenge and send the vote again, once.
+    // The server leaves this attribute out when the vote was such a resend.
+    if (form.getAttribute("data-pow-retry") != null) {
+      var retried = form.elements.namedItem("pow_retried");
+      if (retried) retried.value = "1";
+      send();
+    }
   }
 
   if (typeof module !== "undefined" && module.exports) {
