@@ -52,6 +52,8 @@ def settings_env(db_url: str, redis_url: str, instance: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
         "VOTING_ENV": "production", "VOTING_SECRET_KEY": "bench-secret-key-0123456789",
+        # Production refuses an http:// base URL; the bench's clients send the (Secure) cookies over loopback.
+        "VOTING_BASE_URL": "https://localhost",
         "VOTING_DATABASE_URL": db_url, "VOTING_REDIS_URL": redis_url, "VOTING_INSTANCE_PATH": instance,
         "VOTING_LOGIN_LIMIT_IP": "1000000/minute", "VOTING_LOGIN_LIMIT_ACCOUNT": "1000/minute",
         "VOTING_PASSWORD_TIME_COST": "1", "VOTING_PASSWORD_MEMORY_KIB": "1024",

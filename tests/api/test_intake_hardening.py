@@ -254,4 +254,6 @@ def test_a_receipt_can_be_looked_up_with_the_code_in_the_body(app, make):
     assert_error(anonymous.post("/api/v1/receipts/lookup", json={"receipt": "AAAA-BBBB"}), 404, "not_found")
     assert_error(anonymous.post("/api/v1/receipts/lookup", json={"receipt": 7}), 422, "validation_error")
     assert_error(anonymous.post("/api/v1/receipts/lookup", json={}), 422, "validation_error")
-    assert_error(anonymous.get("/api/v1/receipts/lookup"), 404, "not_found")  # a code like any other
+    resp = anonymous.get("/api/v1/receipts/lookup")  # the lookup's path, not a code
+    assert_error(resp, 405, "method_not_allowed")
+    assert resp.headers["Allow"] == "POST"

@@ -154,6 +154,23 @@ def test_the_ballot_page_loads_nothing_its_policy_refuses(app, make):
             assert not attrs.get(name, "").startswith(("http:", "https:", "//", "javascript:")), (tag, attrs)
 
 
+def test_a_response_s_own_header_is_kept_and_none_is_sent_twice(app):
+    """A view that needs a policy of its own (a future page with a widget) sets it; the rest are added."""
+    from voting.security_headers import SecurityHeaders, of
+
+    def own_policy(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain"), ("content-security-policy", "default-src 'self'")])
+        return [b"ok"]
+
+    sent = []
+    body = SecurityHeaders(own_policy, of(app))({}, lambda status, headers, exc_info=None: sent.extend(headers))
+    assert list(body) == [b"ok"]
+    names = [name.lower() for name, _ in sent]
+    assert len(names) == len(set(names)) and ("content-security-policy", "default-src 'self'") in sent
+    assert ("X-Content-Type-Options", "nosniff") in sent
+    assert ("Referrer-Policy", "strict-origin-when-cross-origin") in sent
+
+
 # --- production: HTTPS only ----------------------------------------------------------------------------------
 
 def production_env(**extra: str) -> dict[str, str]:

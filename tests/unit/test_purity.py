@@ -4,7 +4,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PURE = ["voting/accounts/domain.py", "voting/contests/spec.py", "voting/contests/phases.py",
+PURE = ["voting/accounts/domain.py", "voting/contests/spec.py", "voting/contests/phases.py", "voting/contests/changes.py",
         "voting/ballots/selection.py", "voting/ballots/pow.py", "voting/ballots/ratelimit.py",
         "voting/ballots/receipts.py", "voting/ballots/screening.py", "voting/ledger/merkle.py",
         "voting/ledger/encoding.py", "voting/audit/chain.py", "voting/fraud/records.py",

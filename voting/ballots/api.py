@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import MethodNotAllowed
 
 from voting import clock, queues
 from voting.api.request import parse_body
@@ -68,6 +69,8 @@ def cast_ballot(slug: str):
 
 @bp.get("/receipts/<code>")
 def receipt(code: str):
+    if code == "lookup":  # the path of the POST lookup below, which no receipt code can spell
+        raise MethodNotAllowed(valid_methods=["POST"])
     return jsonify(receipt_lookup.lookup(code, clock.now()))
 
 

@@ -2,10 +2,12 @@
 
 1. phase open, voter signed in and verified (from the session once known,
    else from SQL);
-2. the selection, from the contest's view in memory, before anything is spent;
-3-4. the proof of work here, then in one Redis round trip: rate limits, the
-   proof's current difficulty and single use, the dedupe pre-check and the
-   single use of the page's render-time token;
+2. the proof of work, checked here (it is spent in step 4);
+3. the selection, from the contest's view in memory, before anything is
+   spent (a ballot whose proof failed is refused for that in step 4, counted);
+4. in one Redis round trip: rate limits, the proof's current difficulty and
+   single use, the dedupe pre-check, the single use of the page's render-time
+   token;
 5. honeypot and timing flags (a tripped check holds the ballot for review);
 6. the ballot committed in SQL in its own transaction, only while the
    session's account and version are current; the unique constraint on
@@ -20,6 +22,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import NamedTuple
 
 import redis
 
@@ -100,14 +103,23 @@ def check_proof(backends: Backends, contest: ContestView, ballot: BallotInput, n
     return "bad" if why else "ok"
 
 
+def check_selection(contest: ContestView, category_id: int, raw: object) -> list[int] | dict[str, int]:
+    """Before the gate spends the proof and counts the limits: a mistaken ballot costs the voter neither."""
+    settings = contest.voting
+    rules = selection.Rules(settings["method"], settings["max_choices"], settings["score_max"])
+    try:
+        return selection.check(rules, raw, contest.eligible[category_id])
+    except selection.SelectionError as exc:
+        raise ApiError("invalid_selection", str(exc), 422, {"selection": str(exc)}) from None
+
+
 def usable_render_token(ballot: BallotInput, now: datetime) -> RenderToken | None:
     """The page's render-time token while it may still vouch for a ballot."""
     rendered = ballot.rendered
     return rendered if rendered is not None and now < rendered.expires_at() else None
 
 
-@dataclass(frozen=True)
-class Gate:
+class Gate(NamedTuple):
     redis_ok: bool  # Redis took part
     render_fresh: bool  # the usable render token was marked used by this ballot (or Redis could not tell)
 
@@ -167,15 +179,6 @@ def already_voted() -> ApiError:
     return ApiError("already_voted", "You have already voted in this category.", 409)
 
 
-def check_selection(contest: ContestView, category_id: int, raw: object) -> list[int] | dict[str, int]:
-    settings = contest.voting
-    rules = selection.Rules(settings["method"], settings["max_choices"], settings["score_max"])
-    try:
-        return selection.check(rules, raw, contest.eligible[category_id])
-    except selection.SelectionError as exc:
-        raise ApiError("invalid_selection", str(exc), 422, {"selection": str(exc)}) from None
-
-
 def commit_ballot(conn: store.IntakeConnection, contest: ContestView, category_id: int, voter: SessionUser,
                   client: Client, chosen, flags: list[str], now: datetime, verified: bool) -> Cast:
     code, code_hash = receipts.issue(secrets.token_bytes(15))
@@ -230,8 +233,9 @@ def cast(backends: Backends, contest: ContestView, voter: SessionUser, client: C
     with store.connection(backends.engine, backends.statements) as conn:
         verified = check_voter(contest, conn, voter)
         category_id = find_category(contest, ballot.category)
-        chosen = check_selection(contest, category_id, ballot.selection)
         pow_state = check_proof(backends, contest, ballot, now)
+        # A failed proof is refused by the gate, which counts the attempt first, whatever the selection.
+        chosen = check_selection(contest, category_id, ballot.selection) if pow_state != "bad" else None
         gate = pass_gate(backends, contest, category_id, voter, client, ballot, pow_state, now)
         flags = screen(backends, contest, client, ballot, pow_state, gate, now)
         result = commit_ballot(conn, contest, category_id, voter, client, chosen, flags, now, verified)

@@ -49,7 +49,8 @@ def _overview() -> tuple[list[dict], list[dict]]:
 def _dashboard(form: ContestForm, problems: list[dict] | None = None, message: str = "", status: int = 200):
     rows, waiting = _overview()
     return render_template("organiser/dashboard.html", rows=rows, waiting=waiting, form=form,
-                           problems=problems or [], message=message), status
+                           problems=problems or [], message=message,
+                           can_create=require_user().can_create_contests), status
 
 
 def _failed(form: ContestForm, message: str, fields: dict[str, str], status: int):
@@ -69,12 +70,13 @@ def dashboard():
 @bp.post("/contests")
 @organiser_pages_required
 def create_contest():
+    creator = require_contest_creator()
     form = ContestForm()
     raw, unreadable = read_spec(form)
     if unreadable:
         return _failed(form, _("The SPEC cannot be read."), {"": unreadable}, 422)
     try:
-        contest = services.create_contest(raw, require_contest_creator(), clock.now())
+        contest = services.create_contest(raw, creator, clock.now())
     except ApiError as err:
         return _failed(form, err.message, err.fields or {}, err.status)
     flash(_("The contest “%(title)s” was created.", title=contest.title), "success")

@@ -1,0 +1,1 @@
+"""Judging's pure core: assignment, rubric scoring, normalisation, aggregation, pairwise model."""

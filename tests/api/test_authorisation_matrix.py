@@ -1,0 +1,186 @@
+"""Every route of the app against every kind of caller: anonymous, a voter, a
+judge of the contest, an organiser of another contest, an organiser of this
+contest, and an admin.
+
+The table is checked against the app's own routes, so that no endpoint can be
+added without saying here who may call it. A caller who may not gets 401
+(API) or the sign-in page (pages) when signed out, and 403 when signed in;
+a caller who may gets anything but those (a 404 for a missing cluster or a
+422 for an empty body still shows the door was open)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.support.api import Api
+from tests.support.factories import PASSWORD
+from tests.support.voting import cast, open_contest
+
+ROLES = ("anonymous", "voter", "judge", "other_organiser", "organiser", "admin")
+
+PUBLIC = frozenset(ROLES)
+SIGNED_IN = PUBLIC - {"anonymous"}
+MANAGER = frozenset({"organiser", "admin"})  # organisers of this contest, and admins
+CREATOR = frozenset({"other_organiser", "admin"})  # the global organiser role (this contest's has none)
+ORGANISER_PAGES = frozenset({"other_organiser", "organiser", "admin"})  # anyone with a contest to manage
+
+MATRIX: dict[tuple[str, str], frozenset[str]] = {
+    # Accounts and session.
+    ("GET", "/api/v1/session"): PUBLIC,
+    ("POST", "/api/v1/auth/register"): PUBLIC,
+    ("POST", "/api/v1/auth/verify"): PUBLIC,
+    ("POST", "/api/v1/auth/verify/resend"): SIGNED_IN,
+    ("POST", "/api/v1/auth/login"): PUBLIC,
+    ("POST", "/api/v1/auth/password/forgot"): PUBLIC,
+    ("POST", "/api/v1/auth/password/reset"): PUBLIC,
+    ("POST", "/api/v1/auth/logout"): PUBLIC,
+    ("GET", "/api/v1/health"): PUBLIC,
+    ("GET", "/api/v1/openapi.json"): PUBLIC,
+    # Contests and entries.
+    ("GET", "/api/v1/contests"): PUBLIC,
+    ("POST", "/api/v1/contests"): CREATOR,
+    ("GET", "/api/v1/contests/<slug>"): PUBLIC,
+    ("PATCH", "/api/v1/contests/<slug>"): MANAGER,
+    ("GET", "/api/v1/contests/<slug>/organisers"): MANAGER,
+    ("POST", "/api/v1/contests/<slug>/organisers"): MANAGER,
+    ("DELETE", "/api/v1/contests/<slug>/organisers/<int:user_id>"): MANAGER,
+    ("GET", "/api/v1/contests/<slug>/entries"): PUBLIC,
+    ("POST", "/api/v1/contests/<slug>/entries"): SIGNED_IN,
+    ("POST", "/api/v1/contests/<slug>/entries/<int:entry_id>/moderation"): MANAGER,
+    # Voting, receipts, the ledger.
+    ("GET", "/api/v1/challenge"): PUBLIC,
+    ("POST", "/api/v1/contests/<slug>/ballots"): SIGNED_IN,
+    ("GET", "/api/v1/receipts/<code>"): PUBLIC,
+    ("POST", "/api/v1/receipts/lookup"): PUBLIC,
+    ("GET", "/api/v1/contests/<slug>/ledger"): PUBLIC,
+    # Live counts, jobs, fraud review, audit.
+    ("GET", "/api/v1/contests/<slug>/leaderboard"): MANAGER,
+    ("POST", "/api/v1/contests/<slug>/counters/rebuild"): MANAGER,
+    ("GET", "/api/v1/jobs/<job_id>"): MANAGER,
+    ("POST", "/api/v1/contests/<slug>/fraud/sweep"): MANAGER,
+    ("GET", "/api/v1/contests/<slug>/fraud/clusters"): MANAGER,
+    ("POST", "/api/v1/contests/<slug>/fraud/clusters/<int:cluster_id>/decision"): MANAGER,
+    ("POST", "/api/v1/contests/<slug>/fraud/ballots/decision"): MANAGER,
+    ("GET", "/api/v1/contests/<slug>/fraud/report"): MANAGER,
+    ("GET", "/api/v1/contests/<slug>/audit"): MANAGER,
+    # Public pages.
+    ("GET", "/"): PUBLIC,
+    ("GET", "/static/<path:filename>"): PUBLIC,
+    ("GET", "/media/entries/<int:entry_id>.jpg"): PUBLIC,
+    ("GET", "/contests/<slug>"): PUBLIC,
+    ("GET", "/contests/<slug>/categories/<category>"): PUBLIC,
+    ("GET", "/receipts"): PUBLIC,
+    ("POST", "/receipts"): PUBLIC,
+    ("GET", "/receipts/<path:_code>"): PUBLIC,
+    ("GET", "/register"): PUBLIC,
+    ("POST", "/register"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): PUBLIC,
+    ("GET", "/forgot"): PUBLIC,
+    ("POST", "/forgot"): PUBLIC,
+    ("GET", "/reset"): PUBLIC,
+    ("POST", "/reset"): PUBLIC,
+    ("GET", "/verify"): PUBLIC,
+    ("GET", "/verify/resend"): SIGNED_IN,
+    ("POST", "/verify/resend"): SIGNED_IN,
+    # Voters' pages.
+    ("GET", "/contests/<slug>/vote/<category>"): SIGNED_IN,
+    ("POST", "/contests/<slug>/vote/<category>"): SIGNED_IN,
+    ("GET", "/contests/<slug>/vote/<category>/thanks"): SIGNED_IN,
+    ("GET", "/contests/<slug>/my-votes"): SIGNED_IN,
+    # Organiser pages.
+    ("GET", "/organiser/"): ORGANISER_PAGES,
+    ("POST", "/organiser/contests"): CREATOR,
+    ("POST", "/organiser/contests/<slug>/entries/<int(max=9223372036854775807):entry_id>/moderation"): MANAGER,
+    ("GET", "/organiser/contests/<slug>/leaderboard"): MANAGER,
+    ("POST", "/organiser/contests/<slug>/counters/rebuild"): MANAGER,
+    ("GET", "/organiser/contests/<slug>/review"): MANAGER,
+    ("GET", "/organiser/contests/<slug>/review/clusters/<int:cluster_id>"): MANAGER,
+    ("POST", "/organiser/contests/<slug>/review/clusters/<int:cluster_id>/decision"): MANAGER,
+    ("POST", "/organiser/contests/<slug>/review/ballots/decision"): MANAGER,
+    ("POST", "/organiser/contests/<slug>/review/sweep"): MANAGER,
+    ("GET", "/organiser/contests/<slug>/audit"): MANAGER,
+    ("GET", "/organiser/contests/<slug>/report"): MANAGER,
+}
+# Signing out ends the caller's session, so those requests go last.
+LAST = {("POST", "/api/v1/auth/logout"), ("POST", "/logout")}
+
+
+def app_routes(app) -> set[tuple[str, str]]:
+    return {(method, rule.rule) for rule in app.url_map.iter_rules()
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def test_every_route_has_a_row(app):
+    routes = app_routes(app)
+    assert not routes - MATRIX.keys(), f"routes without a row in the matrix: {sorted(routes - MATRIX.keys())}"
+    assert not MATRIX.keys() - routes, f"rows for routes that do not exist: {sorted(MATRIX.keys() - routes)}"
+
+
+@pytest.fixture
+def world(make_app, make):
+    # Page forms are checked for CSRF before any view runs; that rule has tests of its own, and here
+    # it would hide the authorisation behind a 400. The API's own CSRF rule stays on (the Api client
+    # sends the token).
+    app = make_app(WTF_CSRF_ENABLED=False)
+    slug, ids = open_contest(app, pow_bits=0, slug="this-contest")  # its organiser@example.org manages everything
+    other = make.contest(slug="other-contest")
+    callers = {"anonymous": Api(app.test_client())}
+    callers["anonymous"].refresh_csrf()  # a visitor with a session, not signed in
+    for role, email, grant in [("voter", "voter@example.org", {}),
+                               ("judge", "judge@example.org", {"role": "judge", "contest": slug}),
+                               ("other_organiser", "other@example.org", {"role": "organiser"}),
+                               ("organiser", "this@example.org", {"role": "organiser", "contest": slug}),
+                               ("admin", "admin@example.org", {"role": "admin"})]:
+        args = ["users", "create", email, "--password", PASSWORD]
+        if grant:
+            args += ["--role", grant["role"]] + (["--contest", grant["contest"]] if "contest" in grant else [])
+        assert app.test_cli_runner().invoke(args=args).exit_code == 0
+        api = Api(app.test_client())
+        api.login(email, PASSWORD)
+        callers[role] = api
+    assert app.test_cli_runner().invoke(args=["users", "create", "other@example.org", "--password", PASSWORD,
+                                              "--role", "organiser", "--contest", other.slug]).exit_code == 0
+    assert app.test_cli_runner().invoke(args=["users", "create", "spare@example.org", "--password", PASSWORD,
+                                              "--role", "organiser", "--contest", slug]).exit_code == 0
+    receipt = cast(callers["voter"], slug, "c1", [ids["c1"][0]], with_proof=False).get_json()["receipt"]
+    job = callers["organiser"].post(f"/api/v1/contests/{slug}/counters/rebuild").get_json()["job_id"]
+    spare = callers["admin"].get(f"/api/v1/contests/{slug}/organisers").get_json()["organisers"][-1]["id"]
+    values = {"slug": slug, "entry_id": str(ids["c1"][0]), "cluster_id": "1", "job_id": job, "code": receipt,
+              "_code": receipt, "user_id": str(spare), "category": "c1", "filename": "site.css"}
+    return app, callers, values
+
+
+def fill(rule: str, values: dict[str, str]) -> str:
+    return re.sub(r"<(?:[^:<>]+:)?([a-z_]+)(?:\([^)]*\))?>", lambda m: values[m.group(1)], rule)
+
+
+def refused(path: str, role: str, resp) -> bool:
+    """Whether the door was shut in the way the caller's kind expects."""
+    if role == "anonymous":
+        if path.startswith("/api/"):
+            return resp.status_code == 401 and resp.get_json()["error"]["code"] == "login_required"
+        return resp.status_code in (302, 303) and "/login" in resp.headers.get("Location", "")
+    if path.startswith("/api/"):
+        return resp.status_code == 403 and resp.get_json()["error"]["code"] == "forbidden"
+    return resp.status_code == 403
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_caller_gets_through_exactly_the_doors_of_its_row(world, role):
+    app, callers, values = world
+    api = callers[role]
+    wrong = []
+    for method, rule in sorted(MATRIX, key=lambda key: (key in LAST, key)):
+        path = fill(rule, values)
+        kwargs = {"json": {}} if method != "GET" and path.startswith("/api/") else {}
+        resp = getattr(api.client, method.lower())(path, headers=api._headers(None), **kwargs)
+        assert resp.status_code < 500, (method, path, role, resp.status_code)
+        allowed = role in MATRIX[(method, rule)]
+        shut = refused(path, role, resp) or (path.startswith("/api/") and resp.status_code == 401)
+        if allowed == shut:
+            wrong.append((method, path, resp.status_code, "allowed" if allowed else "forbidden"))
+    assert not wrong, f"{role}: {wrong}"
