@@ -165,6 +165,7 @@ def _init_extensions(app: Flask, settings: Settings, instance: Path) -> None:
 
 def _import_models() -> None:
     # Every model, so that the metadata (migrations, table cleanup) knows them all.
+    from judging import models as _judging  # noqa: F401
     from voting.audit import models as _audit  # noqa: F401
     from voting.ballots import models as _ballots  # noqa: F401
     from voting.fraud import models as _fraud  # noqa: F401
@@ -173,6 +174,7 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     _import_models()
+    from judging.api import bp as judging_api
     from judging.views import bp as judging_bp
     from voting.ballots.api import bp as ballots_api
     from voting.ballots.views import bp as ballot_pages
@@ -187,7 +189,8 @@ def _register_blueprints(app: Flask) -> None:
     from voting.ledger.api import bp as ledger_api
     from voting.organiser.blueprint import pages as organiser_pages
 
-    for blueprint in (accounts_api, contests_api, ballots_api, fraud_api, ledger_api, health_bp, openapi_bp):
+    for blueprint in (accounts_api, contests_api, ballots_api, fraud_api, ledger_api, judging_api, health_bp,
+                      openapi_bp):
         csrf.exempt(blueprint)  # the API has its own CSRF rule (voting.api.csrf)
         app.register_blueprint(blueprint)
     for blueprint in (media, accounts_pages, contest_pages, ballot_pages, organiser_pages(), judging_bp):

@@ -103,6 +103,10 @@ def create_user(email: str, password: str, role: str, display_name: str | None, 
         user, created = services.ensure_user(email, password, display_name, verified=True)
         db.session.flush()
         services.grant_role(user, role, contest_id)
+        if role == "judge":
+            from judging.judges import ensure_judge  # the composition root may reach every layer
+
+            ensure_judge(get_contest(contest_slug), user)
         db.session.commit()
     except ApiError as err:
         _fail(err)

@@ -29,6 +29,12 @@ def intake_rate(contest_id: int, minute: int) -> str:
     return f"{contest_tag(contest_id)}:rate:{minute}"
 
 
+def intake_rates(contest_id: int, minute: int) -> tuple[str, str]:
+    """`intake_rate` of this minute and of the one before, in one call (the gate's)."""
+    base = f"{contest_tag(contest_id)}:rate:"
+    return base + str(minute), base + str(minute - 1)
+
+
 def limit_windows(contest_id: int, scope: str, subject: str, window: int, index: int) -> tuple[str, str]:
     """A rate limit's counters of the window `index` and of the one before it."""
     base = f"{contest_tag(contest_id)}:rl:{scope}:{window}:{subject}:"
@@ -87,8 +93,9 @@ end
 # attempt's INCR, which is what the challenge endpoint would answer now.
 # A used render token does not refuse the ballot (the answer says whether it
 # was fresh: 1 or 0); the intake then judges its timing by its challenge.
-# KEYS: pow_used, voted, intake_rate (this minute), rendered, intake_rate (last
-#       minute), then (current, previous) window per limit.
+# KEYS: pow_used, voted, intake_rate (this minute), rendered (without a token:
+#       any key of the contest, never touched), intake_rate (last minute),
+#       then (current, previous) window per limit.
 # ARGV: n_limits, pow_state (ok|bad|none), pow_ttl_ms, voter_id, token_bits,
 #       base_bits, spike_per_minute, render_ttl_ms (0: no token to mark),
 #       then (limit, window_ms, previous_weight) per limit.

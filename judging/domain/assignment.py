@@ -55,6 +55,9 @@ class Judge:
     # Category slugs this judge is restricted to; empty: any category.
     expertise: frozenset[str] = frozenset()
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "expertise", frozenset(self.expertise))  # a set or list from the caller
+
     def may_judge(self, category: str) -> bool:
         return not self.expertise or category in self.expertise
 

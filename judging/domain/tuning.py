@@ -100,8 +100,8 @@ class Pairwise:
     # eligible ones instead of by information gain: the beliefs are an online
     # approximation and real judges do not follow the model, so some
     # exploration is insurance a simulation that does follow it cannot price.
-    # Gavel uses 0.25; in bench/judging.py 0.1 reached tau 0.9 with 3-12 %
-    # fewer judgements on each of four seeds, and 0 was no better than 0.1.
+    # Gavel uses 0.25; in bench/judging.py 0.1 reached tau 0.9 with
+    # fewer judgements on each of four seeds (4-11 %), and 0 was no better.
     epsilon: float = 0.1
     # Entries compared fewer than this many times are offered first (Gavel's
     # MIN_VIEWS): every entry gets a first look from more than one judge before

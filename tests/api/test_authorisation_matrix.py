@@ -25,6 +25,7 @@ SIGNED_IN = PUBLIC - {"anonymous"}
 MANAGER = frozenset({"organiser", "admin"})  # organisers of this contest, and admins
 CREATOR = frozenset({"other_organiser", "admin"})  # the global organiser role (this contest's has none)
 ORGANISER_PAGES = frozenset({"other_organiser", "organiser", "admin"})  # anyone with a contest to manage
+JUDGES = frozenset({"judge"})  # judges of this contest (anyone else is told the entry is not on their list)
 
 MATRIX: dict[tuple[str, str], frozenset[str]] = {
     # Accounts and session.
@@ -65,6 +66,16 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/contests/<slug>/fraud/ballots/decision"): MANAGER,
     ("GET", "/api/v1/contests/<slug>/fraud/report"): MANAGER,
     ("GET", "/api/v1/contests/<slug>/audit"): MANAGER,
+    # Judging.
+    ("POST", "/api/v1/contests/<slug>/judges"): MANAGER,
+    ("POST", "/api/v1/contests/<slug>/assignments"): MANAGER,
+    ("GET", "/api/v1/contests/<slug>/judging/progress"): MANAGER,
+    ("GET", "/api/v1/contests/<slug>/judging/ranking"): MANAGER,
+    ("POST", "/api/v1/contests/<slug>/judging/conflicts"): MANAGER,
+    ("POST", "/api/v1/contests/<slug>/judging/reopen"): MANAGER,
+    ("GET", "/api/v1/judging/assignments"): SIGNED_IN,
+    ("PUT", "/api/v1/judging/<slug>/entries/<int:entry_id>/score"): JUDGES,
+    ("POST", "/api/v1/judging/<slug>/conflicts"): JUDGES,
     # Public pages.
     ("GET", "/"): PUBLIC,
     ("GET", "/static/<path:filename>"): PUBLIC,
@@ -148,6 +159,7 @@ def world(make_app, make):
                                               "--role", "organiser", "--contest", slug]).exit_code == 0
     receipt = cast(callers["voter"], slug, "c1", [ids["c1"][0]], with_proof=False).get_json()["receipt"]
     job = callers["organiser"].post(f"/api/v1/contests/{slug}/counters/rebuild").get_json()["job_id"]
+    assert callers["organiser"].post(f"/api/v1/contests/{slug}/assignments", json={}).status_code == 200
     spare = callers["admin"].get(f"/api/v1/contests/{slug}/organisers").get_json()["organisers"][-1]["id"]
     values = {"slug": slug, "entry_id": str(ids["c1"][0]), "cluster_id": "1", "job_id": job, "code": receipt,
               "_code": receipt, "user_id": str(spare), "category": "c1", "filename": "site.css"}
@@ -165,7 +177,7 @@ def refused(path: str, role: str, resp) -> bool:
             return resp.status_code == 401 and resp.get_json()["error"]["code"] == "login_required"
         return resp.status_code in (302, 303) and "/login" in resp.headers.get("Location", "")
     if path.startswith("/api/"):
-        return resp.status_code == 403 and resp.get_json()["error"]["code"] == "forbidden"
+        return resp.status_code == 403 and resp.get_json()["error"]["code"] in {"forbidden", "not_assigned"}
     return resp.status_code == 403
 
 

@@ -24,8 +24,10 @@ job; contests of the other voting methods for the ballot operation, and a
 photo contest for the entry upload. A case whose path, query or body names a
 contest, entry, receipt, cluster, job, account, category or ballot is also sent
 grounded in that data, so that it gets past the lookups to the code behind
-them. The generated case itself goes too when it was fuzzed or is a coverage
-case about a path or query parameter.
+them (a fuzzed body is grounded too; an example's or a coverage case's body is
+left as it is, since what it varies is the point of it). The generated case
+itself goes too when it was fuzzed, when its operation has no path parameters
+or when it is a coverage case about a path or query parameter.
 
 Deterministic (derandomized, no example database) and bounded: MAX_EXAMPLES
 fuzzed cases per operation and role on top of the examples and the coverage
@@ -37,7 +39,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,6 @@ import voting.api
 from tests.support.api import Api
 from tests.support.fuzzing import METHODS, FuzzData, fuzz_data
 
-COLLECT = os.environ.get("FUZZ_COLLECT")
 MAX_EXAMPLES = 25
 ANONYMOUS_REFUSED_EXAMPLES = 10
 ROLES = ("anonymous", "organiser")
@@ -115,9 +115,13 @@ def target(request) -> Target:
 
 
 @pytest.fixture
-def fuzz_schema(served_schema, fuzz_app, target):
+def fuzz_schema(request, served_schema, fuzz_app, target):
     """The served document narrowed to the target's operation (the path keeps its shared parameters, the
     components stay whole), so that each operation is a test with data of its own."""
+    # schemathesis' `from_fixture` tests (4.32) read and rename `item._nodeid`, which pytest 9.2 no longer has
+    # (it keeps `_id`): give them the attribute to read. Renaming it changes nothing pytest reads.
+    if not hasattr(request.node, "_nodeid"):
+        request.node._nodeid = request.node.nodeid
     raw = served_schema.raw_schema
     item = raw["paths"].get(target.path, {})
     assert target.method in item, f"{target.method.upper()} {target.path} is not in the served document"
@@ -242,17 +246,8 @@ class World:
             case.validate_response(response, checks=CONFORMANCE)
         except FailureGroup as group:
             found += [f"{failure.title}: {failure.message}" for failure in group.exceptions]
-        if COLLECT:
-            with open(COLLECT + ".log", "a", encoding="utf-8") as out:
-                out.write(f"{self.role} {case.operation.label} {case.meta.phase.name.value if case.meta else '-'} "
-                          f"{case.method} {response.status_code} {response.content[:120]!r}\n")
         if found:
-            message = f"{describe(case)} as {self.role}\n  -> " + "\n  -> ".join(found)
-            if COLLECT:
-                with open(COLLECT, "a", encoding="utf-8") as out:
-                    out.write(message + "\n")
-            else:
-                raise AssertionError(message)
+            raise AssertionError(f"{describe(case)} as {self.role}\n  -> " + "\n  -> ".join(found))
 
     def run(self, case) -> None:
         grounded = self.grounded(case)
@@ -337,11 +332,7 @@ def _short(body: Any) -> str:
 
 
 @pytest.fixture
-def world(request, fuzz_app, make, target) -> World:
-    # schemathesis' `from_fixture` tests (4.32) read and rename `item._nodeid`, which pytest 9.2 no longer has
-    # (it keeps `_id`): give them the attribute to read. Renaming it changes nothing pytest reads.
-    if not hasattr(request.node, "_nodeid"):
-        request.node._nodeid = request.node.nodeid
+def world(fuzz_app, make, target) -> World:
     data = fuzz_data(fuzz_app, make, methods=METHODS if target.path == BALLOTS else (),
                      photo=target.path == ENTRIES)
     return World(fuzz_app, data, target.role)

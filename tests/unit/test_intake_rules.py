@@ -47,8 +47,10 @@ def test_non_ascii_digits_in_a_token_or_nonce_are_malformed_not_a_crash():
         assert "malformed" in pow.problem(KEY, 7, forged, "1", NOW)
     for nonce in ("²", "٣", "+1", " 1", "1" * 25):
         assert "decimal" in pow.problem(KEY, 7, issued.token, nonce, NOW)
-    assert pow.problem(KEY, 7, issued.token, pow.solve(issued.token, 4), NOW) is None
-    assert pow.bits_of(issued.token) == 4
+    nonce = pow.solve(issued.token, 4)
+    assert pow.problem(KEY, 7, issued.token, nonce, NOW) is None
+    assert "easier" in pow.problem(KEY, 7, issued.token, nonce, NOW, least_bits=5)  # below the base
+    assert pow.bits_and_expiry(issued.token) == (4, int(issued.expires_at.timestamp()))
 
 
 # --- rate limits --------------------------------------------------------------------------------------------

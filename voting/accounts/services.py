@@ -126,11 +126,29 @@ def request_password_reset(email: str) -> None:
     send_template(user.email, "Reset your password", "reset", user=user, link=link)
 
 
-def reset_password(token: object, password: str) -> User:
+# An invitation (a judge's account made by an organiser) waits longer than a
+# reset: the invitee may read the mail days later. It works like a reset link:
+# once, and it sets the password.
+INVITATION_MAX_AGE = 14 * 24 * 3600
+
+
+def invitation_link(user: User) -> str:
+    token = tokens.make_token("invite", {"u": user.id, "v": user.session_version})
+    return f"{_settings().base_url.rstrip('/')}/reset?token={token}"
+
+
+def _password_link_data(token: object) -> dict:
     try:
-        data = tokens.read_token("reset", token, _settings().reset_token_max_age)
+        return tokens.read_token("reset", token, _settings().reset_token_max_age)
     except tokens.TokenInvalid as exc:
-        raise validation_error({"token": str(exc)}, "The reset link is not valid.") from None
+        try:
+            return tokens.read_token("invite", token, INVITATION_MAX_AGE)
+        except tokens.TokenInvalid:
+            raise validation_error({"token": str(exc)}, "The reset link is not valid.") from None
+
+
+def reset_password(token: object, password: str) -> User:
+    data = _password_link_data(token)
     user = db.session.get(User, data.get("u")) if isinstance(data.get("u"), int) else None
     if user is None or user.session_version != data.get("v"):
         raise validation_error({"token": "the token has already been used or is not valid"},

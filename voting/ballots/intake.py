@@ -22,7 +22,6 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import NamedTuple
 
 import redis
 
@@ -97,9 +96,7 @@ def check_proof(backends: Backends, contest: ContestView, ballot: BallotInput, n
     base = contest.voting["pow_bits"]
     if base == 0:
         return "none"
-    why = pow.problem(backends.pow_key, contest.id, ballot.pow_token, ballot.pow_nonce, now)
-    if why is None and pow.bits_of(str(ballot.pow_token)) < base:
-        why = "the challenge is easier than this contest asks"
+    why = pow.problem(backends.pow_key, contest.id, ballot.pow_token, ballot.pow_nonce, now, base)
     return "bad" if why else "ok"
 
 
@@ -113,31 +110,28 @@ def check_selection(contest: ContestView, category_id: int, raw: object) -> list
         raise ApiError("invalid_selection", str(exc), 422, {"selection": str(exc)}) from None
 
 
-def usable_render_token(ballot: BallotInput, now: datetime) -> RenderToken | None:
+def usable_render_token(rendered: RenderToken, now: datetime) -> RenderToken | None:
     """The page's render-time token while it may still vouch for a ballot."""
-    rendered = ballot.rendered
-    return rendered if rendered is not None and now < rendered.expires_at() else None
-
-
-class Gate(NamedTuple):
-    redis_ok: bool  # Redis took part
-    render_fresh: bool  # the usable render token was marked used by this ballot (or Redis could not tell)
+    return rendered if now < rendered.expires_at() else None
 
 
 def pass_gate(backends: Backends, contest: ContestView, category_id: int, voter: SessionUser, client: Client,
-              ballot: BallotInput, pow_state: str, now: datetime) -> Gate:
-    """Raises the intake's refusals."""
+              ballot: BallotInput, pow_state: str, rendered: RenderToken | None, now: datetime) -> tuple[bool, bool]:
+    """Raises the intake's refusals; else answers whether Redis took part and
+    whether it marked the usable render token `rendered` used now (when
+    Redis could not tell, the token is taken as it is, as the proof is)."""
     subjects = {"ip": client.ip, "prefix": client.prefix, "account": str(voter.id), "device": client.device_id}
-    now_s = int(now.timestamp())
-    ok = pow_state == "ok"
-    proof = live.GateProof(pow_state, ballot.pow_token, pow.bits_of(ballot.pow_token) if ok else 0,
-                           contest.voting["pow_bits"], contest.voting["pow_spike_per_minute"],
-                           (pow.expiry_of(ballot.pow_token) - now_s + 5) * 1000 if ok else 1000)
-    rendered = usable_render_token(ballot, now)
+    bits, ttl_ms = 0, 1000
+    if pow_state == "ok":
+        bits, expires = pow.bits_and_expiry(ballot.pow_token)
+        ttl_ms = (expires - int(now.timestamp()) + 5) * 1000
     render_ttl_ms = int((rendered.expires_at() - now).total_seconds() * 1000) + 5000 if rendered else 0
+    voting = contest.voting
     try:
         result = live.gate(backends.scripts.gate, contest.id, category_id, voter.id, subjects, contest.limits,
-                           proof, rendered.id if rendered else None, render_ttl_ms, int(now.timestamp() * 1000))
+                           pow_state, ballot.pow_token, ttl_ms, int(now.timestamp() * 1000), bits,
+                           (voting["pow_bits"], voting["pow_spike_per_minute"]),
+                           rendered.id if rendered else None, render_ttl_ms)
     except redis.RedisError:
         log.warning("intake without Redis for contest %s", contest.id, exc_info=True)
         if backends.settings.intake_without_redis == "reject":
@@ -145,8 +139,7 @@ def pass_gate(backends: Backends, contest: ContestView, category_id: int, voter:
                            retry_after=10) from None
         if pow_state == "bad":
             raise challenge_failed() from None
-        # As with the proof's single use: unchecked, and the ballot is flagged redis_unavailable.
-        return Gate(redis_ok=False, render_fresh=True)
+        return False, True  # as with the proof's single use: unchecked, and flagged redis_unavailable
     if result.outcome == "rate_limited":
         raise ApiError("rate_limited", "Too many ballots from here. Try again later.", 429,
                        retry_after=result.retry_after)
@@ -156,7 +149,7 @@ def pass_gate(backends: Backends, contest: ContestView, category_id: int, voter:
         raise challenge_failed()
     if result.outcome == "already_voted":
         raise already_voted()
-    return Gate(redis_ok=True, render_fresh=result.render_fresh)
+    return True, result.render_fresh
 
 
 def challenge_failed() -> ApiError:
@@ -212,19 +205,19 @@ def update_counters(backends: Backends, contest: ContestView, category_id: int, 
 
 
 def screen(backends: Backends, contest: ContestView, client: Client, ballot: BallotInput, pow_state: str,
-           gate: Gate, now: datetime) -> list[str]:
+           rendered: RenderToken | None, redis_ok: bool, render_fresh: bool, now: datetime) -> list[str]:
     """The flags. The timing check measures from the page's render time when
     its token is good (signed, unexpired, first use), else from the challenge's
     issue time, as for any API client: a kept or reused token is worth no more
     than none."""
-    rendered, note = usable_render_token(ballot, now), None
+    note = None
     if ballot.rendered is not None and rendered is None:
         note = "render_expired"
-    elif rendered is not None and not gate.render_fresh:
+    elif rendered is not None and not render_fresh:
         rendered, note = None, "render_reused"
     since = rendered.rendered_at if rendered else _challenge_issued_at(backends, ballot, pow_state)
     return screening.flags_for(ballot.honeypot, since, now, contest.voting["min_render_seconds"],
-                               bool(client.device_id), gate.redis_ok, note)
+                               bool(client.device_id), redis_ok, note)
 
 
 def cast(backends: Backends, contest: ContestView, voter: SessionUser, client: Client, ballot: BallotInput,
@@ -236,8 +229,10 @@ def cast(backends: Backends, contest: ContestView, voter: SessionUser, client: C
         pow_state = check_proof(backends, contest, ballot, now)
         # A failed proof is refused by the gate, which counts the attempt first, whatever the selection.
         chosen = check_selection(contest, category_id, ballot.selection) if pow_state != "bad" else None
-        gate = pass_gate(backends, contest, category_id, voter, client, ballot, pow_state, now)
-        flags = screen(backends, contest, client, ballot, pow_state, gate, now)
+        rendered = usable_render_token(ballot.rendered, now) if ballot.rendered else None
+        redis_ok, render_fresh = pass_gate(backends, contest, category_id, voter, client, ballot, pow_state,
+                                           rendered, now)
+        flags = screen(backends, contest, client, ballot, pow_state, rendered, redis_ok, render_fresh, now)
         result = commit_ballot(conn, contest, category_id, voter, client, chosen, flags, now, verified)
     update_counters(backends, contest, category_id, voter, result, chosen)
     return result

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from voting import redis_keys as keys
 from voting.ballots import feed, held_redis, ratelimit
@@ -24,30 +23,22 @@ class GateResult:
     render_fresh: bool = False  # ok, and the page's render-time token was marked used by this ballot
 
 
-class GateProof(NamedTuple):  # a tuple: made for every ballot, and a frozen dataclass costs several times more
-    """What the gate checks of the proof of work: the state `pow.problem` left
-    it in, the token's bits against the contest's current difficulty, and
-    how long to remember it used."""
-    state: str  # ok | bad | none
-    token: str | None
-    bits: int
-    base_bits: int
-    spike_per_minute: int
-    ttl_ms: int
-
-
 def gate(script, contest_id: int, category_id: int, voter_id: int, subjects: dict[str, str],
-         limits: dict[str, ratelimit.Limit], proof: GateProof, render_id: str | None, render_ttl_ms: int,
-         now_ms: int) -> GateResult:
+         limits: dict[str, ratelimit.Limit], pow_state: str, pow_token: str | None, pow_ttl_ms: int, now_ms: int,
+         pow_bits: int = 0, difficulty: tuple[int, int] = (0, 0), render_id: str | None = None,
+         render_ttl_ms: int = 0) -> GateResult:
     """The gate's one round trip on this thread's connection (`GATE_SCRIPT`).
-    `render_id` names the page's render-time token to mark used (None: none)."""
+    `pow_bits` are the token's, compared with the difficulty that
+    `difficulty` (the contest's base bits and spike per minute) gives now;
+    `render_id` names the page's render-time token to mark used (None: none).
+    Plain arguments, not an object: every ballot comes this way."""
     scopes = [s for s in SCOPES if subjects.get(s)]
-    minute = now_ms // 60000
-    key_list = [keys.pow_used(contest_id, proof.token or "-"), keys.voted(contest_id, category_id),
-                keys.intake_rate(contest_id, minute), keys.rendered(contest_id, render_id or "-"),
-                keys.intake_rate(contest_id, minute - 1)]
-    args: list[object] = [len(scopes), proof.state, max(1, proof.ttl_ms), voter_id, proof.bits, proof.base_bits,
-                          proof.spike_per_minute, max(1, render_ttl_ms) if render_id else 0]
+    this_minute, last_minute = keys.intake_rates(contest_id, now_ms // 60000)
+    pow_key = keys.pow_used(contest_id, pow_token or "-")
+    key_list = [pow_key, keys.voted(contest_id, category_id), this_minute,
+                keys.rendered(contest_id, render_id) if render_id else pow_key, last_minute]
+    args: list[object] = [len(scopes), pow_state, max(1, pow_ttl_ms), voter_id, pow_bits, difficulty[0],
+                          difficulty[1], max(1, render_ttl_ms) if render_id else 0]
     for scope in scopes:
         limit = limits[scope]
         current, _previous, weight = ratelimit.windows(limit, now_ms)
@@ -59,7 +50,12 @@ def gate(script, contest_id: int, category_id: int, voter_id: int, subjects: dic
         scope = scopes[int(detail) - 1]
         window_ms = limits[scope].window * 1000
         return GateResult(outcome, scope, max(1, math.ceil((window_ms - now_ms % window_ms) / 1000)))
-    return GateResult(outcome, render_fresh=outcome == "ok" and int(detail) == 1)
+    if outcome == "ok":
+        return OK_FRESH if int(detail) == 1 else OK
+    return GateResult(outcome)
+
+
+OK, OK_FRESH = GateResult("ok"), GateResult("ok", render_fresh=True)  # made once: nearly every ballot is ok
 
 
 def _apply_call(contest_id: int, category_id: int, voter_id: int, ballot_id: int, counted: bool,

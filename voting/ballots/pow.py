@@ -56,21 +56,20 @@ def solve(token: str, bits: int) -> str:
     return str(nonce)
 
 
-def ascii_digits(text: str) -> bool:
-    """A non-empty run of 0-9. str.isdigit alone also takes "²" and "٣", which
-    int() refuses or reads; on ASCII text it takes only 0-9 (and is faster
-    than a pattern on the intake's path)."""
-    return text.isascii() and text.isdigit()
+def problem(key: bytes, contest_id: int, token: object, nonce: object, now: datetime,
+            least_bits: int = 0) -> str | None:
+    """Why a proof fails, or None when it holds (single use and the current
+    difficulty are checked in the gate).
 
-
-def problem(key: bytes, contest_id: int, token: object, nonce: object, now: datetime) -> str | None:
-    """Why a proof fails, or None when it holds (single use is checked elsewhere)."""
+    Numbers are ASCII digits only: str.isdigit alone also takes "²" and "٣"
+    (int() refuses the one and reads the other), so every isdigit here is
+    asked of text already known to be ASCII, where it means 0-9 exactly."""
     if not isinstance(token, str) or not isinstance(nonce, str) or len(token) > 200:
         return "the proof of work is missing"
-    if not token.isascii():  # the MAC is compared as text, which compare_digest allows only in ASCII
+    if not token.isascii():  # also: the MAC is compared as text, which compare_digest allows only in ASCII
         return "the challenge token is malformed"
     parts = token.split(".")
-    if len(parts) != 5 or not (ascii_digits(parts[0]) and ascii_digits(parts[1]) and ascii_digits(parts[2])):
+    if len(parts) != 5 or not (parts[0].isdigit() and parts[1].isdigit() and parts[2].isdigit()):
         return "the challenge token is malformed"
     if not hmac.compare_digest(_mac(key, ".".join(parts[:4])), parts[4]):
         return "the challenge token was not issued by this server"
@@ -78,11 +77,13 @@ def problem(key: bytes, contest_id: int, token: object, nonce: object, now: date
         return "the challenge token belongs to another contest"
     if int(parts[2]) <= now.timestamp():
         return "the challenge token has expired"
-    if len(nonce) > MAX_NONCE_LENGTH or not ascii_digits(nonce):
+    if len(nonce) > MAX_NONCE_LENGTH or not (nonce.isascii() and nonce.isdigit()):
         return "the nonce must be a decimal string"
     digest = hashlib.sha256(f"{token}:{nonce}".encode()).digest()
     if leading_zero_bits(digest) < int(parts[1]):
         return "the nonce does not solve the challenge"
+    if int(parts[1]) < least_bits:
+        return "the challenge is easier than this contest asks"
     return None
 
 
@@ -91,9 +92,10 @@ def expiry_of(token: str) -> int:
     return int(token.split(".")[2])
 
 
-def bits_of(token: str) -> int:
+def bits_and_expiry(token: str) -> tuple[int, int]:
     """Of a token `problem` accepted."""
-    return int(token.split(".")[1])
+    _contest, bits, expires, _rest = token.split(".", 3)
+    return int(bits), int(expires)
 
 
 def difficulty(base_bits: int, ballots_last_minute: int, spike_per_minute: int) -> int:

@@ -1,0 +1,40 @@
+"""The jury's view of a round: each entry's aggregated score with its spread,
+and each category's places (ties shown), from the submitted sheets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from voting.contests.models import Contest, Entry
+from voting.extensions import db
+
+from judging.assignments import current_round
+from judging.domain import aggregation, rubric
+from judging.models import Assignment, ScoreSheet
+from judging.scoring import criteria_of
+
+
+def ranking(contest: Contest) -> dict[str, Any]:
+    """Per category, the entries with at least one submitted sheet, best first."""
+    rnd = current_round(contest, create=False)
+    if rnd is None:
+        return {"round": None, "normalization": contest.settings["judging"]["normalization"], "categories": []}
+    sheets = [rubric.Sheet(a.judge_id, a.entry_id, s.scores) for a, s in db.session.execute(
+        select(Assignment, ScoreSheet).join(ScoreSheet, ScoreSheet.assignment_id == Assignment.id)
+        .where(Assignment.round_id == rnd.id, ScoreSheet.status == "submitted"))]
+    normalization = contest.settings["judging"]["normalization"]
+    jury = aggregation.jury(criteria_of(rnd), sheets, normalization)
+    entries = {e.id: e for e in db.session.scalars(select(Entry).where(Entry.id.in_(list(jury.entries))))}
+    categories = []
+    for category in contest.categories:
+        scored = {i: s for i, s in jury.entries.items() if entries[i].category_id == category.id}
+        places = aggregation.rank(scored)
+        categories.append({"slug": category.slug, "ranking": [{
+            "entry_id": p.entry, "title": entries[p.entry].title, "rank": p.rank, "tied": p.tied,
+            "jury_score": round(p.score, 4), "judges": scored[p.entry].count,
+            "mean": round(scored[p.entry].mean, 4), "sd": None if scored[p.entry].sd is None
+            else round(scored[p.entry].sd, 4), "range": round(scored[p.entry].range, 4),
+            "disagreement": scored[p.entry].disagreement} for p in places]})
+    return {"round": rnd.number, "normalization": normalization, "categories": categories}

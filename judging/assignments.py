@@ -1,0 +1,142 @@
+"""Who judges what: the round, its entries, conflicts (declared and detected),
+and the plan made by `judging.domain.assignment` and stored.
+
+The plan comes from the round's seed, so it can be made again and checked.
+Making assignments again (after new judges, new entries or a conflict)
+repairs the stored plan rather than drawing a new one: sheets already
+started stay where they are, and only what must move moves.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from voting.accounts.models import User
+from voting.audit import services as audit
+from voting.contests.models import Contest, Entry
+from voting.extensions import db
+
+from judging.domain import assignment as plan_rules
+from judging.domain import conflicts as conflict_rules
+from judging.judges import judge_rows
+from judging.models import Assignment, Conflict, Round, ScoreSheet
+
+
+def current_round(contest: Contest, create: bool = True) -> Round | None:
+    """The contest's open round (round 1, from the SPEC, made when first needed)."""
+    found = db.session.scalar(select(Round).where(Round.contest_id == contest.id).order_by(Round.number.desc()))
+    if found is None and create:
+        judging = contest.settings["judging"]
+        found = Round(contest_id=contest.id, number=1, mode=judging["mode"], criteria=judging["criteria"],
+                      judges_per_entry=judging["judges_per_entry"], seed=secrets.randbits(31))
+        db.session.add(found)
+        db.session.flush()
+    return found
+
+
+def round_entries(contest: Contest) -> list[Entry]:
+    """The entries a round judges: the contest's approved entries. (A shortlist,
+    such as the public vote's champions, narrows this once results exist.)"""
+    return list(db.session.scalars(select(Entry).where(Entry.contest_id == contest.id, Entry.status == "approved")
+                                   .order_by(Entry.id)))
+
+
+def detect_conflicts(contest: Contest, entries: list[Entry], now: datetime) -> None:
+    """Store the conflicts found from organisations, mail domains and teams
+    (in the caller's transaction); declared ones are already stored."""
+    rows = judge_rows(contest)
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_([r.user_id for r in rows])))}
+    # The account that submitted an entry is its entrant, unless an organiser of the contest entered it
+    # for someone else (organisers add and import entries): then only the entry's organisation speaks.
+    submitters = {u.id: u for u in db.session.scalars(
+        select(User).where(User.id.in_({e.submitted_by_id for e in entries if e.submitted_by_id})))
+        if not u.manages(contest.id)}
+    judges = [conflict_rules.JudgeFacts(r.user_id, users[r.user_id].email, r.organisation) for r in rows]
+    facts = [conflict_rules.EntryFacts(e.id, e.organisation, e.submitted_by_id if e.submitted_by_id in submitters
+                                       else None,
+                                       submitters[e.submitted_by_id].email if e.submitted_by_id in submitters
+                                       else "") for e in entries]
+    known = conflict_pairs(contest)
+    for (judge_id, entry_id), why in sorted(conflict_rules.detect(judges, facts).items()):
+        if (judge_id, entry_id) not in known:
+            db.session.add(Conflict(contest_id=contest.id, judge_id=judge_id, entry_id=entry_id, source="detected",
+                                    reason=why, created_at=now))
+    db.session.flush()
+
+
+def conflict_pairs(contest: Contest) -> set[tuple[int, int]]:
+    return {(c.judge_id, c.entry_id) for c in db.session.scalars(
+        select(Conflict).where(Conflict.contest_id == contest.id))}
+
+
+def stored(rnd: Round) -> list[Assignment]:
+    return list(db.session.scalars(select(Assignment).where(Assignment.round_id == rnd.id)))
+
+
+def plan(contest: Contest, actor: User | None, now: datetime, judges_per_entry: int | None = None) -> dict[str, Any]:
+    """Make or repair the round's assignments; commits, with an audit entry.
+    Answers the count, what changed, and every entry left short of judges."""
+    rnd = current_round(contest)
+    if judges_per_entry is not None:
+        rnd.judges_per_entry = judges_per_entry
+    entries = round_entries(contest)
+    detect_conflicts(contest, entries, now)
+    judges = [plan_rules.Judge(r.user_id, frozenset(r.expertise or ())) for r in judge_rows(contest)]
+    pool = [plan_rules.Entry(e.id, e.category.slug) for e in entries]
+    conflicts = conflict_pairs(contest)
+    rows = {(a.judge_id, a.entry_id): a for a in stored(rnd)}
+    started = {pair for pair, a in rows.items() if a.sheet is not None}
+    if rows:
+        # A new draw for each repair, still reproducible: the seed and how many pairs there were.
+        rng = random.Random(f"{rnd.seed}:{len(rows)}")
+        current = plan_rules.Plan(rnd.judges_per_entry, frozenset(rows))
+        result = plan_rules.reassign(current, pool, judges, conflicts, rng, locked=started,
+                                     judges_per_entry=rnd.judges_per_entry)
+        new_plan, added, removed = result.plan, list(result.added), list(result.removed)
+    else:
+        new_plan = plan_rules.assign(pool, judges, conflicts, rnd.judges_per_entry, random.Random(rnd.seed))
+        added, removed = sorted(new_plan.pairs), []
+    for pair in removed:
+        db.session.delete(rows[pair])  # a started sheet goes only when its judge now conflicts with the entry
+    for judge_id, entry_id in added:
+        db.session.add(Assignment(round_id=rnd.id, judge_id=judge_id, entry_id=entry_id, created_at=now))
+    shortages = [{"entry_id": s.entry, "category": s.category, "needed": s.needed, "got": s.got}
+                 for s in new_plan.shortages]
+    audit.append(contest, actor, "judging.assigned", f"round {rnd.number}",
+                 {"round": rnd.number, "judges_per_entry": rnd.judges_per_entry, "seed": rnd.seed,
+                  "added": [list(p) for p in added], "removed": [list(p) for p in removed],
+                  "shortages": shortages}, now)
+    db.session.commit()
+    return {"assignments": len(new_plan.pairs), "added": len(added), "removed": len(removed),
+            "shortages": shortages}
+
+
+def add_conflict(contest: Contest, judge_id: int, entry: Entry, source: str, reason: str, actor: User,
+                 now: datetime) -> bool:
+    """Record a conflict (once) and take the entry off the judge's list,
+    replacing them; answers whether it was new. Commits."""
+    new = (judge_id, entry.id) not in conflict_pairs(contest)
+    if new:
+        db.session.add(Conflict(contest_id=contest.id, judge_id=judge_id, entry_id=entry.id, source=source,
+                                reason=reason, created_at=now))
+        audit.append(contest, actor, "judging.conflict", f"entry {entry.id}",
+                     {"judge_id": judge_id, "entry_id": entry.id, "source": source, "reason": reason}, now)
+        db.session.flush()
+    rnd = current_round(contest, create=False)
+    if rnd is not None and db.session.scalar(select(Assignment.id).where(
+            Assignment.round_id == rnd.id, Assignment.judge_id == judge_id, Assignment.entry_id == entry.id)):
+        plan(contest, actor, now)  # commits
+    else:
+        db.session.commit()
+    return new
+
+
+def sheet_of(rnd: Round, judge_id: int, entry_id: int) -> tuple[Assignment | None, ScoreSheet | None]:
+    found = db.session.scalar(select(Assignment).where(
+        Assignment.round_id == rnd.id, Assignment.judge_id == judge_id, Assignment.entry_id == entry_id))
+    return found, (found.sheet if found else None)

@@ -1,0 +1,100 @@
+"""A contest's judges: added by its organisers, each with the contest's judge
+role, an optional organisation and expertise, and an invitation by mail.
+
+An existing account is reused as it is: an organiser can make someone a
+judge, never change their password or name (that would let any organiser
+take over any account by its address)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from voting.accounts import services as accounts
+from voting.accounts.models import User
+from voting.audit import services as audit
+from voting.contests.models import Contest
+from voting.errors import validation_error
+from voting.extensions import db
+from voting.mail import send_template
+
+from judging.models import Judge
+
+
+def judge_rows(contest: Contest, active_only: bool = True) -> list[Judge]:
+    query = select(Judge).where(Judge.contest_id == contest.id)
+    if active_only:
+        query = query.where(Judge.active.is_(True))
+    return list(db.session.scalars(query.order_by(Judge.id)))
+
+
+def judge_of(contest: Contest, user: User) -> Judge | None:
+    """The user's judge row in this contest, if they judge it (role and row both)."""
+    if not user.has_role("judge", contest.id):
+        return None
+    return db.session.scalar(select(Judge).where(Judge.contest_id == contest.id, Judge.user_id == user.id,
+                                                 Judge.active.is_(True)))
+
+
+def ensure_judge(contest: Contest, user: User) -> Judge:
+    """The user's judge row in the contest, made if missing (the caller commits)."""
+    row = db.session.scalar(select(Judge).where(Judge.contest_id == contest.id, Judge.user_id == user.id))
+    if row is None:
+        row = Judge(contest_id=contest.id, user_id=user.id, organisation=user.organisation or "", expertise=[])
+        db.session.add(row)
+    row.active = True
+    return row
+
+
+def _expertise(contest: Contest, expertise: list[str] | None) -> list[str]:
+    unknown = [slug for slug in expertise or [] if contest.category(slug) is None]
+    if unknown:
+        raise validation_error({"expertise": f"not categories of this contest: {', '.join(unknown)}"})
+    return sorted(set(expertise or []))
+
+
+def add_judge(contest: Contest, email: str, display_name: str, password: str | None, organisation: str | None,
+              expertise: list[str] | None, actor: User, now: datetime) -> tuple[User, bool]:
+    """Makes the account with that address (created if need be) a judge of the
+    contest and mails the invitation. Answers (account, whether it was created)."""
+    chosen = _expertise(contest, expertise)
+    user = accounts.find_by_email(email) if len(email) <= 320 else None
+    created = user is None
+    if user is None:
+        # Unverified until the invitee follows the mail's link, which sets the password and proves the mailbox.
+        user, _created = accounts.ensure_user(email, password, display_name, verified=False,
+                                              organisation=organisation)
+        db.session.flush()
+    accounts.grant_role(user, "judge", contest.id)
+    row = db.session.scalar(select(Judge).where(Judge.contest_id == contest.id, Judge.user_id == user.id))
+    before = _audited(row) if row else None
+    if row is None:
+        row = Judge(contest_id=contest.id, user_id=user.id)
+        db.session.add(row)
+    row.organisation = (organisation or user.organisation or row.organisation or "")[:200]
+    row.expertise = chosen if expertise is not None or before is None else row.expertise
+    row.active = True
+    audit.append(contest, actor, "judge.added", f"user {user.id}",
+                 {"user_id": user.id, "email": user.email, "before": before, "after": _audited(row)}, now)
+    db.session.commit()
+    link = accounts.invitation_link(user) if created and not password else None
+    send_template(user.email, f"You are invited to judge {contest.title}", "judge_invitation", user=user,
+                  contest=contest, link=link, judging_url=_judging_url())
+    return user, created
+
+
+def _judging_url() -> str:
+    from flask import current_app
+
+    return current_app.config["VOTING"].base_url.rstrip("/") + "/judging/"
+
+
+def _audited(row: Judge) -> dict[str, Any]:
+    return {"organisation": row.organisation, "expertise": list(row.expertise or []), "active": row.active}
+
+
+def serialise(row: Judge, user: User) -> dict[str, Any]:
+    return {"id": user.id, "email": user.email, "display_name": user.display_name,
+            "organisation": row.organisation, "expertise": list(row.expertise or []), "active": row.active}

@@ -1,0 +1,111 @@
+"""Judging records: a contest's judges, its rounds, who judges what, the
+score sheets with every change to them, and conflicts of interest."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from voting.extensions import db
+from voting.types import UTCDateTime, utcnow
+
+SHEET_STATUSES = ("draft", "submitted")
+CONFLICT_SOURCES = ("declared", "organiser", "detected")
+
+
+class Judge(db.Model):
+    """An account judging one contest (its role is a `judge` UserRole of the
+    contest; this row holds what judging needs besides)."""
+
+    __tablename__ = "judges"
+    __table_args__ = (UniqueConstraint("contest_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    # Category slugs the judge is restricted to; empty: every category.
+    expertise: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Round(db.Model):
+    """A round of judging with its own rubric and judges per entry; round 1
+    comes from the contest's SPEC when assignments are first made."""
+
+    __tablename__ = "judging_rounds"
+    __table_args__ = (UniqueConstraint("contest_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    mode: Mapped[str] = mapped_column(String(20))
+    criteria: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    judges_per_entry: Mapped[int]
+    seed: Mapped[int]  # the assignment's generator is seeded with it, so the plan can be redone
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Assignment(db.Model):
+    __tablename__ = "judging_assignments"
+    __table_args__ = (UniqueConstraint("round_id", "judge_id", "entry_id"),
+                      Index("ix_judging_assignments_judge", "judge_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("judging_rounds.id", ondelete="CASCADE"))
+    judge_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    sheet: Mapped[ScoreSheet | None] = relationship(back_populates="assignment", uselist=False)
+
+
+class ScoreSheet(db.Model):
+    """A judge's scores of one assigned entry: a draft until submitted; a
+    submitted sheet changes only after an organiser reopens it."""
+
+    __tablename__ = "judging_sheets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("judging_assignments.id", ondelete="CASCADE"),
+                                               unique=True)
+    scores: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    comment_to_entrant: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    assignment: Mapped[Assignment] = relationship(back_populates="sheet")
+
+
+class SheetChange(db.Model):
+    """Every change to a sheet: who, when, what it was and what it became."""
+
+    __tablename__ = "judging_sheet_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(ForeignKey("judging_sheets.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(20))  # saved | submitted | reopened
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Conflict(db.Model):
+    __tablename__ = "judging_conflicts"
+    __table_args__ = (UniqueConstraint("contest_id", "judge_id", "entry_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
+    judge_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
