@@ -4,17 +4,18 @@ declare conflicts. Thin: parse, call one service, serialise."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, StringConstraints
 
 from voting import clock
-from voting.api.request import json_payload, parse_body, validate
+from voting.api.request import parse_body
 from voting.auth import require_user
 from voting.contests.access import managed_contest, public_contest
+from voting.errors import not_found
 
-from judging import aggregate, assignments, judges, scoring
+from judging import aggregate, assignments, judges, rounds, scoring
 
 bp = Blueprint("judging_api", __name__, url_prefix="/api/v1")
 
@@ -55,6 +56,15 @@ class OrganiserConflictBody(ConflictBody):
     judge_id: Id
 
 
+class RoundBody(Body):
+    top: Annotated[StrictInt, Field(ge=1, le=10_000)] | None = None
+    min_score: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] | None = None
+    mode: Literal["rubric", "pairwise"] | None = None
+    criteria: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=50)] | None = None
+    judges_per_entry: Annotated[StrictInt, Field(ge=1, le=50)] | None = None
+    judge_ids: Annotated[list[Id], Field(min_length=1, max_length=1000)] | None = None
+
+
 class ReopenBody(Body):
     judge_id: Id
     entry_id: Id
@@ -74,7 +84,7 @@ def add_judge(slug: str):
 @bp.post("/contests/<slug>/assignments")
 def make_assignments(slug: str):
     contest, user = managed_contest(slug)
-    body = validate(AssignBody, json_payload() if request.content_length else {})  # the body is optional
+    body = parse_body(AssignBody)
     return jsonify(assignments.plan(contest, user, clock.now(), body.judges_per_entry))
 
 
@@ -94,9 +104,20 @@ def ranking(slug: str):
 def organiser_conflict(slug: str):
     contest, user = managed_contest(slug)
     body = parse_body(OrganiserConflictBody)
+    if not any(row.user_id == body.judge_id for row in judges.judge_rows(contest, active_only=False)):
+        raise not_found("judge of this contest")
     entry = scoring.entry_in(contest, body.entry_id)
     new = assignments.add_conflict(contest, body.judge_id, entry, "organiser", body.reason, user, clock.now())
     return jsonify({"entry_id": entry.id, "judge_id": body.judge_id}), 201 if new else 200
+
+
+@bp.post("/contests/<slug>/rounds")
+def advance_round(slug: str):
+    contest, user = managed_contest(slug)
+    body = parse_body(RoundBody)
+    return jsonify(rounds.advance(contest, user, clock.now(), top=body.top, min_score=body.min_score,
+                                  criteria=body.criteria, judges_per_entry=body.judges_per_entry, mode=body.mode,
+                                  judge_ids=body.judge_ids)), 201
 
 
 @bp.post("/contests/<slug>/judging/reopen")

@@ -24,11 +24,12 @@ from voting.extensions import db
 from judging.domain import assignment as plan_rules
 from judging.domain import conflicts as conflict_rules
 from judging.judges import judge_rows
-from judging.models import Assignment, Conflict, Round, ScoreSheet
+from judging.models import Assignment, Conflict, Round, RoundEntry, ScoreSheet
 
 
 def current_round(contest: Contest, create: bool = True) -> Round | None:
-    """The contest's open round (round 1, from the SPEC, made when first needed)."""
+    """The contest's latest round (round 1, from the SPEC, made when first
+    needed; later ones by `judging.rounds.advance`)."""
     found = db.session.scalar(select(Round).where(Round.contest_id == contest.id).order_by(Round.number.desc()))
     if found is None and create:
         judging = contest.settings["judging"]
@@ -39,11 +40,20 @@ def current_round(contest: Contest, create: bool = True) -> Round | None:
     return found
 
 
-def round_entries(contest: Contest) -> list[Entry]:
-    """The entries a round judges: the contest's approved entries. (A shortlist,
-    such as the public vote's champions, narrows this once results exist.)"""
-    return list(db.session.scalars(select(Entry).where(Entry.contest_id == contest.id, Entry.status == "approved")
-                                   .order_by(Entry.id)))
+def round_entries(contest: Contest, rnd: Round | None = None) -> list[Entry]:
+    """The entries a round judges: its shortlist when it has one, else every
+    approved entry of the contest."""
+    query = select(Entry).where(Entry.contest_id == contest.id, Entry.status == "approved")
+    if rnd is not None and db.session.scalar(select(RoundEntry.entry_id).where(RoundEntry.round_id == rnd.id)
+                                             .limit(1)) is not None:
+        query = query.join(RoundEntry, RoundEntry.entry_id == Entry.id).where(RoundEntry.round_id == rnd.id)
+    return list(db.session.scalars(query.order_by(Entry.id)))
+
+
+def round_judges(contest: Contest, rnd: Round) -> list:
+    """The round's judges: those it names, else every active judge of the contest."""
+    rows = judge_rows(contest)
+    return rows if rnd.judge_ids is None else [r for r in rows if r.user_id in set(rnd.judge_ids)]
 
 
 def detect_conflicts(contest: Contest, entries: list[Entry], now: datetime) -> None:
@@ -84,9 +94,9 @@ def plan(contest: Contest, actor: User | None, now: datetime, judges_per_entry: 
     rnd = current_round(contest)
     if judges_per_entry is not None:
         rnd.judges_per_entry = judges_per_entry
-    entries = round_entries(contest)
+    entries = round_entries(contest, rnd)
     detect_conflicts(contest, entries, now)
-    judges = [plan_rules.Judge(r.user_id, frozenset(r.expertise or ())) for r in judge_rows(contest)]
+    judges = [plan_rules.Judge(r.user_id, frozenset(r.expertise or ())) for r in round_judges(contest, rnd)]
     pool = [plan_rules.Entry(e.id, e.category.slug) for e in entries]
     conflicts = conflict_pairs(contest)
     rows = {(a.judge_id, a.entry_id): a for a in stored(rnd)}

@@ -47,8 +47,21 @@ class Round(db.Model):
     criteria: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     judges_per_entry: Mapped[int]
     seed: Mapped[int]  # the assignment's generator is seeded with it, so the plan can be redone
+    # The judges of this round (user ids); None: every active judge of the contest.
+    judge_ids: Mapped[list[int] | None] = mapped_column(JSON)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RoundEntry(db.Model):
+    """An entry of a shortlisted round (rounds after the first, or a first
+    round narrowed to the public vote's champions). A round without rows
+    judges every approved entry of the contest."""
+
+    __tablename__ = "judging_round_entries"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("judging_rounds.id", ondelete="CASCADE"), primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
 
 
 class Assignment(db.Model):
@@ -109,3 +122,36 @@ class Conflict(db.Model):
     source: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PairwiseJudgement(db.Model):
+    """One comparison in pairwise mode: the judge saw `loser_id` and `winner_id`
+    one after the other and preferred `winner_id`. The model's state is
+    rebuilt from these rows (judging.domain.pairwise.replay), so they are the record."""
+
+    __tablename__ = "judging_pairwise"
+    __table_args__ = (Index("ix_judging_pairwise_round_judge", "round_id", "judge_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("judging_rounds.id", ondelete="CASCADE"))
+    judge_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"))
+    winner_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"))
+    loser_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PairwiseVisit(db.Model):
+    """Which entry a judge has in front of them, and what they have seen, in
+    pairwise mode: the next entry is chosen against this."""
+
+    __tablename__ = "judging_pairwise_visits"
+    __table_args__ = (UniqueConstraint("round_id", "judge_id", "entry_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("judging_rounds.id", ondelete="CASCADE"))
+    judge_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"))
+    # Whether this is the entry the judge is looking at now (one per judge and round).
+    current: Mapped[bool] = mapped_column(Boolean, default=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

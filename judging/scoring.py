@@ -68,6 +68,7 @@ def save(contest: Contest, entry_id: int, judge: User, scores: Any, comment: str
     `phase_closed`), already submitted (409 `already_submitted`), bad scores
     (422 with each field). Nothing is half-saved."""
     require_judge(contest, judge)
+    entry_in(contest, entry_id)  # 404 for an entry of no contest or of another
     if (judge.id, entry_id) in conflict_pairs(contest):
         raise ApiError("conflict_of_interest", "You have a conflict of interest with this entry.", 403)
     rnd = current_round(contest, create=False)
@@ -136,7 +137,7 @@ def my_assignments(judge: User) -> list[dict[str, Any]]:
     rows = db.session.execute(
         select(Assignment, Entry, Contest).join(Round, Round.id == Assignment.round_id)
         .join(Entry, Entry.id == Assignment.entry_id).join(Contest, Contest.id == Round.contest_id)
-        .where(Assignment.judge_id == judge.id).order_by(Contest.id, Entry.category_id, Entry.id)).all()
+        .where(Assignment.judge_id == judge.id, Round.closed_at.is_(None)).order_by(Contest.id, Entry.category_id, Entry.id)).all()
     found, conflicts = [], {}
     for assignment, entry, contest in rows:
         if not judge.has_role("judge", contest.id):

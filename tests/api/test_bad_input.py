@@ -138,8 +138,13 @@ def build_world(app, make) -> World:
     api.login("boss@example.org", PASSWORD)
     resp = api.post(f"/api/v1/contests/{contest.slug}/entries", json={"category": "c1", "title": "An entry"})
     assert resp.status_code == 201, resp.get_json()
+    # The organiser judges too, with the entry on their list, so judges' operations reach their body checks.
+    assert app.test_cli_runner().invoke(args=["users", "create", "boss@example.org", "--password", PASSWORD,
+                                              "--role", "judge", "--contest", contest.slug]).exit_code == 0
+    assert api.post(f"/api/v1/contests/{contest.slug}/assignments", json={}).status_code == 200
     return World(api, {"slug": contest.slug, "entry_id": resp.get_json()["id"], "code": "AAAA-BBBB-CCCC-DDDD",
-                       "job_id": "no-such-job", "cluster_id": empty_cluster(app, contest.id)},
+                       "job_id": "no-such-job", "cluster_id": empty_cluster(app, contest.id),
+                       "user_id": api.get("/api/v1/session").get_json()["user"]["id"]},
                  {"contest": contest.slug})
 
 
@@ -409,7 +414,15 @@ def test_missing_required_fields(world, op):
         assert_api_error(world.send(op, json_body={}), 422, "validation_error")
 
 
-@pytest.mark.parametrize("op", op_cases("surrogate", BODY_OPS))
+def has_text_field(op: Operation) -> bool:
+    return any("string" in json_types(schema) and len(json_types(schema)) <= 2
+               for _path, schema in fields_of(op.json_schema, op.example))
+
+
+TEXT_BODY_OPS = [op for op in BODY_OPS if has_text_field(op)]  # bodies of numbers only have no text to spoil
+
+
+@pytest.mark.parametrize("op", op_cases("surrogate", TEXT_BODY_OPS))
 def test_strings_that_are_not_unicode(world, op):
     """A lone surrogate (\\ud800) is valid JSON syntax but not a Unicode string."""
     example = op.example
@@ -423,7 +436,7 @@ def test_strings_that_are_not_unicode(world, op):
     assert tried >= 1
 
 
-@pytest.mark.parametrize("op", op_cases("nul", BODY_OPS))
+@pytest.mark.parametrize("op", op_cases("nul", TEXT_BODY_OPS))
 def test_nul_characters_never_break_the_server(world, op):
     """PostgreSQL refuses NUL in text (psycopg raises DataError before the query is sent); SQLite stores it.
     Either way the answer must not be a 5xx: on PostgreSQL this test fails until NUL is refused up front."""
@@ -619,6 +632,8 @@ def test_wrong_method_is_a_json_405(world):
 
 def test_405_names_the_allowed_methods(world):
     for path, item in DOC["paths"].items():
+        if "delete" in item:
+            continue  # DELETE is that path's own method
         url = path
         for name, value in world.path_values.items():
             url = url.replace("{" + name + "}", str(value))

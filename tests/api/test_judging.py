@@ -201,3 +201,29 @@ def test_judges_of_a_contest_are_added_by_its_organisers_only(app, organiser, ma
     assert_error(organiser.post("/api/v1/contests/ageing-better/judges",
                                 json={"email": "y@example.org", "display_name": "Y", "expertise": ["nope"]}),
                  422, "validation_error")
+
+
+def test_a_round_shortlists_the_best_of_each_category(organiser, panel):
+    ids = entry_ids(organiser)
+    given = {"Walk": 9, "Grip": 3, "Pension": 6, "Savings": 6}
+    for api in panel.values():
+        for entry_id in listed(api):
+            title = next(t for t, i in ids.items() if i == entry_id)
+            assert score(api, entry_id, {"impact": given[title], "feasibility": 3}, submit=True).status_code == 200
+    url = "/api/v1/contests/ageing-better/rounds"
+    assert_error(organiser.post(url, json={}), 422, "validation_error")
+    final = [{"key": "overall", "label": "Overall", "weight": 1, "min": 0, "max": 10}]
+    resp = organiser.post(url, json={"top": 1, "criteria": final, "judges_per_entry": 3})
+    assert resp.status_code == 201, resp.get_json()
+    body = resp.get_json()
+    assert body["round"] == 2 and body["shortlist"]["frailty"] == [ids["Walk"]]
+    assert sorted(body["shortlist"]["finance"]) == sorted([ids["Pension"], ids["Savings"]])  # tied at the cut
+    assert body["ties_at_cut"] == ["finance"]
+    assert organiser.post("/api/v1/contests/ageing-better/assignments", json={}).status_code == 200
+    lists = {name: listed(api) for name, api in panel.items()}
+    assert set(lists["ben"]) == {ids["Walk"], ids["Pension"], ids["Savings"]}
+    assert ids["Walk"] not in lists["ann"] and set(lists["ann"]) == {ids["Pension"], ids["Savings"]}
+    assert all(status == "pending" for status in lists["ben"].values())
+    resp = score(panel["ben"], ids["Walk"], {"overall": 8}, submit=True)
+    assert resp.status_code == 200 and resp.get_json()["total"] == pytest.approx(8)
+    assert_error(score(panel["ben"], ids["Grip"], {"overall": 8}), 403, "not_assigned")

@@ -43,7 +43,8 @@ def add_organiser(contest: Contest, email: Any, actor: User, now: datetime) -> t
 def remove_organiser(contest: Contest, user_id: int, actor: User, now: datetime) -> None:
     """Takes the role away; a contest always keeps at least one organiser."""
     grant = db.session.scalar(select(UserRole).where(
-        UserRole.role == "organiser", UserRole.contest_id == contest.id, UserRole.user_id == user_id))
+        UserRole.role == "organiser", UserRole.contest_id == contest.id, UserRole.user_id == user_id)
+    ) if 0 < user_id <= 2**31 - 1 else None  # ids are INTEGER columns
     if grant is None:
         raise not_found("organiser")
     if len(organisers(contest)) <= 1:
