@@ -19,25 +19,48 @@ from sqlalchemy import select
 from voting.accounts.models import User
 from voting.audit import services as audit
 from voting.contests.models import Contest, Entry
+from voting.errors import ApiError
 from voting.extensions import db
 
+from judging.champions import champions
 from judging.domain import assignment as plan_rules
 from judging.domain import conflicts as conflict_rules
 from judging.judges import judge_rows
 from judging.models import Assignment, Conflict, Round, RoundEntry, ScoreSheet
 
 
-def current_round(contest: Contest, create: bool = True) -> Round | None:
+def current_round(contest: Contest, create: bool = True, now: datetime | None = None) -> Round | None:
     """The contest's latest round (round 1, from the SPEC, made when first
     needed; later ones by `judging.rounds.advance`)."""
     found = db.session.scalar(select(Round).where(Round.contest_id == contest.id).order_by(Round.number.desc()))
     if found is None and create:
+        shortlist = _champions_first(contest, now) if now is not None else None
         judging = contest.settings["judging"]
         found = Round(contest_id=contest.id, number=1, mode=judging["mode"], criteria=judging["criteria"],
                       judges_per_entry=judging["judges_per_entry"], seed=secrets.randbits(31))
         db.session.add(found)
         db.session.flush()
+        if shortlist is not None:
+            chosen, ties = shortlist
+            for ids in chosen.values():
+                for entry_id in ids:
+                    db.session.add(RoundEntry(round_id=found.id, entry_id=entry_id))
+            audit.append(contest, None, "judging.champions", "round 1",
+                         {"champions": chosen, "ties_at_cut": ties}, now)
+            db.session.flush()
     return found
+
+
+def _champions_first(contest: Contest, now: datetime) -> tuple[dict[str, list[int]], list[str]] | None:
+    """For `jury_among_champions`, the jury's first round holds exactly the
+    public vote's champions, so it waits until voting has closed."""
+    if contest.settings["awards"]["policy"] != "jury_among_champions":
+        return None
+    window = contest.windows().get("voting")
+    if window is None or now < window.closes_at:
+        raise ApiError("phase_closed", "The jury picks among the public vote's champions: make the assignments "
+                       "once voting has closed.", 409)
+    return champions(contest)
 
 
 def round_entries(contest: Contest, rnd: Round | None = None) -> list[Entry]:
@@ -91,7 +114,7 @@ def stored(rnd: Round) -> list[Assignment]:
 def plan(contest: Contest, actor: User | None, now: datetime, judges_per_entry: int | None = None) -> dict[str, Any]:
     """Make or repair the round's assignments; commits, with an audit entry.
     Answers the count, what changed, and every entry left short of judges."""
-    rnd = current_round(contest)
+    rnd = current_round(contest, now=now)
     if judges_per_entry is not None:
         rnd.judges_per_entry = judges_per_entry
     entries = round_entries(contest, rnd)

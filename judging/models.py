@@ -75,7 +75,10 @@ class Assignment(db.Model):
     entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    sheet: Mapped[ScoreSheet | None] = relationship(back_populates="assignment", uselist=False)
+    # A sheet goes with its assignment (only when the judge now conflicts with the entry: the audit log
+    # keeps every version of it).
+    sheet: Mapped[ScoreSheet | None] = relationship(back_populates="assignment", uselist=False,
+                                                    cascade="all, delete-orphan", passive_deletes=True)
 
 
 class ScoreSheet(db.Model):

@@ -122,7 +122,7 @@ def _page(contest: Contest, form: JudgeForm | None = None, problem: dict[str, An
     return render_template(
         "judging/organiser.html", contest=describe_contest(contest, clock.now()), form=form or JudgeForm(),
         judges=judge_rows, waiting=[j for j in judge_rows if j["waiting"]], categories=categories, short=short,
-        round=rnd, judges_per_entry=sent.get("judges_per_entry", str(rnd.judges_per_entry if rnd else
+        judging_round=rnd, judges_per_entry=sent.get("judges_per_entry", str(rnd.judges_per_entry if rnd else
                                                                      contest.settings["judging"]["judges_per_entry"])),
         expertise=[{"slug": c.slug, "title": c.title, "id": f"expertise-{c.slug}",
                     "checked": c.slug in sent.get("expertise", [])} for c in contest.categories],

@@ -73,6 +73,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/contests/<slug>/judging/ranking"): MANAGER,
     ("POST", "/api/v1/contests/<slug>/judging/conflicts"): MANAGER,
     ("POST", "/api/v1/contests/<slug>/judging/reopen"): MANAGER,
+    ("POST", "/api/v1/contests/<slug>/rounds"): MANAGER,
     ("GET", "/api/v1/judging/assignments"): SIGNED_IN,
     ("PUT", "/api/v1/judging/<slug>/entries/<int:entry_id>/score"): JUDGES,
     ("POST", "/api/v1/judging/<slug>/conflicts"): JUDGES,
@@ -102,6 +103,11 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/contests/<slug>/vote/<category>"): SIGNED_IN,
     ("GET", "/contests/<slug>/vote/<category>/thanks"): SIGNED_IN,
     ("GET", "/contests/<slug>/my-votes"): SIGNED_IN,
+    # Judges' pages.
+    ("GET", "/judging/"): SIGNED_IN,
+    ("GET", "/judging/<slug>/entries/<int:entry_id>"): JUDGES,
+    ("POST", "/judging/<slug>/entries/<int:entry_id>"): JUDGES,
+    ("POST", "/judging/<slug>/entries/<int:entry_id>/conflict"): JUDGES,
     # Organiser pages.
     ("GET", "/organiser/"): ORGANISER_PAGES,
     ("POST", "/organiser/contests"): CREATOR,
@@ -159,6 +165,9 @@ def world(make_app, make):
                                               "--role", "organiser", "--contest", slug]).exit_code == 0
     receipt = cast(callers["voter"], slug, "c1", [ids["c1"][0]], with_proof=False).get_json()["receipt"]
     job = callers["organiser"].post(f"/api/v1/contests/{slug}/counters/rebuild").get_json()["job_id"]
+    # Hybrid: the jury may start while voting runs (jury_among_champions would wait for the close).
+    assert callers["organiser"].patch(f"/api/v1/contests/{slug}", json={"awards": {"policy": "hybrid"}}
+                                      ).status_code == 200
     assert callers["organiser"].post(f"/api/v1/contests/{slug}/assignments", json={}).status_code == 200
     spare = callers["admin"].get(f"/api/v1/contests/{slug}/organisers").get_json()["organisers"][-1]["id"]
     values = {"slug": slug, "entry_id": str(ids["c1"][0]), "cluster_id": "1", "job_id": job, "code": receipt,

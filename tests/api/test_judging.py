@@ -227,3 +227,50 @@ def test_a_round_shortlists_the_best_of_each_category(organiser, panel):
     resp = score(panel["ben"], ids["Walk"], {"overall": 8}, submit=True)
     assert resp.status_code == 200 and resp.get_json()["total"] == pytest.approx(8)
     assert_error(score(panel["ben"], ids["Grip"], {"overall": 8}), 403, "not_assigned")
+
+
+def test_the_wsis_expert_group_judges_exactly_the_champions(app, make):
+    """jury_among_champions: the jury's round waits for the close, then holds each category's top
+    `champions_per_category` by counted votes (ties at the cut all go through)."""
+    from tests.support.voting import cast, open_contest, voter_api
+
+    slug, ids = open_contest(app, pow_bits=0, entries_per_category=4, awards={"policy": "jury_among_champions",
+                                                                              "champions_per_category": 2})
+    c1, c2 = ids["c1"], ids["c2"]
+    votes = [(c1[0], c2[0]), (c1[0], c2[1]), (c1[1], c2[2]), (c1[2], c2[3]), (c1[0], None)]
+    for i, (first, second) in enumerate(votes):
+        voter = voter_api(app, make, f"v{i}@example.org")
+        assert cast(voter, slug, "c1", [first], with_proof=False).status_code == 201
+        if second:
+            assert cast(voter, slug, "c2", [second], with_proof=False).status_code == 201
+    organiser = Api(app.test_client())
+    organiser.login("organiser@example.org", PASSWORD)
+    assert organiser.post(f"/api/v1/contests/{slug}/judges", json={
+        "email": "expert@elsewhere.org", "display_name": "Expert", "password": PASSWORD}).status_code == 201
+    assert_error(organiser.post(f"/api/v1/contests/{slug}/assignments", json={}), 409, "phase_closed")
+    now = datetime.now(timezone.utc)
+    assert organiser.patch(f"/api/v1/contests/{slug}", json={"phases": {"voting": {
+        "closes_at": iso(now - timedelta(seconds=1))}}}).status_code == 200
+    assert organiser.post(f"/api/v1/contests/{slug}/assignments", json={}).status_code == 200
+    expert = judge_api(app, "expert@elsewhere.org")
+    mine = expert.get("/api/v1/judging/assignments").get_json()["assignments"]
+    by_category = {}
+    for a in mine:
+        by_category.setdefault(a["category"], set()).add(a["entry_id"])
+    assert by_category["c1"] == {c1[0], c1[1], c1[2]}  # c1[1] and c1[2] tie for second place
+    assert len(by_category["c2"]) == 4  # four entries with one vote each tie for the two places
+    entry = [e for e in organiser.get(f"/api/v1/contests/{slug}/audit").get_json()["entries"]
+             if e["action"] == "judging.champions"][0]
+    assert entry["details"]["ties_at_cut"] == ["c1", "c2"]
+
+
+def test_a_conflict_declared_after_scoring_voids_the_sheet(organiser, panel):
+    ben = panel["ben"]
+    entry = min(set(listed(ben)) - {entry_ids(organiser)["Walk"]})
+    assert score(ben, entry, {"impact": 4}).status_code == 200
+    resp = ben.post("/api/v1/judging/ageing-better/conflicts", json={"entry_id": entry, "reason": "found out later"})
+    assert resp.status_code == 201
+    assert entry not in listed(ben)
+    progress = {p["email"]: p for p in organiser.get("/api/v1/contests/ageing-better/judging/progress")
+                .get_json()["judges"]}
+    assert progress["ben@example.org"]["draft"] == 0

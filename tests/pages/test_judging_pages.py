@@ -12,7 +12,7 @@ import pytest
 from rq import Queue
 from sqlalchemy import select, update
 
-from judging.models import Assignment, ScoreSheet
+from judging.models import Assignment, Round, ScoreSheet
 from judging.organiser_views import bp as organiser_bp
 from tests.pages.support import add_entry, page, sign_in, submit
 from tests.pages.test_page_quality import check_page
@@ -20,7 +20,7 @@ from tests.support.factories import iso
 from voting.accounts.models import User
 from voting.contests.models import Contest
 from voting.extensions import db
-from voting.worker import run_worker
+from voting.worker import AppWorker, run_worker
 
 SLUG = "ageing-better"
 ORGANISER = "boss@example.org"
@@ -51,6 +51,14 @@ def site(app, make_app):
     yield built
     with built.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def burst_worker(monkeypatch):
+    """Workers in burst mode without their command channel: with redis 8.2,
+    stopping its listener thread can wait a whole minute (the thread waits
+    for a subscription that has already ended), and a burst needs no commands."""
+    monkeypatch.setattr(AppWorker, "subscribe", lambda self: None)
 
 
 @pytest.fixture
@@ -239,8 +247,8 @@ def test_a_judge_drafts_is_refused_bad_numbers_and_submits(app, site, contest, p
     resp = submit(ben, url, data={"scores.impact": "7", "scores.feasibility": "4,5", "comment": "Strong\r\npilot",
                                   "comment_to_entrant": "yes", "action": "submit"})
     assert resp.status_code == 303
-    assert sheet(app, "ben@example.org", entry_id) == {"status": "submitted", "scores": {"impact": 7, "feasibility": 4.5},
-                                                       "comment": "Strong\npilot", "shared": True}
+    assert sheet(app, "ben@example.org", entry_id) == {"status": "submitted", "comment": "Strong\npilot",
+                                                       "scores": {"impact": 7, "feasibility": 4.5}, "shared": True}
     resp = ben.get(url)
     check_page(resp)
     doc = page(resp)
@@ -278,6 +286,17 @@ def test_a_declared_conflict_takes_the_entry_off_the_list(app, site, contest, pa
     # Another judge took it over: the entry still has two.
     holders = [name for name, client in panel.items() if title in my_entries(client)]
     assert len(holders) == 2 and "ben" not in holders
+
+
+@pytest.mark.xfail(strict=True, reason="judging.assignments.plan deletes the assignment but not its started sheet: "
+                   "the ORM nulls judging_sheets.assignment_id (NOT NULL). Fix in judging/models.py or plan().")
+def test_a_conflict_declared_after_a_draft_takes_the_entry_off_too(app, site, contest, panel):
+    ben = panel["ben"]
+    title = sorted(t for t in my_entries(ben) if t != "Walk")[0]
+    url = entry_url(contest[title])
+    assert submit(ben, url, data={"scores.impact": "5", "action": "draft"}).status_code == 303
+    resp = submit(ben, url, f"{url}/conflict", reason="I just saw my cousin's name")
+    assert resp.status_code == 303 and title not in my_entries(ben)
 
 
 def test_detected_conflicts_and_other_people_meet_a_403(app, site, make, contest, panel):
@@ -392,7 +411,7 @@ def test_the_organiser_follows_progress_and_the_ranking(app, site, boss, contest
 
 
 def test_the_reminder_button_mails_only_judges_with_work_left(app, site, boss, contest, panel, mailbox,
-                                                                redis_client):
+                                                                redis_client, burst_worker):
     for title in my_entries(panel["cat"]):  # Cat is done; Ann and Ben are not
         url = entry_url(contest[title])
         assert submit(panel["cat"], url, data={"scores.impact": "5", "scores.feasibility": "3",
@@ -402,22 +421,17 @@ def test_the_reminder_button_mails_only_judges_with_work_left(app, site, boss, c
     assert resp.status_code == 303 and resp.headers["Location"] == f"{OVERVIEW}#reminders"
     assert "Reminders are being mailed" in page(boss.get(OVERVIEW)).text
     assert Queue("default", connection=redis_client).count == 1
-    import time; t=time.time()
     with site.app_context():
         run_worker(["default"], burst=True)
-    print("WORKER", time.time()-t)
     got = {email: mailbox.messages(email)[before[email]:] for email in JUDGES}
     assert [len(got[e]) for e in JUDGES] == [1, 1, 0]
     body = got["ben@example.org"][0].get_body(("plain",)).get_content()
     assert "not started yet" in body and "http://localhost/judging/" in body
 
     # Pressed again the same day: the job runs again, and nobody is mailed twice.
-    print("A", time.time()-t)
     assert submit(boss, OVERVIEW, f"{OVERVIEW}/reminders").status_code == 303
-    print("B", time.time()-t)
     with site.app_context():
         run_worker(["default"], burst=True)
-    print("C", time.time()-t)
     assert [len(mailbox.messages(e)) - before[e] for e in JUDGES] == [1, 1, 0]
 
 
@@ -456,6 +470,15 @@ def test_a_photo_entry_shows_its_image(app, site, make):
     (img,) = page(resp).find("img")
     assert img["src"] == f"/media/entries/{entry_id}.jpg" and img["alt"] == "Photo “Sunrise” by Ana"
     assert "100% of the total" in page(resp).text
+    with app.app_context():  # a criterion's guidance, where the round's rubric has some
+        rnd = db.session.scalar(select(Round))
+        rnd.criteria = [{**rnd.criteria[0], "guidance": "Light, composition, story."}]
+        db.session.commit()
+        db.session.remove()
+    doc = page(juror.get(f"/judging/photos/entries/{entry_id}"))
+    (control,) = doc.find("input", id="score-overall")
+    assert control["aria-describedby"] == "score-overall-hint score-overall-guidance"
+    assert "Light, composition, story." in doc.text
 
 
 def test_big_contests_stay_under_the_page_budget(app, site, make):

@@ -11,12 +11,13 @@ from tests.support.api import Api
 from tests.support.factories import PASSWORD, make_contest, make_organiser
 
 
-def open_contest(app, method="single", pow_bits=4, entries_per_category=3, slug="wsis-prizes-test", **voting):
+def open_contest(app, method="single", pow_bits=4, entries_per_category=3, slug="wsis-prizes-test",
+                 awards: dict | None = None, **voting):
     """A prize contest in its voting phase; answers (slug, {category: [entry ids]})."""
     with app.app_context():
         organiser = make_organiser("organiser@example.org")
         settings = {"method": method, "pow_bits": pow_bits, "min_render_seconds": 0, **voting}
-        contest = make_contest(slug=slug, voting=settings)
+        contest = make_contest(slug=slug, voting=settings, **({"awards": awards} if awards else {}))
         ids: dict[str, list[int]] = {}
         for category in contest.categories:
             for i in range(entries_per_category):
