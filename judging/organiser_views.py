@@ -63,7 +63,7 @@ class JudgeForm(FlaskForm):
 def category_progress(contest: Contest, rnd: Round | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(per category: entries, assignments, drafts and submitted sheets;
     the entries with fewer judges than the round asks for)."""
-    entries = assignments.round_entries(contest)
+    entries = assignments.round_entries(contest, rnd)
     sheets: dict[int, list[str]] = {}
     if rnd is not None:
         for entry_id, status in db.session.execute(

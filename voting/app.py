@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any, Mapping
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
@@ -147,8 +147,9 @@ def _init_extensions(app: Flask, settings: Settings, instance: Path) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     locales = available_locales()
-    babel.init_app(app, locale_selector=lambda: request.accept_languages.best_match(locales)
-                   or settings.default_locale)
+    # Outside a request (a job's or a command's mail) the default language speaks.
+    babel.init_app(app, locale_selector=lambda: (request.accept_languages.best_match(locales)
+                                                 if has_request_context() else None) or settings.default_locale)
     limiter.init_app(app)
     init_redis(app, redis_uri(settings.redis_url, str(instance)))
     app.extensions[EXTENSION] = make_hasher(settings.password_time_cost, settings.password_memory_kib)
@@ -175,6 +176,7 @@ def _import_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     _import_models()
     from judging.api import bp as judging_api
+    from judging.organiser_views import bp as judging_organiser_pages
     from judging.views import bp as judging_bp
     from voting.ballots.api import bp as ballots_api
     from voting.ballots.views import bp as ballot_pages
@@ -193,7 +195,8 @@ def _register_blueprints(app: Flask) -> None:
                       openapi_bp):
         csrf.exempt(blueprint)  # the API has its own CSRF rule (voting.api.csrf)
         app.register_blueprint(blueprint)
-    for blueprint in (media, accounts_pages, contest_pages, ballot_pages, organiser_pages(), judging_bp):
+    for blueprint in (media, accounts_pages, contest_pages, ballot_pages, organiser_pages(), judging_bp,
+                      judging_organiser_pages):
         app.register_blueprint(blueprint)
 
 

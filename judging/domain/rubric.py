@@ -47,7 +47,8 @@ class Sheet:
 
 def _number(value: Any) -> bool:
     # bool is an int to Python, never a score to a judge.
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and (
+        isinstance(value, int) or math.isfinite(value))
 
 
 def _check_rubric(criteria: Sequence[Criterion]) -> None:
@@ -87,7 +88,7 @@ def problems(criteria: Sequence[Criterion], scores: Any, *, submit: bool) -> dic
             continue
         elif isinstance(value, bool) or not isinstance(value, (int, float)):
             out[path] = "must be a number"
-        elif not math.isfinite(value):
+        elif isinstance(value, float) and not math.isfinite(value):  # a huge int is finite, and out of range
             out[path] = "must be a finite number"
         elif not c.min <= value <= c.max:
             out[path] = f"must be between {c.min:g} and {c.max:g}"

@@ -121,6 +121,10 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/organiser/contests/<slug>/review/sweep"): MANAGER,
     ("GET", "/organiser/contests/<slug>/audit"): MANAGER,
     ("GET", "/organiser/contests/<slug>/report"): MANAGER,
+    ("GET", "/organiser/contests/<slug>/judging"): MANAGER,
+    ("POST", "/organiser/contests/<slug>/judging/judges"): MANAGER,
+    ("POST", "/organiser/contests/<slug>/judging/assignments"): MANAGER,
+    ("POST", "/organiser/contests/<slug>/judging/reminders"): MANAGER,
 }
 # Signing out ends the caller's session, so those requests go last.
 LAST = {("POST", "/api/v1/auth/logout"), ("POST", "/logout")}

@@ -145,7 +145,7 @@ def test_a_judge_walks_category_by_category_and_every_verdict_is_kept(papp, orga
 
     done = pair(ann)
     assert done == {"round": 1, "done": True, "category": None, "previous": None, "current": None, "comparisons": 4}
-    assert_error(verdict(ann, ids["Grip"], ids["Steps"]), 422, "validation_error")
+    assert_error(verdict(ann, ids["Grip"], ids["Pension"]), 422, "validation_error")  # no pair left
 
     with papp.app_context():
         stored = db.session.query(PairwiseJudgement).order_by(PairwiseJudgement.id).all()

@@ -288,8 +288,6 @@ def test_a_declared_conflict_takes_the_entry_off_the_list(app, site, contest, pa
     assert len(holders) == 2 and "ben" not in holders
 
 
-@pytest.mark.xfail(strict=True, reason="judging.assignments.plan deletes the assignment but not its started sheet: "
-                   "the ORM nulls judging_sheets.assignment_id (NOT NULL). Fix in judging/models.py or plan().")
 def test_a_conflict_declared_after_a_draft_takes_the_entry_off_too(app, site, contest, panel):
     ben = panel["ben"]
     title = sorted(t for t in my_entries(ben) if t != "Walk")[0]
@@ -297,6 +295,8 @@ def test_a_conflict_declared_after_a_draft_takes_the_entry_off_too(app, site, co
     assert submit(ben, url, data={"scores.impact": "5", "action": "draft"}).status_code == 303
     resp = submit(ben, url, f"{url}/conflict", reason="I just saw my cousin's name")
     assert resp.status_code == 303 and title not in my_entries(ben)
+    assert sheet(app, "ben@example.org", contest[title]) is None
+    check_page(ben.get(url), 403)
 
 
 def test_detected_conflicts_and_other_people_meet_a_403(app, site, make, contest, panel):

@@ -57,6 +57,11 @@ class User(UserMixin, db.Model):
         return {r.contest_id for r in self.roles if r.role == "organiser" and r.contest_id is not None}
 
     @property
+    def is_judge(self) -> bool:
+        """Judges some contest (the navigation shows the judging list)."""
+        return any(r.role == "judge" for r in self.roles)
+
+    @property
     def is_organiser(self) -> bool:
         """Has organiser pages to see: may create contests, or manages one."""
         return self.can_create_contests or bool(self.managed_contest_ids)
