@@ -10,6 +10,7 @@ from sqlalchemy import select
 from voting.contests.models import Contest, Entry
 from voting.extensions import db
 
+from judging import comparisons
 from judging.assignments import current_round
 from judging.domain import aggregation, rubric
 from judging.models import Assignment, ScoreSheet
@@ -19,6 +20,8 @@ from judging.scoring import criteria_of
 def ranking(contest: Contest) -> dict[str, Any]:
     """Per category, the entries with at least one submitted sheet, best first."""
     rnd = current_round(contest, create=False)
+    if rnd is not None and rnd.mode == "pairwise":
+        return comparisons.ranking(contest, rnd)
     if rnd is None:
         return {"round": None, "normalization": contest.settings["judging"]["normalization"], "categories": []}
     sheets = [rubric.Sheet(a.judge_id, a.entry_id, s.scores) for a, s in db.session.execute(

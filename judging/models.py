@@ -155,6 +155,7 @@ class PairwiseVisit(db.Model):
     round_id: Mapped[int] = mapped_column(ForeignKey("judging_rounds.id", ondelete="CASCADE"))
     judge_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"))
-    # Whether this is the entry the judge is looking at now (one per judge and round).
+    # Whether this entry is in front of the judge now: the pair, at most two per judge and round; the
+    # later visit is the current entry.
     current: Mapped[bool] = mapped_column(Boolean, default=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

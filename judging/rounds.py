@@ -29,7 +29,8 @@ def shortlist(places: list[dict[str, Any]], top: int | None, min_score: float | 
         chosen = [p for p in places if p["rank"] <= top]
         straddles = len(chosen) > top
     else:
-        chosen = [p for p in places if p["jury_score"] >= min_score]
+        # A rubric round's jury score (0..10), or a pairwise round's fitted strength.
+        chosen = [p for p in places if p.get("jury_score", p.get("score")) >= min_score]
         straddles = False
     return [p["entry_id"] for p in chosen], straddles
 

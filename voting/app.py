@@ -177,6 +177,7 @@ def _register_blueprints(app: Flask) -> None:
     _import_models()
     from judging.api import bp as judging_api
     from judging.organiser_views import bp as judging_organiser_pages
+    from judging.pairwise_api import bp as judging_pairwise_api
     from judging.views import bp as judging_bp
     from voting.ballots.api import bp as ballots_api
     from voting.ballots.views import bp as ballot_pages
@@ -191,8 +192,8 @@ def _register_blueprints(app: Flask) -> None:
     from voting.ledger.api import bp as ledger_api
     from voting.organiser.blueprint import pages as organiser_pages
 
-    for blueprint in (accounts_api, contests_api, ballots_api, fraud_api, ledger_api, judging_api, health_bp,
-                      openapi_bp):
+    for blueprint in (accounts_api, contests_api, ballots_api, fraud_api, ledger_api, judging_api,
+                      judging_pairwise_api, health_bp, openapi_bp):
         csrf.exempt(blueprint)  # the API has its own CSRF rule (voting.api.csrf)
         app.register_blueprint(blueprint)
     for blueprint in (media, accounts_pages, contest_pages, ballot_pages, organiser_pages(), judging_bp,

@@ -77,6 +77,8 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/judging/assignments"): SIGNED_IN,
     ("PUT", "/api/v1/judging/<slug>/entries/<int:entry_id>/score"): JUDGES,
     ("POST", "/api/v1/judging/<slug>/conflicts"): JUDGES,
+    ("GET", "/api/v1/judging/<slug>/pairwise/next"): JUDGES,
+    ("POST", "/api/v1/judging/<slug>/pairwise/judgements"): JUDGES,
     # Public pages.
     ("GET", "/"): PUBLIC,
     ("GET", "/static/<path:filename>"): PUBLIC,
