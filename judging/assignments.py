@@ -42,6 +42,9 @@ def current_round(contest: Contest, create: bool = True, now: datetime | None = 
         db.session.flush()
         if shortlist is not None:
             chosen, ties = shortlist
+            if not any(chosen.values()):
+                raise ApiError("conflict", "No entry has a counted vote: there are no champions to judge.", 409)
+            found.shortlisted = True
             for ids in chosen.values():
                 for entry_id in ids:
                     db.session.add(RoundEntry(round_id=found.id, entry_id=entry_id))
@@ -67,8 +70,7 @@ def round_entries(contest: Contest, rnd: Round | None = None) -> list[Entry]:
     """The entries a round judges: its shortlist when it has one, else every
     approved entry of the contest."""
     query = select(Entry).where(Entry.contest_id == contest.id, Entry.status == "approved")
-    if rnd is not None and db.session.scalar(select(RoundEntry.entry_id).where(RoundEntry.round_id == rnd.id)
-                                             .limit(1)) is not None:
+    if rnd is not None and rnd.shortlisted:
         query = query.join(RoundEntry, RoundEntry.entry_id == Entry.id).where(RoundEntry.round_id == rnd.id)
     return list(db.session.scalars(query.order_by(Entry.id)))
 
@@ -107,6 +109,11 @@ def conflict_pairs(contest: Contest) -> set[tuple[int, int]]:
         select(Conflict).where(Conflict.contest_id == contest.id))}
 
 
+def lock_contest(contest: Contest) -> None:
+    """Serialise judging changes of one contest (a row lock on PostgreSQL; SQLite has one writer anyway)."""
+    db.session.execute(select(Contest.id).where(Contest.id == contest.id).with_for_update())
+
+
 def stored(rnd: Round) -> list[Assignment]:
     return list(db.session.scalars(select(Assignment).where(Assignment.round_id == rnd.id)))
 
@@ -114,7 +121,13 @@ def stored(rnd: Round) -> list[Assignment]:
 def plan(contest: Contest, actor: User | None, now: datetime, judges_per_entry: int | None = None) -> dict[str, Any]:
     """Make or repair the round's assignments; commits, with an audit entry.
     Answers the count, what changed, and every entry left short of judges."""
+    lock_contest(contest)  # one plan at a time per contest: two would draw over each other
     rnd = current_round(contest, now=now)
+    if rnd.mode != "rubric":
+        raise ApiError("conflict", f"A {rnd.mode} round has no assignments: "
+                       + ("judges take pairs as they come." if rnd.mode == "pairwise" else "it has no jury."), 409)
+    if rnd.closed_at is not None:
+        raise ApiError("phase_closed", "This round is closed.", 409)
     if judges_per_entry is not None:
         rnd.judges_per_entry = judges_per_entry
     entries = round_entries(contest, rnd)
@@ -161,7 +174,11 @@ def add_conflict(contest: Contest, judge_id: int, entry: Entry, source: str, rea
                      {"judge_id": judge_id, "entry_id": entry.id, "source": source, "reason": reason}, now)
         db.session.flush()
     rnd = current_round(contest, create=False)
-    if rnd is not None and db.session.scalar(select(Assignment.id).where(
+    window = contest.windows().get("judging")
+    closed = rnd is not None and (rnd.closed_at is not None or (window is not None and now >= window.closes_at))
+    if closed:  # nothing moves once judging is over: the submitted sheets stand as they were
+        db.session.commit()
+    elif rnd is not None and db.session.scalar(select(Assignment.id).where(
             Assignment.round_id == rnd.id, Assignment.judge_id == judge_id, Assignment.entry_id == entry.id)):
         plan(contest, actor, now)  # commits
     else:
@@ -169,7 +186,14 @@ def add_conflict(contest: Contest, judge_id: int, entry: Entry, source: str, rea
     return new
 
 
-def sheet_of(rnd: Round, judge_id: int, entry_id: int) -> tuple[Assignment | None, ScoreSheet | None]:
-    found = db.session.scalar(select(Assignment).where(
-        Assignment.round_id == rnd.id, Assignment.judge_id == judge_id, Assignment.entry_id == entry_id))
+def sheet_of(rnd: Round, judge_id: int, entry_id: int,
+             lock: bool = False) -> tuple[Assignment | None, ScoreSheet | None]:
+    """The assignment and its sheet; with `lock`, the assignment's row is held
+    until the caller commits, so two saves of one sheet run one after the other
+    and the second sees what the first did (a submit is never overwritten)."""
+    query = select(Assignment).where(
+        Assignment.round_id == rnd.id, Assignment.judge_id == judge_id, Assignment.entry_id == entry_id)
+    found = db.session.scalar(query.with_for_update() if lock else query)
+    if found is not None and lock:
+        db.session.refresh(found, ["sheet"])
     return found, (found.sheet if found else None)

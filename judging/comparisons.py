@@ -89,7 +89,7 @@ def _walk(contest: Contest, user: User, now: datetime) -> Walk:
     rnd = current_round(contest, create=False)
     if (rnd.mode if rnd else contest.settings["judging"]["mode"]) != "pairwise":
         raise not_pairwise()
-    rnd = rnd or current_round(contest)  # round 1, from the SPEC, made for the first judge to start
+    rnd = rnd or current_round(contest, now=now)  # round 1, from the SPEC (or the champions), for the first judge
     if all(r.user_id != user.id for r in round_judges(contest, rnd)):
         raise not_assigned()  # a judge of the contest, not of this round
     check_open(contest, rnd, now)

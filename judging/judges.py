@@ -60,12 +60,17 @@ def add_judge(contest: Contest, email: str, display_name: str, password: str | N
     """Makes the account with that address (created if need be) a judge of the
     contest and mails the invitation. Answers (account, whether it was created)."""
     chosen = _expertise(contest, expertise)
-    user = accounts.find_by_email(email) if len(email) <= 320 else None
+    # Look the account up by the address as it would be stored (validated and normalised): a raw lookup
+    # could miss an existing account that creating one then finds and overwrites.
+    address, why = accounts.check_address(email)
+    if why:
+        raise validation_error({"email": why})
+    user = accounts.find_by_email(address)
     created = user is None
     if user is None:
         # Unverified until the invitee follows the mail's link, which sets the password and proves the mailbox.
-        user, _created = accounts.ensure_user(email, password, display_name, verified=False,
-                                              organisation=organisation)
+        user, created = accounts.ensure_user(address, password, display_name, verified=False,
+                                             organisation=organisation, create_only=True)
         db.session.flush()
     accounts.grant_role(user, "judge", contest.id)
     row = db.session.scalar(select(Judge).where(Judge.contest_id == contest.id, Judge.user_id == user.id))

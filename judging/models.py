@@ -47,6 +47,8 @@ class Round(db.Model):
     criteria: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     judges_per_entry: Mapped[int]
     seed: Mapped[int]  # the assignment's generator is seeded with it, so the plan can be redone
+    # Whether the round judges a shortlist (its RoundEntry rows) rather than every approved entry.
+    shortlisted: Mapped[bool] = mapped_column(Boolean, default=False)
     # The judges of this round (user ids); None: every active judge of the contest.
     judge_ids: Mapped[list[int] | None] = mapped_column(JSON)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -109,8 +109,10 @@ def _ranking(contest: Contest) -> dict[str, Any]:
     titles = {c.slug: c.title for c in contest.categories}
     return {"normalization": str(NORMALIZATION.get(found["normalization"], "")), "round": found["round"],
             "categories": [{"title": titles.get(c["slug"], c["slug"]), "anchor": f"ranking-{c['slug']}", "rows": [
-                {**r, "score": _score(r["jury_score"]), "mean_text": _score(r["mean"]), "sd_text": _score(r["sd"]),
-                 "range_text": _score(r["range"])} for r in c["ranking"]]} for c in found["categories"]]}
+                # A pairwise round ranks by fitted strength and has no spread of scores.
+                {**r, "score": _score(r.get("jury_score", r.get("score"))), "mean_text": _score(r.get("mean")),
+                 "sd_text": _score(r.get("sd")), "range_text": _score(r.get("range"))} for r in c["ranking"]]}
+                for c in found["categories"]]}
 
 
 def _page(contest: Contest, form: JudgeForm | None = None, problem: dict[str, Any] | None = None,

@@ -17,7 +17,7 @@ from voting.errors import ApiError, validation_error
 from voting.extensions import db
 
 from judging import aggregate
-from judging.assignments import current_round
+from judging.assignments import current_round, lock_contest
 from judging.judges import judge_rows
 from judging.models import Round, RoundEntry
 
@@ -41,6 +41,7 @@ def advance(contest: Contest, actor: User, now: datetime, *, top: int | None = N
     """Close the current round and open the next with the shortlist. Commits."""
     if (top is None) == (min_score is None):
         raise validation_error({"top": "give either top or min_score"})
+    lock_contest(contest)
     rnd = current_round(contest, create=False)
     if rnd is None:
         raise ApiError("phase_closed", "There is no round to advance from: make the assignments first.", 409)
@@ -70,8 +71,10 @@ def advance(contest: Contest, actor: User, now: datetime, *, top: int | None = N
         chosen[category["slug"]] = ids
         if straddles:
             ties_at_cut.append(category["slug"])
+    if not any(chosen.values()):
+        raise ApiError("conflict", "No entry reaches that cut: the round would have no entries.", 409)
     rnd.closed_at = now
-    nxt = Round(contest_id=contest.id, number=rnd.number + 1, mode=mode or rnd.mode,
+    nxt = Round(shortlisted=True, contest_id=contest.id, number=rnd.number + 1, mode=mode or rnd.mode,
                 criteria=[CriterionSpec.model_validate(c).model_dump() for c in criteria] if criteria
                 else rnd.criteria, judges_per_entry=judges_per_entry or rnd.judges_per_entry,
                 seed=secrets.randbits(31), judge_ids=sorted(set(judge_ids)) if judge_ids else None, created_at=now)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from voting.accounts.models import User
 from voting.audit import services as audit
@@ -72,7 +73,7 @@ def save(contest: Contest, entry_id: int, judge: User, scores: Any, comment: str
     if (judge.id, entry_id) in conflict_pairs(contest):
         raise ApiError("conflict_of_interest", "You have a conflict of interest with this entry.", 403)
     rnd = current_round(contest, create=False)
-    assignment, sheet = sheet_of(rnd, judge.id, entry_id) if rnd else (None, None)
+    assignment, sheet = sheet_of(rnd, judge.id, entry_id, lock=True) if rnd else (None, None)
     if assignment is None:
         raise not_assigned()
     check_open(contest, rnd, now)
@@ -101,7 +102,7 @@ def save(contest: Contest, entry_id: int, judge: User, scores: Any, comment: str
 def reopen(contest: Contest, judge_id: int, entry_id: int, actor: User, reason: str, now: datetime) -> dict[str, Any]:
     """An organiser sends a submitted sheet back to draft (a mis-click undone)."""
     rnd = current_round(contest, create=False)
-    _assignment, sheet = sheet_of(rnd, judge_id, entry_id) if rnd else (None, None)
+    _assignment, sheet = sheet_of(rnd, judge_id, entry_id, lock=True) if rnd else (None, None)
     if sheet is None:
         raise not_found("score sheet")
     if sheet.status != "submitted":
@@ -137,7 +138,8 @@ def my_assignments(judge: User) -> list[dict[str, Any]]:
     rows = db.session.execute(
         select(Assignment, Entry, Contest).join(Round, Round.id == Assignment.round_id)
         .join(Entry, Entry.id == Assignment.entry_id).join(Contest, Contest.id == Round.contest_id)
-        .where(Assignment.judge_id == judge.id, Round.closed_at.is_(None)).order_by(Contest.id, Entry.category_id, Entry.id)).all()
+        .where(Assignment.judge_id == judge.id, Round.closed_at.is_(None))
+        .options(selectinload(Assignment.sheet)).order_by(Contest.id, Entry.category_id, Entry.id)).all()
     found, conflicts = [], {}
     for assignment, entry, contest in rows:
         if not judge.has_role("judge", contest.id):
@@ -158,14 +160,17 @@ def progress(contest: Contest) -> list[dict[str, Any]]:
     rnd = current_round(contest, create=False)
     counts: dict[int, dict[str, int]] = {}
     if rnd is not None:
-        for assignment in db.session.scalars(select(Assignment).where(Assignment.round_id == rnd.id)):
+        for assignment in db.session.scalars(select(Assignment).where(Assignment.round_id == rnd.id)
+                                             .options(selectinload(Assignment.sheet))):
             c = counts.setdefault(assignment.judge_id, {"assigned": 0, "draft": 0, "submitted": 0})
             c["assigned"] += 1
             if assignment.sheet is not None:
                 c[assignment.sheet.status] += 1
     out = []
-    for row in judge_rows(contest, active_only=False):
-        user = db.session.get(User, row.user_id)
+    rows = judge_rows(contest, active_only=False)
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_([r.user_id for r in rows])))}
+    for row in rows:
+        user = users[row.user_id]
         c = counts.get(row.user_id, {"assigned": 0, "draft": 0, "submitted": 0})
         out.append({"judge_id": user.id, "display_name": user.display_name, "email": user.email,
                     "active": row.active, "assigned": c["assigned"], "draft": c["draft"],

@@ -39,6 +39,7 @@ def upgrade():
     sa.Column('criteria', sa.JSON(), nullable=False),
     sa.Column('judges_per_entry', sa.Integer(), nullable=False),
     sa.Column('seed', sa.Integer(), nullable=False),
+    sa.Column('shortlisted', sa.Boolean(), nullable=False),
     sa.Column('judge_ids', sa.JSON(), nullable=True),
     sa.Column('closed_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
@@ -142,6 +143,11 @@ def upgrade():
     sa.ForeignKeyConstraint(['round_id'], ['judging_rounds.id'], name=op.f('fk_judging_round_entries_round_id_judging_rounds'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('round_id', 'entry_id', name=op.f('pk_judging_round_entries'))
     )
+    # Judges granted before this revision (a contest's judge role) get their judging row.
+    op.execute("INSERT INTO judges (contest_id, user_id, organisation, expertise, active, created_at) "
+               "SELECT r.contest_id, r.user_id, COALESCE(u.organisation, ''), '[]', TRUE, r.created_at "
+               "FROM user_roles r JOIN users u ON u.id = r.user_id "
+               "WHERE r.role = 'judge' AND r.contest_id IS NOT NULL")
     # ### end Alembic commands ###
 
 

@@ -261,7 +261,10 @@ def test_unverified_voter_is_sent_to_confirm_the_address(app, client, make):
 def test_voting_not_open_says_when_it_opens(app, client, make):
     now = datetime.now(timezone.utc)
     make.organiser()
-    make.contest(phases={"voting": {"opens_at": iso(now + timedelta(days=2)),
+    # Entries closed yesterday (a draft, before any window, would not be shown at all).
+    make.contest(phases={"submission": {"opens_at": iso(now - timedelta(days=9)),
+                                        "closes_at": iso(now - timedelta(days=1))},
+                         "voting": {"opens_at": iso(now + timedelta(days=2)),
                                     "closes_at": iso(now + timedelta(days=9))}})
     make.user(VOTER)
     sign_in(client, VOTER)

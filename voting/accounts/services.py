@@ -176,8 +176,11 @@ def grant_role(user: User, role: str, contest_id: int | None = None) -> bool:
 
 
 def ensure_user(email: str, password: str | None, display_name: str | None = None, *,
-                verified: bool = True, organisation: str | None = None) -> tuple[User, bool]:
-    """Find or create an account (CLI, judge invitations, demo). Answers (user, created)."""
+                verified: bool = True, organisation: str | None = None,
+                create_only: bool = False) -> tuple[User, bool]:
+    """Find or create an account (CLI, judge invitations, demo). Answers (user, created).
+    With `create_only` an existing account is answered untouched: nobody but its
+    owner (or the command line) changes its password or name."""
     address, why = check_address(email)
     if why:
         raise validation_error({"email": why})
@@ -186,6 +189,8 @@ def ensure_user(email: str, password: str | None, display_name: str | None = Non
         raise validation_error({"password": problem})
     user = find_by_email(address)
     created = user is None
+    if not created and create_only:
+        return user, False
     if user is None:
         user = User(email=address, email_normalised=normalise_email(address),
                     display_name=(display_name or address.split("@")[0])[:120])

@@ -11,7 +11,7 @@ from voting import clock, queues
 from voting.api.request import parse_body
 from voting.auth import login_required_error, remember_verified, require_manager, require_user, session_user
 from voting.ballots import backends, challenges, contest_view, counters, intake, jobs, receipt_lookup, route, wire
-from voting.contests.access import managed_contest
+from voting.contests.access import managed_contest, public_contest
 from voting.errors import not_found, validation_error
 from voting.netutil import client_ip
 
@@ -40,7 +40,9 @@ def challenge():
     slug = request.args.get("contest")
     if not slug:
         raise validation_error({"contest": "is required"})
-    issued = challenges.issue(backends.current(), contest_view.get(slug), clock.now())
+    now = clock.now()
+    public_contest(slug, now)  # no challenge for a draft (or an unknown contest): 404
+    issued = challenges.issue(backends.current(), contest_view.get(slug), now)
     response = jsonify({"token": issued.token, "bits": issued.bits, "expires_at": issued.expires_at.isoformat()})
     response.headers["Cache-Control"] = "no-store"
     give_device_cookie(response)

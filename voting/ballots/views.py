@@ -25,6 +25,7 @@ from voting.ballots import backends, challenges, contest_view, intake, my_votes,
 from voting.ballots.api import client_info, give_device_cookie
 from voting.ballots.forms import BallotForm, Choices, ReceiptForm, read_choices
 from voting.contests import entries, phases, services
+from voting.contests.access import public_contest
 from voting.contests.models import Category, Contest
 from voting.contests.views import describe_contest, when
 from voting.errors import ApiError
@@ -61,7 +62,7 @@ STATUSES = {
 
 
 def _find(slug: str, category_slug: str | None = None) -> tuple[Contest, Category | None]:
-    contest = services.get_contest(slug)  # ApiError 404 becomes the error page
+    contest = public_contest(slug, clock.now())  # ApiError 404 becomes the error page (drafts too)
     category = contest.category(category_slug) if category_slug else None
     if category_slug and category is None:
         raise ApiError("not_found", _("There is no category at this address."), 404)

@@ -14,8 +14,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from voting.contests.spec import ContestSpec
-
 # How ballots are read and counted (shared/API.md: locked once voting opens).
 COUNTING_RULES = ("method", "ranked_method", "max_choices", "score_max")
 # Sections whose values feed published results.
@@ -46,25 +44,34 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, A
             for path in sorted(old.keys() | new.keys()) if old.get(path) != new.get(path)}
 
 
-def lock_problems(before: ContestSpec, after: ContestSpec, now: datetime, published: bool) -> dict[str, str]:
-    """Why the change from `before` to `after` is not allowed now, by field path."""
+def _window(spec: dict[str, Any]) -> tuple[datetime, datetime] | None:
+    found = (spec.get("phases") or {}).get("voting")
+    if not isinstance(found, dict):
+        return None
+    return datetime.fromisoformat(found["opens_at"]), datetime.fromisoformat(found["closes_at"])
+
+
+def lock_problems(before: dict[str, Any], after: dict[str, Any], now: datetime, published: bool) -> dict[str, str]:
+    """Why the change from `before` to `after` (SPECs as JSON, as stored and as
+    patched) is not allowed now, by field path. Read from the JSON, so that a
+    stored SPEC that a newer rule would refuse can still be corrected."""
     problems: dict[str, str] = {}
     if published:
-        changed = {path.split(".")[0] for path in diff(before.to_json(), after.to_json())}
+        changed = {path.split(".")[0] for path in diff(before, after)}
         for section in sorted(changed & set(RESULT_INPUTS)):
             problems[section] = "the results are published: what fed them can no longer change"
         return problems
-    window, moved = before.phases.voting, after.phases.voting
-    if window is None or now < window.opens_at:
+    window, moved = _window(before), _window(after)
+    if window is None or now < window[0]:
         return problems
     for rule in COUNTING_RULES:
-        if getattr(before.voting, rule) != getattr(after.voting, rule):
+        if (before.get("voting") or {}).get(rule) != (after.get("voting") or {}).get(rule):
             problems[f"voting.{rule}"] = "is locked: voting has opened"
     if moved is None:
         problems["phases.voting"] = "cannot be removed: voting has opened"
         return problems
-    if moved.opens_at != window.opens_at:
+    if moved[0] != window[0]:
         problems["phases.voting.opens_at"] = "cannot move: voting has opened"
-    if now >= window.closes_at and moved.closes_at != window.closes_at:
+    if now >= window[1] and moved[1] != window[1]:
         problems["phases.voting.closes_at"] = "cannot move: voting has closed, and a closed vote never reopens"
     return problems

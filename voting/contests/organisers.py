@@ -28,7 +28,8 @@ def add_organiser(contest: Contest, email: Any, actor: User, now: datetime) -> t
     the address (the organiser asks the person to register first)."""
     if not isinstance(email, str) or not email.strip() or len(email) > 320:
         raise validation_error({"email": "must be an e-mail address"})
-    user = accounts.find_by_email(email)
+    address, _why = accounts.check_address(email.strip())
+    user = accounts.find_by_email(address or email)
     if user is None:
         raise not_found("account with that address")
     if user.has_role("organiser", contest.id):

@@ -135,10 +135,6 @@ def update_contest(contest: Contest, patch: Any, actor: User | None, now: dateti
     problems = {"categories": f"categories with entries cannot be removed: {', '.join(stuck)}"} if stuck else {}
     if problems:
         raise _spec_errors(SpecErrors(problems))
-    locked = changes.lock_problems(validate_spec(before), spec, now, contest.published_at is not None)
-    if locked:
-        raise ApiError("locked", "This change is not allowed in the contest's current phase; nothing was "
-                       "changed.", 409, locked)
     _apply(contest, spec)
     existing = {c.slug: c for c in contest.categories}
     ordered = []
@@ -147,7 +143,13 @@ def update_contest(contest: Contest, patch: Any, actor: User | None, now: dateti
         row.title, row.description, row.position = cat.title, cat.description, i
         ordered.append(row)
     contest.categories = ordered
-    changed = changes.diff(before, spec_of(contest))
+    after = spec_of(contest)  # both sides as stored (UTC), so another offset for the same instant is no change
+    locked = changes.lock_problems(before, after, now, contest.published_at is not None)
+    if locked:
+        db.session.rollback()
+        raise ApiError("locked", "This change is not allowed in the contest's current phase; nothing was "
+                       "changed.", 409, locked)
+    changed = changes.diff(before, after)
     if changed:
         audit.append(contest, actor, "contest.updated", f"contest {contest.slug}", {"changes": changed}, now)
     db.session.commit()
