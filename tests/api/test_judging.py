@@ -274,3 +274,42 @@ def test_a_conflict_declared_after_scoring_voids_the_sheet(organiser, panel):
     progress = {p["email"]: p for p in organiser.get("/api/v1/contests/ageing-better/judging/progress")
                 .get_json()["judges"]}
     assert progress["ben@example.org"]["draft"] == 0
+
+
+def test_an_address_spelled_otherwise_never_reaches_an_existing_account(app, organiser, make):
+    make.user("victim@example.com")
+    resp = add_judge(organiser, "victim@ｅｘａｍｐｌｅ.com", password="the organiser's choice")
+    assert resp.status_code == 201 and resp.get_json()["created"] is False
+    judge_api(app, "victim@example.com", PASSWORD)  # still the owner's password
+
+
+def test_nothing_moves_after_judging_closes(organiser, panel):
+    ben = panel["ben"]
+    entry = min(set(listed(ben)) - {entry_ids(organiser)["Walk"]})
+    assert score(ben, entry, {"impact": 8, "feasibility": 4}, submit=True).status_code == 200
+    now = datetime.now(timezone.utc)
+    assert organiser.patch("/api/v1/contests/ageing-better", json={"phases": {"judging": {
+        "closes_at": iso(now - timedelta(seconds=1))}}}).status_code == 200
+    assert ben.post("/api/v1/judging/ageing-better/conflicts", json={"entry_id": entry}).status_code == 201
+    ranking = organiser.get("/api/v1/contests/ageing-better/judging/ranking").get_json()
+    scored = {r["entry_id"] for c in ranking["categories"] for r in c["ranking"]}
+    assert entry in scored  # the submitted sheet stands
+
+
+def test_a_cut_nobody_reaches_opens_no_round(organiser, panel):
+    ids = entry_ids(organiser)
+    for api in panel.values():
+        for entry_id in listed(api):
+            assert score(api, entry_id, {"impact": 1, "feasibility": 1}, submit=True).status_code == 200
+    assert_error(organiser.post("/api/v1/contests/ageing-better/rounds", json={"min_score": 9.9}), 409, "conflict")
+    assert organiser.post("/api/v1/contests/ageing-better/rounds", json={"top": 1}).status_code == 201
+    assert len(ids) == 4
+
+
+def test_a_contest_without_a_rubric_jury_gets_no_assignments(app, make):
+    make.organiser("boss@example.org", manages=False)
+    api = Api(app.test_client())
+    api.login("boss@example.org", PASSWORD)
+    body = {**hackathon(), "slug": "pairs", "judging": {"mode": "pairwise", "criteria": []}}
+    assert api.post("/api/v1/contests", json=body).status_code == 201
+    assert_error(api.post("/api/v1/contests/pairs/assignments", json={}), 409, "conflict")
