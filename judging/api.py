@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from flask import Blueprint, jsonify
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, StringConstraints
 
 from voting import clock
 from voting.api.request import parse_body
@@ -58,7 +58,7 @@ class OrganiserConflictBody(ConflictBody):
 
 class RoundBody(Body):
     top: Annotated[StrictInt, Field(ge=1, le=10_000)] | None = None
-    min_score: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] | None = None
+    min_score: Annotated[StrictFloat, Field(ge=0, le=10, allow_inf_nan=False)] | None = None
     mode: Literal["rubric", "pairwise"] | None = None
     criteria: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=50)] | None = None
     judges_per_entry: Annotated[StrictInt, Field(ge=1, le=50)] | None = None
