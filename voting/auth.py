@@ -34,7 +34,9 @@ class SessionUser:
 
 def parse_user_token(token: str, verified: bool = False) -> SessionUser | None:
     user_id, _sep, version = token.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    # ASCII digits only ("²".isdigit() is true, and int() refuses it), and short: ids are INTEGER columns.
+    if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()
+            and len(user_id) <= 10 and len(version) <= 10):
         return None
     return SessionUser(int(user_id), int(version), verified)
 

@@ -121,7 +121,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(err: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        # The route's rule, not the path: a path may hold a receipt code, which must stay out of logs.
+        log.exception("unhandled error on %s %s", request.method, request.url_rule or "(no route)")
         from voting.services_health import is_infrastructure_error
         if is_infrastructure_error(err):
             message = _("A backing service is unavailable. Try again shortly.")
