@@ -13,6 +13,7 @@ from voting import clock
 from voting.api.request import parse_body
 from voting.auth import require_user
 from voting.contests.access import managed_contest, public_contest
+from voting.contests.entries import get_entry
 from voting.errors import not_found
 
 from judging import aggregate, assignments, judges, rounds, scoring
@@ -106,7 +107,7 @@ def organiser_conflict(slug: str):
     body = parse_body(OrganiserConflictBody)
     if not any(row.user_id == body.judge_id for row in judges.judge_rows(contest, active_only=False)):
         raise not_found("judge of this contest")
-    entry = scoring.entry_in(contest, body.entry_id)
+    entry = get_entry(body.entry_id, contest)
     new = assignments.add_conflict(contest, body.judge_id, entry, "organiser", body.reason, user, clock.now())
     return jsonify({"entry_id": entry.id, "judge_id": body.judge_id}), 201 if new else 200
 
@@ -150,6 +151,6 @@ def declare_conflict(slug: str):
     contest = public_contest(slug, now)
     scoring.require_judge(contest, user)
     body = parse_body(ConflictBody)
-    entry = scoring.entry_in(contest, body.entry_id)
+    entry = get_entry(body.entry_id, contest)
     new = assignments.add_conflict(contest, user.id, entry, "declared", body.reason, user, now)
     return jsonify({"entry_id": entry.id, "judge_id": user.id}), 201 if new else 200

@@ -49,7 +49,8 @@ from voting.contests.models import Contest, Entry
 from voting.errors import ApiError, validation_error
 from voting.extensions import db
 
-from judging.assignments import conflict_pairs, current_round, detect_conflicts, round_entries, round_judges
+from judging.assignments import (conflict_pairs, current_round, detect_conflicts, lock_contest, round_entries,
+                                 round_judges)
 from judging.domain import pairwise as pw
 from judging.domain.tuning import PAIRWISE, Pairwise
 from judging.judges import judge_of
@@ -85,7 +86,7 @@ def _walk(contest: Contest, user: User, now: datetime) -> Walk:
     row = judge_of(contest, user)
     if row is None:
         raise not_assigned()
-    db.session.execute(select(Contest.id).where(Contest.id == contest.id).with_for_update())
+    lock_contest(contest)
     rnd = current_round(contest, create=False)
     if (rnd.mode if rnd else contest.settings["judging"]["mode"]) != "pairwise":
         raise not_pairwise()

@@ -12,13 +12,14 @@ from sqlalchemy.orm import selectinload
 
 from voting.accounts.models import User
 from voting.audit import services as audit
+from voting.contests.entries import get_entry
 from voting.contests.models import Contest, Entry
 from voting.errors import ApiError, not_found, validation_error
 from voting.extensions import db
 
 from judging.assignments import conflict_pairs, current_round, sheet_of
 from judging.domain import rubric
-from judging.judges import judge_of
+from judging.judges import judge_of, judge_rows
 from judging.models import Assignment, Round, ScoreSheet, SheetChange
 
 COMMENT_LIMIT = 5000
@@ -69,7 +70,7 @@ def save(contest: Contest, entry_id: int, judge: User, scores: Any, comment: str
     `phase_closed`), already submitted (409 `already_submitted`), bad scores
     (422 with each field). Nothing is half-saved."""
     require_judge(contest, judge)
-    entry_in(contest, entry_id)  # 404 for an entry of no contest or of another
+    get_entry(entry_id, contest)  # 404 for an entry of no contest or of another
     if (judge.id, entry_id) in conflict_pairs(contest):
         raise ApiError("conflict_of_interest", "You have a conflict of interest with this entry.", 403)
     rnd = current_round(contest, create=False)
@@ -155,8 +156,6 @@ def my_assignments(judge: User) -> list[dict[str, Any]]:
 
 def progress(contest: Contest) -> list[dict[str, Any]]:
     """Per judge: assigned, started (drafts) and submitted sheets in the current round."""
-    from judging.judges import judge_rows
-
     rnd = current_round(contest, create=False)
     counts: dict[int, dict[str, int]] = {}
     if rnd is not None:
@@ -176,11 +175,4 @@ def progress(contest: Contest) -> list[dict[str, Any]]:
                     "active": row.active, "assigned": c["assigned"], "draft": c["draft"],
                     "submitted": c["submitted"], "started": c["draft"] + c["submitted"] > 0})
     return out
-
-
-def entry_in(contest: Contest, entry_id: int) -> Entry:
-    entry = db.session.get(Entry, entry_id) if 0 < entry_id <= 2**31 - 1 else None
-    if entry is None or entry.contest_id != contest.id:
-        raise not_found("entry")
-    return entry
 

@@ -27,6 +27,7 @@ from voting.auth import login_required, require_user
 from voting.accounts.models import User
 from voting.contests import services
 from voting.contests.access import public_contest
+from voting.contests.entries import get_entry
 from voting.contests.models import Contest, Entry
 from voting.contests.views import describe_entry, when
 from voting.errors import ApiError, validation_error
@@ -97,7 +98,7 @@ def _on_my_list(contest: Contest, user: User, entry_id: int) -> tuple[Entry, Rou
     """The entry, the round and the judge's sheet, when the entry is on this
     judge's list; else the API's 403 (not a judge, not assigned, a conflict)."""
     scoring.require_judge(contest, user)
-    entry = scoring.entry_in(contest, entry_id)
+    entry = get_entry(entry_id, contest)
     if (user.id, entry.id) in assignments.conflict_pairs(contest):
         raise ApiError("conflict_of_interest", "You have a conflict of interest with this entry.", 403)
     rnd = assignments.current_round(contest, create=False)
@@ -270,7 +271,7 @@ def declare_conflict(slug: str, entry_id: int):
     user = require_user()
     contest = public_contest(slug, now)
     scoring.require_judge(contest, user)
-    found = scoring.entry_in(contest, entry_id)
+    found = get_entry(entry_id, contest)
     sent = {"reason": request.form.get("reason", "").replace("\r\n", "\n").strip()}
     try:
         _storable(sent)

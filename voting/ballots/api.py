@@ -11,6 +11,7 @@ from voting import clock, queues
 from voting.api.request import parse_body
 from voting.auth import login_required_error, remember_verified, require_manager, require_user, session_user
 from voting.ballots import backends, challenges, contest_view, counters, intake, jobs, receipt_lookup, route, wire
+from voting.contests import phases
 from voting.contests.access import managed_contest, public_contest
 from voting.errors import not_found, validation_error
 from voting.netutil import client_ip
@@ -41,8 +42,10 @@ def challenge():
     if not slug:
         raise validation_error({"contest": "is required"})
     now = clock.now()
-    public_contest(slug, now)  # no challenge for a draft (or an unknown contest): 404
-    issued = challenges.issue(backends.current(), contest_view.get(slug), now)
+    view = contest_view.get(slug)  # 404 for an unknown contest
+    if phases.current_phase(view.windows, now, published=False) == "draft":
+        public_contest(slug, now)  # a draft: 404 unless the caller organises it (asked only then, not per ballot)
+    issued = challenges.issue(backends.current(), view, now)
     response = jsonify({"token": issued.token, "bits": issued.bits, "expires_at": issued.expires_at.isoformat()})
     response.headers["Cache-Control"] = "no-store"
     give_device_cookie(response)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from voting.accounts import services as accounts
 from voting.accounts.models import User, UserRole
 from voting.audit import services as audit
+from voting.contests.entries import MAX_ID
 from voting.contests.models import Contest
 from voting.errors import ApiError, not_found, validation_error
 from voting.extensions import db
@@ -45,7 +46,7 @@ def remove_organiser(contest: Contest, user_id: int, actor: User, now: datetime)
     """Takes the role away; a contest always keeps at least one organiser."""
     grant = db.session.scalar(select(UserRole).where(
         UserRole.role == "organiser", UserRole.contest_id == contest.id, UserRole.user_id == user_id)
-    ) if 0 < user_id <= 2**31 - 1 else None  # ids are INTEGER columns
+    ) if 0 < user_id <= MAX_ID else None
     if grant is None:
         raise not_found("organiser")
     if len(organisers(contest)) <= 1:
