@@ -46,9 +46,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from voting.fraud.records import BallotRecord  # noqa: E402
-from voting.fraud.rules import ALL_RULES, run_all  # noqa: E402
-from voting.fraud.thresholds import Thresholds  # noqa: E402
+from voting.fraud.domain.records import BallotRecord  # noqa: E402
+from voting.fraud.domain.rules import ALL_RULES, run_all  # noqa: E402
+from voting.fraud.domain.thresholds import Thresholds  # noqa: E402
 
 START = datetime(2021, 2, 1, tzinfo=timezone.utc).timestamp()
 HOUR, DAY = 3600.0, 86400.0

@@ -19,7 +19,7 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from voting.ballots.models import Ballot
-from voting.ballots.selection import increments
+from voting.ballots.domain.selection import increments
 from voting.contests.models import Contest, Entry
 from voting.extensions import db
 

@@ -12,7 +12,7 @@ from typing import Any
 from voting.accounts.models import User
 from voting.audit import services as audit
 from voting.contests.models import Contest
-from voting.contests.spec import Criterion as CriterionSpec
+from voting.contests.domain.spec import Criterion as CriterionSpec
 from voting.errors import ApiError, validation_error
 from voting.extensions import db
 

@@ -1,7 +1,7 @@
 """Online voting and judging engine. `create_app` builds the web application.
 
 The app is imported when `create_app` is first asked for, not when the
-package is: importing a pure module (`voting.ballots.selection`, say) must
+package is: importing a pure module (`voting.ballots.domain.selection`, say) must
 not load Flask, SQLAlchemy or Redis with it."""
 
 from __future__ import annotations

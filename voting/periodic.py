@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from voting import clock, queues
 from voting.ballots import jobs as ballot_jobs
-from voting.contests import phases
+from voting.contests.domain import phases
 from voting.contests.models import Contest
 from voting.extensions import db
 from voting.fraud import jobs as fraud_jobs

@@ -21,7 +21,7 @@ import voting.api
 from tests.support.api import Api
 from tests.support.factories import PASSWORD, iso, spec
 from voting import errors
-from voting.contests import spec as spec_module
+from voting.contests.domain import spec as spec_module
 
 DOCUMENT_PATH = Path(voting.api.__file__).with_name("openapi.json")
 DOC = json.loads(DOCUMENT_PATH.read_text(encoding="utf-8"))

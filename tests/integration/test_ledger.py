@@ -11,11 +11,12 @@ import pytest
 from sqlalchemy import select, text
 
 from voting.accounts.models import User
-from voting.ballots import receipts
+from voting.ballots.domain import receipts
 from voting.ballots.models import Ballot
 from voting.contests.services import get_contest
 from voting.extensions import db
-from voting.ledger import amendments, encoding, jobs, merkle, publish, sealing
+from voting.ledger import amendments, jobs, publish, sealing
+from voting.ledger.domain import encoding, merkle
 from voting.ledger.api import bp as ledger_bp
 from voting.ledger.cli import ledger as ledger_cli
 from voting.ledger.models import LedgerAmendment, LedgerBatch, LedgerLeaf
@@ -71,7 +72,7 @@ def organiser_api(app):
 
 
 def close_voting(api: Api, slug: str) -> None:
-    # Only the close moves: an opened vote keeps its opening time (voting.contests.changes).
+    # Only the close moves: an opened vote keeps its opening time (voting.contests.domain.changes).
     resp = api.patch(f"/api/v1/contests/{slug}", json={"phases": {"voting": {
         "closes_at": (now() - timedelta(seconds=1)).isoformat()}}})
     assert resp.status_code == 200, resp.get_json()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 
 from voting import redis_keys as keys
-from voting.ballots import pow
+from voting.ballots.domain import pow
 
 # Every case in one EVAL: ARGV holds (base, recent, spike) triples.
 RUN_ALL = keys.DIFFICULTY_LUA + """

@@ -109,7 +109,7 @@ def test_audit_has_no_update_or_delete_path():
 def test_receipt_carries_its_inclusion_proof_once_voting_closes(app, make):
     from datetime import datetime, timedelta, timezone
 
-    from voting.ledger import merkle
+    from voting.ledger.domain import merkle
     from voting.ledger.jobs import seal_ledger
 
     slug, ids = open_contest(app, pow_bits=0)

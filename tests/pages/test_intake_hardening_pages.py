@@ -22,7 +22,8 @@ from tests.pages.test_pow_script import NODE, POW_JS
 from tests.pages.test_voting_pages import ballot_url, form_fields, receipt_code, vote
 from tests.support.api import assert_error
 from tests.support.voting import cast, open_contest, voter_api
-from voting.ballots import backends, challenges, contest_view, pow
+from voting.ballots import backends, challenges, contest_view
+from voting.ballots.domain import pow
 from voting.ballots.models import Ballot
 from voting.extensions import db
 from voting.gunicorn_conf import RedactingLogger, redact

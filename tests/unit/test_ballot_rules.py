@@ -2,8 +2,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from voting.ballots import pow, ratelimit, receipts, screening, selection
-from voting.ballots.selection import Rules, SelectionError
+from voting.ballots.domain import pow, ratelimit, receipts, screening, selection
+from voting.ballots.domain.selection import Rules, SelectionError
 
 NOW = datetime(2021, 5, 18, 12, 0, tzinfo=timezone.utc)
 ELIGIBLE = frozenset({1, 2, 3, 4})

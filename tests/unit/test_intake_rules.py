@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from voting.ballots import pow, ratelimit, screening, selection
-from voting.ballots.selection import Rules, SelectionError
+from voting.ballots.domain import pow, ratelimit, screening, selection
+from voting.ballots.domain.selection import Rules, SelectionError
 
 NOW = datetime(2021, 5, 18, 12, 0, tzinfo=timezone.utc)
 ELIGIBLE = frozenset({1, 3, 7, 12})

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from voting.ledger import encoding, merkle
+from voting.ledger.domain import encoding, merkle
 
 
 def sha(data: bytes) -> bytes:

@@ -1,6 +1,6 @@
 from datetime import datetime, timedelta, timezone
 
-from voting.contests.phases import Window, current_phase, is_open, next_change
+from voting.contests.domain.phases import Window, current_phase, is_open, next_change
 
 T0 = datetime(2021, 1, 1, tzinfo=timezone.utc)
 

@@ -1,6 +1,6 @@
 import pytest
 
-from voting.contests.spec import SpecErrors, merge_patch, patch_spec, validate_spec
+from voting.contests.domain.spec import SpecErrors, merge_patch, patch_spec, validate_spec
 
 
 def base(**over):

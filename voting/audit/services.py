@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from voting.accounts.models import User
-from voting.audit import chain
+from voting.audit.domain import chain
 from voting.audit.models import AuditEntry
 from voting.contests.models import Contest
 from voting.extensions import db

@@ -11,7 +11,7 @@ from voting import clock, queues
 from voting.api.request import parse_body
 from voting.auth import login_required_error, remember_verified, require_manager, require_user, session_user
 from voting.ballots import backends, challenges, contest_view, counters, intake, jobs, receipt_lookup, route, wire
-from voting.contests import phases
+from voting.contests.domain import phases
 from voting.contests.access import managed_contest, public_contest
 from voting.errors import not_found, validation_error
 from voting.netutil import client_ip

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta, timezone
 import redis
 from itsdangerous import BadSignature
 
-from voting.ballots import live, pow
+from voting.ballots import live
+from voting.ballots.domain import pow
 from voting.ballots.backends import Backends
 from voting.ballots.contest_view import ContestView
 

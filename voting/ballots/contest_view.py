@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import select
 
-from voting.ballots import ratelimit
+from voting.ballots.domain import ratelimit
 from voting.contests.models import Contest, Entry
-from voting.contests.phases import Window
-from voting.contests.spec import is_slug
+from voting.contests.domain.phases import Window
+from voting.contests.domain.spec import is_slug
 from voting.errors import not_found
 from voting.extensions import db
 

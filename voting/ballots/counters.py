@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from voting.ballots import backends, feed, live, selection
+from voting.ballots import backends, feed, live
+from voting.ballots.domain import selection
 from voting.ballots.models import Ballot
 from voting.contests.models import Contest, Entry
 from voting.extensions import db

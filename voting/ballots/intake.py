@@ -26,11 +26,12 @@ from datetime import datetime, timezone
 import redis
 
 from voting.auth import SessionUser, login_required_error
-from voting.ballots import live, pow, receipts, screening, selection, store
+from voting.ballots import live, store
+from voting.ballots.domain import pow, receipts, screening, selection
 from voting.ballots.backends import Backends
 from voting.ballots.challenges import RenderToken
 from voting.ballots.contest_view import ContestView
-from voting.contests import phases
+from voting.contests.domain import phases
 from voting.errors import ApiError
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,8 @@ import math
 from dataclasses import dataclass
 
 from voting import redis_keys as keys
-from voting.ballots import feed, held_redis, ratelimit
+from voting.ballots import feed, held_redis
+from voting.ballots.domain import ratelimit
 from voting.extensions import get_redis
 
 SCOPES = ("ip", "prefix", "account", "device")

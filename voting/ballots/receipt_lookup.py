@@ -8,9 +8,9 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, StrictStr, StringConstraints
 from sqlalchemy import select
 
-from voting.ballots import receipts
+from voting.ballots.domain import receipts
 from voting.ballots.models import Ballot
-from voting.contests import phases
+from voting.contests.domain import phases
 from voting.contests.models import Category, Contest
 from voting.errors import not_found
 from voting.extensions import db

@@ -24,7 +24,8 @@ from voting.auth import SessionUser, login_required, require_user
 from voting.ballots import backends, challenges, contest_view, intake, my_votes, receipt_lookup
 from voting.ballots.api import client_info, give_device_cookie
 from voting.ballots.forms import BallotForm, Choices, ReceiptForm, read_choices
-from voting.contests import entries, phases
+from voting.contests import entries
+from voting.contests.domain import phases
 from voting.contests.access import public_contest
 from voting.contests.models import Category, Contest
 from voting.contests.views import describe_contest, when

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from voting.contests.phases import Window
+from voting.contests.domain.phases import Window
 from voting.extensions import db
 from voting.types import UTCDateTime, utcnow
 

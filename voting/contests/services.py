@@ -15,9 +15,10 @@ from sqlalchemy.exc import IntegrityError
 
 from voting.accounts.models import User, UserRole
 from voting.audit import services as audit
-from voting.contests import changes, events, phases
+from voting.contests import events
+from voting.contests.domain import changes, phases
 from voting.contests.models import Category, Contest, Entry
-from voting.contests.spec import ContestSpec, SpecErrors, is_slug, patch_spec, validate_spec
+from voting.contests.domain.spec import ContestSpec, SpecErrors, is_slug, patch_spec, validate_spec
 from voting.errors import ApiError, not_found, validation_error
 from voting.extensions import db
 

@@ -18,7 +18,8 @@ from flask_babel import ngettext
 from voting import clock
 from voting.accounts import countries
 from voting.auth import actor
-from voting.contests import entries, phases, services
+from voting.contests import entries, services
+from voting.contests.domain import phases
 from voting.contests.access import public_contest
 from voting.contests.models import Category, Contest, Entry
 from voting.errors import ApiError

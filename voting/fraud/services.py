@@ -18,15 +18,15 @@ from sqlalchemy import select
 from voting.accounts.domain import email_domain
 from voting.accounts.models import User
 from voting.audit import services as audit
-from voting.ballots import selection
+from voting.ballots.domain import selection
 from voting.ballots.models import Ballot
 from voting.contests.models import Category, Contest
 from voting.errors import ApiError, not_found, validation_error
 from voting.extensions import db
-from voting.fraud import rules
+from voting.fraud.domain import rules
 from voting.fraud.models import FraudCluster, FraudClusterBallot
-from voting.fraud.records import BallotRecord, Finding
-from voting.fraud.thresholds import Thresholds
+from voting.fraud.domain.records import BallotRecord, Finding
+from voting.fraud.domain.thresholds import Thresholds
 from voting.ledger import amendments
 
 DECISIONS = {"count": "counted", "invalidate": "invalidated"}

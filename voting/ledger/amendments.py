@@ -13,7 +13,7 @@ from sqlalchemy import inspect, select
 from voting.ballots.models import STATUSES, Ballot
 from voting.contests.models import Contest
 from voting.extensions import db
-from voting.ledger import encoding
+from voting.ledger.domain import encoding
 from voting.ledger.models import LedgerAmendment
 
 REASON_MAX = 500

@@ -15,11 +15,13 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from voting.ballots import counters, selection
+from voting.ballots import counters
+from voting.ballots.domain import selection
 from voting.ballots.models import Ballot
 from voting.contests.models import Contest
 from voting.extensions import db
-from voting.ledger import amendments, encoding, merkle
+from voting.ledger import amendments
+from voting.ledger.domain import encoding, merkle
 from voting.ledger.models import LedgerAmendment, LedgerBatch, LedgerLeaf
 
 ledger = AppGroup("ledger", help="The contests' verifiable ledgers.")

@@ -17,10 +17,11 @@ from datetime import datetime
 from sqlalchemy import select
 
 from voting.ballots.models import Ballot
-from voting.contests import phases
+from voting.contests.domain import phases
 from voting.contests.models import Contest
 from voting.extensions import db
-from voting.ledger import amendments, encoding, merkle
+from voting.ledger import amendments
+from voting.ledger.domain import encoding, merkle
 from voting.ledger.models import LedgerAmendment, LedgerBatch, LedgerLeaf
 
 # The amendment fields that can be shown while voting is open.

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from voting.ballots.models import Ballot
 from voting.contests.models import Contest
 from voting.extensions import db
-from voting.ledger import encoding, merkle
+from voting.ledger.domain import encoding, merkle
 from voting.ledger.models import LedgerBatch, LedgerLeaf
 
 log = logging.getLogger(__name__)

@@ -18,12 +18,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Callable, Sequence
 
-from voting.fraud.records import BallotRecord, Finding
-from voting.fraud.rules_accounts import country, instant_single_vote, new_account_domain
-from voting.fraud.rules_common import cast
-from voting.fraud.rules_network import shared_device, shared_prefix, shared_user_agent
-from voting.fraud.rules_timing import burst, scripted_cadence
-from voting.fraud.thresholds import Thresholds
+from voting.fraud.domain.records import BallotRecord, Finding
+from voting.fraud.domain.rules_accounts import country, instant_single_vote, new_account_domain
+from voting.fraud.domain.rules_common import cast
+from voting.fraud.domain.rules_network import shared_device, shared_prefix, shared_user_agent
+from voting.fraud.domain.rules_timing import burst, scripted_cadence
+from voting.fraud.domain.thresholds import Thresholds
 
 Rule = Callable[[Sequence[BallotRecord], datetime, Thresholds], list[Finding]]
 

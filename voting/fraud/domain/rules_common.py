@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from operator import attrgetter
 from typing import Any, Iterable, Sequence
 
-from voting.fraud.records import BallotRecord, Finding
+from voting.fraud.domain.records import BallotRecord, Finding
 
 KEY_MAX = 200  # fraud_clusters.key is a String(200)
 

@@ -15,8 +15,8 @@ from typing import Annotated, Any, Literal
 from pydantic import (AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool,
                       StrictFloat, StrictInt, StrictStr, StringConstraints, ValidationError)
 
-from voting.ballots import ratelimit
-from voting.fraud.thresholds import Thresholds
+from voting.ballots.domain import ratelimit
+from voting.fraud.domain.thresholds import Thresholds
 
 KINDS = ("prize", "hackathon", "photo")
 PHASES = ("submission", "voting", "judging")

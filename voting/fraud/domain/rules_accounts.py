@@ -9,9 +9,9 @@ from datetime import datetime
 from statistics import median
 from typing import Sequence
 
-from voting.fraud.records import BallotRecord, Finding
-from voting.fraud.rules_common import Cast, cast, finding, groups, key, span, stamp, top
-from voting.fraud.thresholds import Thresholds, is_public_provider
+from voting.fraud.domain.records import BallotRecord, Finding
+from voting.fraud.domain.rules_common import Cast, cast, finding, groups, key, span, stamp, top
+from voting.fraud.domain.thresholds import Thresholds, is_public_provider
 
 
 def _clusters(times: list[tuple[float, int]], window: float, need: int) -> tuple[list[int], int]:

@@ -9,9 +9,9 @@ from datetime import datetime
 from itertools import accumulate
 from typing import Sequence
 
-from voting.fraud.records import BallotRecord, Finding
-from voting.fraud.rules_common import cast, column, finding, groups, iso, key, micros, span, top
-from voting.fraud.thresholds import Thresholds
+from voting.fraud.domain.records import BallotRecord, Finding
+from voting.fraud.domain.rules_common import cast, column, finding, groups, iso, key, micros, span, top
+from voting.fraud.domain.thresholds import Thresholds
 
 
 def burst(records: Sequence[BallotRecord], now: datetime, t: Thresholds) -> list[Finding]:

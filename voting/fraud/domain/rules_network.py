@@ -10,9 +10,9 @@ from collections import Counter
 from datetime import datetime
 from typing import Sequence
 
-from voting.fraud.records import BallotRecord, Finding
-from voting.fraud.rules_common import Window, cast, column, finding, groups, key, span, top
-from voting.fraud.thresholds import Thresholds
+from voting.fraud.domain.records import BallotRecord, Finding
+from voting.fraud.domain.rules_common import Window, cast, column, finding, groups, key, span, top
+from voting.fraud.domain.thresholds import Thresholds
 
 
 def shared_prefix(records: Sequence[BallotRecord], now: datetime, t: Thresholds) -> list[Finding]:

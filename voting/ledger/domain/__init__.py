@@ -1,0 +1,1 @@
+"""The pure core of ledger: no Flask, SQLAlchemy, Redis or RQ, here or at import time."""
