@@ -14,6 +14,8 @@ from tests.support.api import Api, assert_error
 from tests.support.factories import PASSWORD, iso, spec
 
 
+TIE_BREAK = ["jury_score", "public_votes", "earliest_submission", "draw"]
+
 def window(start_days: float, end_days: float) -> dict:
     now = datetime.now(timezone.utc)
     return {"opens_at": iso(now + timedelta(days=start_days)), "closes_at": iso(now + timedelta(days=end_days))}
@@ -48,10 +50,12 @@ def full_spec(**overrides) -> dict:
                    "rate_limits": {"ip": "100/hour", "prefix": "1000/hour", "account": "30/hour",
                                    "device": "50/hour"}},
         "judging": {"mode": "rubric", "judges_per_entry": 4, "normalization": "none",
-                    "criteria": [{"key": "impact", "label": "Impact", "weight": 0.4, "min": 0.0, "max": 10.0},
-                                 {"key": "reach", "label": "Reach", "weight": 0.6, "min": 1.0, "max": 5.0}]},
+                    "criteria": [{"key": "impact", "label": "Impact", "weight": 0.4, "min": 0.0, "max": 10.0,
+                                  "guidance": "Who is better off, and by how much"},
+                                 {"key": "reach", "label": "Reach", "weight": 0.6, "min": 1.0, "max": 5.0,
+                                  "guidance": ""}]},
         "awards": {"policy": "hybrid", "champions_per_category": 6, "winners_per_category": 2,
-                   "public_weight": 0.25},
+                   "public_weight": 0.25, "tie_break": ["public_votes", "draw"]},
     }
     body.update(overrides)
     return body
@@ -148,8 +152,8 @@ def test_defaults_are_filled_per_kind(organiser, kind, voting, awards):
                                                  "device": "100/hour"}}
     assert contest["judging"] == {"mode": "rubric", "judges_per_entry": 3, "normalization": "zscore",
                                   "criteria": [{"key": "overall", "label": "Overall", "weight": 1.0,
-                                                "min": 0.0, "max": 10.0}]}
-    assert contest["awards"] == {**awards, "public_weight": 0.5}
+                                                "min": 0.0, "max": 10.0, "guidance": ""}]}
+    assert contest["awards"] == {**awards, "public_weight": 0.5, "tie_break": TIE_BREAK}
 
 
 def test_a_partial_section_keeps_the_kinds_defaults_for_the_rest(organiser):
@@ -157,7 +161,7 @@ def test_a_partial_section_keeps_the_kinds_defaults_for_the_rest(organiser):
                                  "categories": [{"slug": "main", "title": "Main"}],
                                  "awards": {"winners_per_category": 2}})
     assert contest["awards"] == {"policy": "jury", "champions_per_category": 10, "winners_per_category": 2,
-                                 "public_weight": 0.5}
+                                 "public_weight": 0.5, "tie_break": TIE_BREAK}
 
 
 def test_only_organisers_create_contests(app, client, make):

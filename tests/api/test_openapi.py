@@ -202,7 +202,7 @@ def test_spec_schema_matches_the_model(name):
         if not info.is_required() and name != "Spec":
             default = info.get_default(call_default_factory=True)
             if isinstance(default, list):
-                default = [item.model_dump(mode="json") for item in default]
+                default = [item.model_dump(mode="json") if isinstance(item, BaseModel) else item for item in default]
             elif isinstance(default, BaseModel):
                 default = default.model_dump(mode="json")
             assert prop.get("default") == default, (name, field)

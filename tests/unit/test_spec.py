@@ -93,3 +93,14 @@ def test_fraud_section():
     assert "fraud.countries.0" in errors(base(fraud={"countries": ["ch"]}))
     found = errors(base(fraud={"thresholds": {"no_such_threshold": 1, "burst_ratio": -3}}))
     assert set(found) == {"fraud.thresholds.no_such_threshold", "fraud.thresholds.burst_ratio"}
+
+
+def test_tie_break_chain_and_criterion_guidance():
+    spec = validate_spec(base(awards={"tie_break": ["public_votes", "draw"]},
+                              judging={"criteria": [{"key": "impact", "label": "Impact", "guidance": "Lives changed"}]}))
+    assert spec.awards.tie_break == ["public_votes", "draw"]
+    assert spec.judging.criteria[0].guidance == "Lives changed"
+    assert validate_spec(base()).awards.tie_break == ["jury_score", "public_votes", "earliest_submission", "draw"]
+    assert set(errors(base(awards={"tie_break": ["draw", "draw"]}))) == {"awards.tie_break"}
+    assert set(errors(base(awards={"tie_break": ["coin"]}))) == {"awards.tie_break.0"}
+    assert set(errors(base(awards={"tie_break": []}))) == {"awards.tie_break"}

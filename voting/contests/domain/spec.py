@@ -114,6 +114,8 @@ class Criterion(Strict):
     weight: Annotated[StrictFloat, Field(gt=0, le=1000)] = 1.0
     min: StrictFloat = 0.0
     max: StrictFloat = 10.0
+    # What a judge should look for, shown beside the criterion on the score form.
+    guidance: Text = ""
 
 
 class JudgingSpec(Strict):
@@ -124,11 +126,25 @@ class JudgingSpec(Strict):
         default_factory=lambda: [Criterion(key="overall", label="Overall", weight=1.0, min=0.0, max=10.0)])
 
 
+TieRule = Literal["jury_score", "public_votes", "earliest_submission", "draw"]
+
+
+def _distinct_rules(value: list[str]) -> list[str]:
+    if len(set(value)) != len(value):
+        raise ValueError("each tie-break rule may appear once")
+    return value
+
+
 class AwardsSpec(Strict):
     policy: Literal["public", "jury", "jury_among_champions", "hybrid"] = "jury_among_champions"
     champions_per_category: Annotated[StrictInt, Field(ge=1, le=100)] = 5
     winners_per_category: Annotated[StrictInt, Field(ge=1, le=100)] = 1
     public_weight: Annotated[StrictFloat, Field(ge=0, le=1)] = 0.5
+    # How a tie in a ranking is broken, rule by rule; every use is recorded in the
+    # results' `ties`. `draw` orders by SHA-256 of the ledger's final root, the
+    # category and the entry id, so anyone holding the ledger can repeat it.
+    tie_break: Annotated[list[TieRule], Field(min_length=1, max_length=4), AfterValidator(_distinct_rules)] = Field(
+        default_factory=lambda: ["jury_score", "public_votes", "earliest_submission", "draw"])
 
 
 Country = Annotated[StrictStr, StringConstraints(pattern=r"^[A-Z]{2}$")]
