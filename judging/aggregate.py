@@ -7,29 +7,31 @@ from typing import Any
 
 from sqlalchemy import select
 
-from voting.contests.models import Contest, Entry
+from voting.contests.models import Contest
 from voting.extensions import db
 
 from judging import comparisons
-from judging.assignments import current_round
+from judging.assignments import current_round, round_entries
 from judging.domain import aggregation, rubric
 from judging.models import Assignment, ScoreSheet
 from judging.scoring import criteria_of
 
 
 def ranking(contest: Contest) -> dict[str, Any]:
-    """Per category, the entries with at least one submitted sheet, best first."""
+    """Per category, the round's approved entries with at least one submitted sheet, best first."""
     rnd = current_round(contest, create=False)
     if rnd is not None and rnd.mode == "pairwise":
         return comparisons.ranking(contest, rnd)
     if rnd is None:
         return {"round": None, "normalization": contest.settings["judging"]["normalization"], "categories": []}
+    # Only the round's entries as they are now: a sheet of an entry rejected since counts for nothing, not even
+    # in its judge's normalisation.
+    entries = {e.id: e for e in round_entries(contest, rnd)}
     sheets = [rubric.Sheet(a.judge_id, a.entry_id, s.scores) for a, s in db.session.execute(
         select(Assignment, ScoreSheet).join(ScoreSheet, ScoreSheet.assignment_id == Assignment.id)
-        .where(Assignment.round_id == rnd.id, ScoreSheet.status == "submitted"))]
+        .where(Assignment.round_id == rnd.id, ScoreSheet.status == "submitted")) if a.entry_id in entries]
     normalization = contest.settings["judging"]["normalization"]
     jury = aggregation.jury(criteria_of(rnd), sheets, normalization)
-    entries = {e.id: e for e in db.session.scalars(select(Entry).where(Entry.id.in_(list(jury.entries))))}
     categories = []
     for category in contest.categories:
         scored = {i: s for i, s in jury.entries.items() if entries[i].category_id == category.id}

@@ -14,7 +14,6 @@ from voting.api.request import parse_body
 from voting.auth import require_user
 from voting.contests.access import managed_contest, public_contest
 from voting.contests.entries import get_entry
-from voting.errors import not_found
 
 from judging import aggregate, assignments, judges, rounds, scoring
 
@@ -76,10 +75,9 @@ class ReopenBody(Body):
 def add_judge(slug: str):
     contest, user = managed_contest(slug)
     body = parse_body(JudgeBody)
-    judge, created = judges.add_judge(contest, body.email, body.display_name, body.password, body.organisation,
-                                      body.expertise, user, clock.now())
-    row = judges.judge_of(contest, judge)
-    return jsonify({"judge": judges.serialise(row, judge), "created": created}), 201
+    # The same answer for a new and an existing account: whether an address has an account is not told.
+    return jsonify({"judge": judges.add_judge(contest, body.email, body.display_name, body.password,
+                                              body.organisation, body.expertise, user, clock.now())}), 201
 
 
 @bp.post("/contests/<slug>/assignments")
@@ -105,11 +103,8 @@ def ranking(slug: str):
 def organiser_conflict(slug: str):
     contest, user = managed_contest(slug)
     body = parse_body(OrganiserConflictBody)
-    if not any(row.user_id == body.judge_id for row in judges.judge_rows(contest, active_only=False)):
-        raise not_found("judge of this contest")
-    entry = get_entry(body.entry_id, contest)
-    new = assignments.add_conflict(contest, body.judge_id, entry, "organiser", body.reason, user, clock.now())
-    return jsonify({"entry_id": entry.id, "judge_id": body.judge_id}), 201 if new else 200
+    new = assignments.record_conflict(contest, body.judge_id, body.entry_id, body.reason, user, clock.now())
+    return jsonify({"entry_id": body.entry_id, "judge_id": body.judge_id}), 201 if new else 200
 
 
 @bp.post("/contests/<slug>/rounds")

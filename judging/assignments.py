@@ -14,19 +14,21 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
 from voting.accounts.models import User
 from voting.audit import services as audit
+from voting.contests.entries import get_entry
 from voting.contests.models import Contest, Entry
-from voting.errors import ApiError
+from voting.errors import ApiError, not_found
 from voting.extensions import db
 
 from judging.champions import champions
 from judging.domain import assignment as plan_rules
 from judging.domain import conflicts as conflict_rules
-from judging.judges import judge_rows
-from judging.models import Assignment, Conflict, Round, RoundEntry, ScoreSheet
+from judging.judges import judge_rows, lock_contest
+from judging.models import Assignment, Conflict, Round, RoundEntry, ScoreSheet, SheetChange
 
 
 def current_round(contest: Contest, create: bool = True, now: datetime | None = None) -> Round | None:
@@ -109,13 +111,36 @@ def conflict_pairs(contest: Contest) -> set[tuple[int, int]]:
         select(Conflict).where(Conflict.contest_id == contest.id))}
 
 
-def lock_contest(contest: Contest) -> None:
-    """Serialise judging changes of one contest (a row lock on PostgreSQL; SQLite has one writer anyway)."""
-    db.session.execute(select(Contest.id).where(Contest.id == contest.id).with_for_update())
-
-
 def stored(rnd: Round) -> list[Assignment]:
     return list(db.session.scalars(select(Assignment).where(Assignment.round_id == rnd.id)))
+
+
+def counted(rnd: Round) -> list[Assignment]:
+    """The round's assignments of approved entries: those of an entry rejected
+    since stay stored until the plan is repaired, but are nobody's work and
+    count in no ranking (approving the entry again brings them back)."""
+    return list(db.session.scalars(select(Assignment).join(Entry, Entry.id == Assignment.entry_id)
+                                   .where(Assignment.round_id == rnd.id, Entry.status == "approved")
+                                   .options(selectinload(Assignment.sheet))))
+
+
+def void_sheet(contest: Contest, rnd: Round, assignment: Assignment, why: str, actor: User | None,
+               now: datetime) -> None:
+    """Record that a started sheet goes with its assignment (`why`: its judge now
+    conflicts with the entry), keeping its history:
+    every SheetChange of it is detached (it names round, judge and entry
+    itself) and a last `voided` change holds what the sheet held. In the
+    caller's transaction, before the assignment is deleted."""
+    sheet = assignment.sheet
+    before = sheet.snapshot()
+    db.session.execute(update(SheetChange).where(SheetChange.sheet_id == sheet.id).values(sheet_id=None))
+    after = {"status": "voided", "why": why}
+    db.session.add(SheetChange(sheet_id=None, round_id=rnd.id, judge_id=assignment.judge_id,
+                               entry_id=assignment.entry_id, actor_id=actor.id if actor else None, action="voided",
+                               before=before, after=after, at=now))
+    audit.append(contest, actor, "judging.voided", f"entry {assignment.entry_id}",
+                 {"entry_id": assignment.entry_id, "judge_id": assignment.judge_id, "before": before,
+                  "after": after}, now)
 
 
 def plan(contest: Contest, actor: User | None, now: datetime, judges_per_entry: int | None = None) -> dict[str, Any]:
@@ -135,7 +160,10 @@ def plan(contest: Contest, actor: User | None, now: datetime, judges_per_entry: 
     judges = [plan_rules.Judge(r.user_id, frozenset(r.expertise or ())) for r in round_judges(contest, rnd)]
     pool = [plan_rules.Entry(e.id, e.category.slug) for e in entries]
     conflicts = conflict_pairs(contest)
-    rows = {(a.judge_id, a.entry_id): a for a in stored(rnd)}
+    live = {e.id for e in entries}
+    # A started sheet of an entry rejected since stays out of the repair, untouched: it counts nowhere while the
+    # entry is rejected (`counted`), and again if it is approved again. Unstarted ones go like any other.
+    rows = {(a.judge_id, a.entry_id): a for a in stored(rnd) if a.entry_id in live or a.sheet is None}
     started = {pair for pair, a in rows.items() if a.sheet is not None}
     if rows:
         # A new draw for each repair, still reproducible: the seed and how many pairs there were.
@@ -148,7 +176,9 @@ def plan(contest: Contest, actor: User | None, now: datetime, judges_per_entry: 
         new_plan = plan_rules.assign(pool, judges, conflicts, rnd.judges_per_entry, random.Random(rnd.seed))
         added, removed = sorted(new_plan.pairs), []
     for pair in removed:
-        db.session.delete(rows[pair])  # a started sheet goes only when its judge now conflicts with the entry
+        if rows[pair].sheet is not None:  # a started sheet goes only when its judge now conflicts with the entry
+            void_sheet(contest, rnd, rows[pair], "conflict", actor, now)
+        db.session.delete(rows[pair])
     for judge_id, entry_id in added:
         db.session.add(Assignment(round_id=rnd.id, judge_id=judge_id, entry_id=entry_id, created_at=now))
     shortages = [{"entry_id": s.entry, "category": s.category, "needed": s.needed, "got": s.got}
@@ -184,6 +214,15 @@ def add_conflict(contest: Contest, judge_id: int, entry: Entry, source: str, rea
     else:
         db.session.commit()
     return new
+
+
+def record_conflict(contest: Contest, judge_id: int, entry_id: int, reason: str, actor: User,
+                    now: datetime) -> bool:
+    """An organiser records a judge's conflict on their behalf (as `add_conflict`);
+    404 for someone who is not a judge of the contest, or an entry of another."""
+    if not any(row.user_id == judge_id for row in judge_rows(contest, active_only=False)):
+        raise not_found("judge of this contest")
+    return add_conflict(contest, judge_id, get_entry(entry_id, contest), "organiser", reason, actor, now)
 
 
 def sheet_of(rnd: Round, judge_id: int, entry_id: int,

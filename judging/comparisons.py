@@ -45,16 +45,16 @@ from sqlalchemy import func, select
 from voting.accounts.models import User
 from voting.audit import services as audit
 from voting.contests import entries as contest_entries
+from voting.contests import services
 from voting.contests.models import Contest, Entry
 from voting.errors import ApiError, validation_error
 from voting.extensions import db
 
-from judging.assignments import (conflict_pairs, current_round, detect_conflicts, lock_contest, round_entries,
-                                 round_judges)
+from judging.assignments import conflict_pairs, current_round, detect_conflicts, round_entries, round_judges
 from judging.domain import pairwise as pw
 from judging.domain.tuning import PAIRWISE, Pairwise
-from judging.judges import judge_of
-from judging.models import PairwiseJudgement, PairwiseVisit, Round
+from judging.judges import judge_of, lock_contest
+from judging.models import Judge, PairwiseJudgement, PairwiseVisit, Round
 from judging.scoring import check_open, not_assigned
 
 
@@ -278,6 +278,26 @@ def _wrong_pair(pair: tuple[int, int] | None, named: dict[str, int]) -> dict[str
 def _shown(walk: Walk) -> list[int] | None:
     pair = [v.entry_id for v in walk.pair()]
     return pair if len(pair) == 2 else None
+
+
+def my_rounds(user: User, now: datetime) -> list[dict[str, Any]]:
+    """The pairwise rounds open to this judge, one a contest they judge (not a
+    draft), with the comparisons they have made in it: their judging list's
+    link to the pairwise page. A contest without a round yet is listed when
+    its SPEC judges pairwise (its round 1 comes with the first pair)."""
+    found = []
+    for contest in db.session.scalars(select(Contest).join(Judge, Judge.contest_id == Contest.id).where(
+            Judge.user_id == user.id, Judge.active.is_(True)).order_by(Contest.id)):
+        rnd = current_round(contest, create=False)
+        if (not user.has_role("judge", contest.id) or not services.visible_to(contest, user, now)
+                or (rnd.mode if rnd else contest.settings["judging"]["mode"]) != "pairwise"
+                or (rnd is not None and (rnd.closed_at is not None
+                                         or (rnd.judge_ids is not None and user.id not in rnd.judge_ids)))):
+            continue
+        made = 0 if rnd is None else db.session.scalar(select(func.count(PairwiseJudgement.id)).where(
+            PairwiseJudgement.round_id == rnd.id, PairwiseJudgement.judge_id == user.id))
+        found.append({"contest": contest, "round": rnd.number if rnd else 1, "comparisons": made})
+    return found
 
 
 # --- the round's ranking ----------------------------------------------------------------------------------------

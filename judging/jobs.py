@@ -2,7 +2,7 @@
 
 Reminders, in order:
 1. find the contest's open round (none, or judging closed: nobody is mailed);
-2. count each judge's entries left in it (not submitted, not in conflict);
+2. count each judge's entries left in it (approved, not submitted, not in conflict);
 3. for every active judge with work left, claim today's reminder in Redis
    (a set per contest and day), then mail them; a failed delivery gives the
    claim back.
@@ -35,16 +35,11 @@ from judging.models import Round
 CLAIM_TTL_SECONDS = 2 * 86400
 
 
-def reminded_key(contest_id: int, day: str) -> str:
-    """Set of the judges (user ids) reminded on `day` (YYYY-MM-DD, UTC)."""
-    return f"{redis_keys.contest_tag(contest_id)}:judging:reminded:{day}"
-
-
 def work_left(contest: Contest, rnd: Round) -> dict[int, dict[str, int]]:
-    """Per judge (user id), entries of the round not yet submitted: pending and draft."""
+    """Per judge (user id), approved entries of the round not yet submitted: pending and draft."""
     conflicts = assignments.conflict_pairs(contest)
     left: dict[int, dict[str, int]] = {}
-    for assignment in assignments.stored(rnd):
+    for assignment in assignments.counted(rnd):
         status = scoring.status_of(assignment.sheet)
         if status == "submitted" or (assignment.judge_id, assignment.entry_id) in conflicts:
             continue
@@ -77,7 +72,7 @@ def mail_reminders(contest_id: int, day: str) -> dict[str, Any]:
     rows = [row for row in judges.judge_rows(contest) if row.user_id in left]
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_([r.user_id for r in rows])))}
     redis = get_redis()
-    key = reminded_key(contest_id, day)
+    key = redis_keys.judging_reminded(contest_id, day)
     for row in rows:
         user = users[row.user_id]
         if not user.has_role("judge", contest.id):

@@ -3,7 +3,10 @@ role, an optional organisation and expertise, and an invitation by mail.
 
 An existing account is reused as it is: an organiser can make someone a
 judge, never change their password or name (that would let any organiser
-take over any account by its address)."""
+take over any account by its address). Nor does the answer say whether the
+account existed: it is made of what the organiser sent and of the judging
+row, alike for a new and an existing account (only the invitation mail, which
+the organiser does not see, differs)."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from voting.accounts import services as accounts
+from voting.accounts.domain import password_problem
 from voting.accounts.models import User
 from voting.audit import services as audit
 from voting.contests.models import Contest
@@ -28,6 +32,11 @@ def judge_rows(contest: Contest, active_only: bool = True) -> list[Judge]:
     if active_only:
         query = query.where(Judge.active.is_(True))
     return list(db.session.scalars(query.order_by(Judge.id)))
+
+
+def lock_contest(contest: Contest) -> None:
+    """Serialise judging changes of one contest (a row lock on PostgreSQL; SQLite has one writer anyway)."""
+    db.session.execute(select(Contest.id).where(Contest.id == contest.id).with_for_update())
 
 
 def judge_of(contest: Contest, user: User) -> Judge | None:
@@ -56,15 +65,22 @@ def _expertise(contest: Contest, expertise: list[str] | None) -> list[str]:
 
 
 def add_judge(contest: Contest, email: str, display_name: str, password: str | None, organisation: str | None,
-              expertise: list[str] | None, actor: User, now: datetime) -> tuple[User, bool]:
+              expertise: list[str] | None, actor: User, now: datetime) -> dict[str, Any]:
     """Makes the account with that address (created if need be) a judge of the
-    contest and mails the invitation. Answers (account, whether it was created)."""
+    contest and mails the invitation. Answers the judge (id, address, name,
+    organisation as sent; expertise and active as the judging row has them),
+    the same for a new and an existing account."""
     chosen = _expertise(contest, expertise)
     # Look the account up by the address as it would be stored (validated and normalised): a raw lookup
     # could miss an existing account that creating one then finds and overwrites.
     address, why = accounts.check_address(email)
     if why:
         raise validation_error({"email": why})
+    # Checked whether or not the account exists (a new one would take the password): a weak password
+    # refused only for new addresses would tell which addresses have accounts.
+    if password is not None and (problem := password_problem(password)):
+        raise validation_error({"password": problem})
+    lock_contest(contest)  # two adds of one judge at once would grant the role twice
     user = accounts.find_by_email(address)
     created = user is None
     if user is None:
@@ -87,7 +103,9 @@ def add_judge(contest: Contest, email: str, display_name: str, password: str | N
     link = accounts.invitation_link(user) if created and not password else None
     send_template(user.email, f"You are invited to judge {contest.title}", "judge_invitation", user=user,
                   contest=contest, link=link, judging_url=_judging_url())
-    return user, created
+    # The account's own name, address and organisation are not the organiser's to learn from this answer.
+    return {"id": user.id, "email": address, "display_name": display_name.strip()[:120],
+            "organisation": (organisation or "")[:200], "expertise": list(row.expertise or []), "active": True}
 
 
 def _judging_url() -> str:
@@ -98,8 +116,3 @@ def _judging_url() -> str:
 
 def _audited(row: Judge) -> dict[str, Any]:
     return {"organisation": row.organisation, "expertise": list(row.expertise or []), "active": row.active}
-
-
-def serialise(row: Judge, user: User) -> dict[str, Any]:
-    return {"id": user.id, "email": user.email, "display_name": user.display_name,
-            "organisation": row.organisation, "expertise": list(row.expertise or []), "active": row.active}

@@ -77,8 +77,8 @@ class Assignment(db.Model):
     entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    # A sheet goes with its assignment (only when the judge now conflicts with the entry: the audit log
-    # keeps every version of it).
+    # A sheet goes with its assignment (only when the judge now conflicts with the entry); its SheetChange rows
+    # stay, detached from it (`assignments.void_sheet`).
     sheet: Mapped[ScoreSheet | None] = relationship(back_populates="assignment", uselist=False,
                                                     cascade="all, delete-orphan", passive_deletes=True)
 
@@ -101,16 +101,30 @@ class ScoreSheet(db.Model):
 
     assignment: Mapped[Assignment] = relationship(back_populates="sheet")
 
+    def snapshot(self) -> dict[str, Any]:
+        """What a SheetChange keeps of the sheet, before or after a change."""
+        return {"scores": dict(self.scores or {}), "comment": self.comment,
+                "comment_to_entrant": self.comment_to_entrant, "status": self.status}
+
 
 class SheetChange(db.Model):
-    """Every change to a sheet: who, when, what it was and what it became."""
+    """Every change to a sheet: who, when, what it was and what it became.
+
+    The history outlives the sheet: when a started sheet is voided (its judge
+    now conflicts with the entry) a last `voided` change records what it held,
+    and every row keeps its round, judge and entry while `sheet_id` is emptied
+    (by the database too, should a sheet be deleted another way)."""
 
     __tablename__ = "judging_sheet_changes"
+    __table_args__ = (Index("ix_judging_sheet_changes_round_judge_entry", "round_id", "judge_id", "entry_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sheet_id: Mapped[int] = mapped_column(ForeignKey("judging_sheets.id", ondelete="CASCADE"), index=True)
+    sheet_id: Mapped[int | None] = mapped_column(ForeignKey("judging_sheets.id", ondelete="SET NULL"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("judging_rounds.id", ondelete="CASCADE"))
+    judge_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    action: Mapped[str] = mapped_column(String(20))  # saved | submitted | reopened
+    action: Mapped[str] = mapped_column(String(20))  # saved | submitted | reopened | voided
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any]] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,12 +1,14 @@
 """The organisers' judging page of a contest: progress per judge and per
 category (and who has not started), entries short of judges, the jury's
 ranking per category with its spread, and the forms that add a judge, make
-or repair the assignments and mail reminders.
+or repair the assignments, mail reminders, reopen a submitted score and
+record a conflict of interest on a judge's behalf.
 
 The forms call the same services as the API (`judges.add_judge`,
-`assignments.plan`) after the API's own body models, so both doors accept and
-refuse alike; a refusal is shown on the page with the service's status and
-each problem next to its field. (CSRFProtect checks every POST first.)"""
+`assignments.plan`, `scoring.reopen`, `assignments.record_conflict`) after
+the API's own body models, so both doors accept and refuse alike, and audit
+alike; a refusal is shown on the page with the service's status and each
+problem next to its field. (CSRFProtect checks every POST first.)"""
 
 from __future__ import annotations
 
@@ -26,19 +28,24 @@ from voting import clock
 from voting.api.request import unstorable_text, validate
 from voting.auth import organiser_pages_required
 from voting.contests.access import managed_contest
-from voting.contests.models import Contest
+from voting.contests.models import Contest, Entry
 from voting.contests.views import describe_contest
 from voting.errors import ApiError, validation_error
 from voting.extensions import db
 
 from judging import aggregate, assignments, jobs, judges, scoring
-from judging.api import AssignBody, JudgeBody
+from judging.api import AssignBody, JudgeBody, OrganiserConflictBody, ReopenBody
 from judging.models import Assignment, Round, ScoreSheet
 
 bp = Blueprint("judging_organiser", __name__, url_prefix="/organiser/contests/<slug>/judging")
 
 FIELD_LABELS = {"email": _l("Address"), "display_name": _l("Name"), "organisation": _l("Organisation"),
-                "expertise": _l("Categories"), "judges_per_entry": _l("Judges per entry")}
+                "expertise": _l("Categories"), "judges_per_entry": _l("Judges per entry"), "judge_id": _l("Judge"),
+                "entry_id": _l("Entry"), "reason": _l("Reason")}
+# Where each form's fields are on the page, for the error summary's links.
+TARGETS = {"assign": {"judges_per_entry": "judges-per-entry"},
+           "reopen": {"judge_id": "reopen-judge", "entry_id": "reopen-entry", "reason": "reopen-reason"},
+           "conflict": {"judge_id": "conflict-judge", "entry_id": "conflict-entry", "reason": "conflict-reason"}}
 NORMALIZATION = {"none": _l("Each entry's score is the mean of its judges' weighted totals, on a scale of 0 to 10."),
                  "zscore": _l("Each judge's totals are normalised (z-scores) before they are averaged, so a harsh "
                               "and a lenient judge weigh alike; the scores are mapped back to 0 to 10.")}
@@ -60,10 +67,10 @@ class JudgeForm(FlaskForm):
 
 # What the page shows.
 
-def category_progress(contest: Contest, rnd: Round | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def category_progress(contest: Contest, rnd: Round | None,
+                      entries: list[Entry]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(per category: entries, assignments, drafts and submitted sheets;
-    the entries with fewer judges than the round asks for)."""
-    entries = assignments.round_entries(contest, rnd)
+    the entries with fewer judges than the round asks for), of the round's entries."""
     sheets: dict[int, list[str]] = {}
     if rnd is not None:
         for entry_id, status in db.session.execute(
@@ -115,10 +122,27 @@ def _ranking(contest: Contest) -> dict[str, Any]:
                 for c in found["categories"]]}
 
 
+def _choices(contest: Contest, judge_rows: list[dict[str, Any]], entries: list[Entry],
+             problem: dict[str, Any] | None) -> dict[str, Any]:
+    """The judges and entries the reopen and conflict forms offer (entries by
+    category), with what a refused form had chosen."""
+    form = problem["form"] if problem and problem["form"] in ("reopen", "conflict") else None
+    sent = problem["sent"] if form else {}
+    judges_offered = [{"title": "", "options": [{"value": str(j["judge_id"]),
+                                                 "label": f"{j['display_name']} ({j['email']})"} for j in judge_rows]}]
+    entries_offered = [{"title": c.title, "options": [{"value": str(e.id), "label": e.title}
+                                                      for e in entries if e.category_id == c.id]}
+                       for c in contest.categories]
+    return {"form": form, "judges": judges_offered,
+            "entries": [g for g in entries_offered if g["options"]], "judge_id": sent.get("judge_id", ""),
+            "entry_id": sent.get("entry_id", ""), "reason": sent.get("reason", "")}
+
+
 def _page(contest: Contest, form: JudgeForm | None = None, problem: dict[str, Any] | None = None,
           status: int = 200):
     rnd = assignments.current_round(contest, create=False)
-    categories, short = category_progress(contest, rnd)
+    entries = assignments.round_entries(contest, rnd)
+    categories, short = category_progress(contest, rnd, entries)
     judge_rows = _judge_rows(contest)
     sent = problem["sent"] if problem else {}
     return render_template(
@@ -128,7 +152,7 @@ def _page(contest: Contest, form: JudgeForm | None = None, problem: dict[str, An
                                                                      contest.settings["judging"]["judges_per_entry"])),
         expertise=[{"slug": c.slug, "title": c.title, "id": f"expertise-{c.slug}",
                     "checked": c.slug in sent.get("expertise", [])} for c in contest.categories],
-        ranking=_ranking(contest), problem=problem), status
+        ranking=_ranking(contest), choices=_choices(contest, judge_rows, entries, problem), problem=problem), status
 
 
 @bp.get("")
@@ -145,7 +169,7 @@ def _refusal(form: str, err: ApiError, sent: dict[str, Any]) -> dict[str, Any]:
     fields: dict[str, str] = {}
     for path, why in (err.fields or {}).items():
         fields.setdefault(path.split(".")[0], _(why))
-    targets = {"expertise": "expertise", "judges_per_entry": "judges-per-entry"}
+    targets = TARGETS.get(form, {})
     return {"form": form, "message": _(err.message), "fields": fields, "sent": sent,
             "summary": [{"text": f"{FIELD_LABELS.get(name, name)}: {why}", "href": f"#{targets.get(name, name)}"}
                         for name, why in fields.items()]}
@@ -166,20 +190,17 @@ def add_judge(slug: str):
         body = validate(JudgeBody, {"email": sent["email"], "display_name": sent["display_name"],
                                     "organisation": sent["organisation"] or None,
                                     "expertise": sent["expertise"] or None})
-        judge, created = judges.add_judge(contest, body.email, body.display_name, None, body.organisation,
-                                          body.expertise, user, clock.now())
+        judge = judges.add_judge(contest, body.email, body.display_name, None, body.organisation, body.expertise,
+                                 user, clock.now())
     except ApiError as err:
         problem = _refusal("judge", err, sent)
         for name, why in problem["fields"].items():
             if name in form:
                 form[name].errors = [why]
         return _page(contest, form, problem, err.status)
-    if created:
-        flash(_("%(name)s is now a judge of this contest; an invitation to choose a password was mailed to "
-                "%(email)s.", name=judge.display_name, email=judge.email), "success")
-    else:
-        flash(_("%(name)s (%(email)s) is now a judge of this contest; they were told by mail.",
-                name=judge.display_name, email=judge.email), "success")
+    # One message for a new and an existing account: the page does not tell whether an address has one.
+    flash(_("%(name)s (%(email)s) is now a judge of this contest, and an invitation was mailed to them.",
+            name=judge["display_name"], email=judge["email"]), "success")
     return redirect(url_for(".overview", slug=slug, _anchor="judges"), 303)
 
 
@@ -224,3 +245,47 @@ def reminders(slug: str):
         flash(_("Reminders are being mailed to the judges with entries left (job %(job)s). Each judge gets at most "
                 "one reminder a day.", job=job.id), "success")
     return redirect(url_for(".overview", slug=slug, _anchor="reminders"), 303)
+
+
+def _picked() -> dict[str, str]:
+    """What the reopen or conflict form sent, as typed (shown again after a refusal)."""
+    return {"judge_id": request.form.get("judge_id", ""), "entry_id": request.form.get("entry_id", ""),
+            "reason": request.form.get("reason", "").replace("\r\n", "\n").strip()}
+
+
+def _as_body(sent: dict[str, str]) -> dict[str, Any]:
+    """The form as the API's body would carry it: ids as numbers, a blank one
+    left out (so it "is required"), text the database cannot store refused."""
+    if unstorable_text(sent["reason"]):
+        raise validation_error({"reason": "holds a character that cannot be stored"})
+    ids = {name: _whole_number(sent[name]) for name in ("judge_id", "entry_id")}
+    return {**{name: value for name, value in ids.items() if value is not None}, "reason": sent["reason"]}
+
+
+@bp.post("/reopen")
+@organiser_pages_required
+def reopen(slug: str):
+    contest, user = managed_contest(slug)
+    sent = _picked()
+    try:
+        body = validate(ReopenBody, _as_body(sent))
+        scoring.reopen(contest, body.judge_id, body.entry_id, user, body.reason, clock.now())
+    except ApiError as err:
+        return _page(contest, problem=_refusal("reopen", err, sent), status=err.status)
+    flash(_("The score is reopened: its judge can change it and submit it again."), "success")
+    return redirect(url_for(".overview", slug=slug, _anchor="reopen"), 303)
+
+
+@bp.post("/conflicts")
+@organiser_pages_required
+def record_conflict(slug: str):
+    contest, user = managed_contest(slug)
+    sent = _picked()
+    try:
+        body = validate(OrganiserConflictBody, _as_body(sent))
+        new = assignments.record_conflict(contest, body.judge_id, body.entry_id, body.reason, user, clock.now())
+    except ApiError as err:
+        return _page(contest, problem=_refusal("conflict", err, sent), status=err.status)
+    flash(_("The conflict of interest is recorded: the entry is taken off the judge's list.") if new
+          else _("This conflict of interest was already recorded."), "success")
+    return redirect(url_for(".overview", slug=slug, _anchor="conflicts"), 303)

@@ -35,7 +35,8 @@ class VerdictBody(BaseModel):
     skip: Id | None = None
 
 
-def _checked(body: VerdictBody) -> VerdictBody:
+def check_verdict(body: VerdictBody) -> VerdictBody:
+    """The rules across the body's fields (the judges' page checks its form with them too)."""
     if body.skip is not None:
         if body.winner is not None or body.loser is not None:
             raise validation_error({"skip": "give either skip or winner and loser, not both"})
@@ -63,7 +64,7 @@ def verdict(slug: str):
     now = clock.now()
     contest = public_contest(slug, now)
     scoring.require_judge(contest, user)  # before the body: nobody else learns how a verdict is checked
-    body = _checked(parse_body(VerdictBody))
+    body = check_verdict(parse_body(VerdictBody))
     if body.skip is not None:
         return jsonify(comparisons.skip(contest, user, body.skip, now))
     return jsonify(comparisons.judge(contest, user, body.winner, body.loser, now))

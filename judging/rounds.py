@@ -17,8 +17,8 @@ from voting.errors import ApiError, validation_error
 from voting.extensions import db
 
 from judging import aggregate
-from judging.assignments import current_round, lock_contest
-from judging.judges import judge_rows
+from judging.assignments import current_round
+from judging.judges import judge_rows, lock_contest
 from judging.models import Round, RoundEntry
 
 

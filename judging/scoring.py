@@ -17,7 +17,7 @@ from voting.contests.models import Contest, Entry
 from voting.errors import ApiError, not_found, validation_error
 from voting.extensions import db
 
-from judging.assignments import conflict_pairs, current_round, sheet_of
+from judging.assignments import conflict_pairs, counted, current_round, sheet_of
 from judging.domain import rubric
 from judging.judges import judge_of, judge_rows
 from judging.models import Assignment, Round, ScoreSheet, SheetChange
@@ -48,16 +48,11 @@ def check_open(contest: Contest, rnd: Round, now: datetime) -> None:
         raise ApiError("phase_closed", "Judging is not open for this contest.", 409)
 
 
-def snapshot(sheet: ScoreSheet) -> dict[str, Any]:
-    return {"scores": dict(sheet.scores or {}), "comment": sheet.comment,
-            "comment_to_entrant": sheet.comment_to_entrant, "status": sheet.status}
-
-
-def _record(contest: Contest, sheet: ScoreSheet, entry_id: int, judge_id: int, actor: User, action: str,
+def _record(contest: Contest, rnd: Round, sheet: ScoreSheet, entry_id: int, judge_id: int, actor: User, action: str,
             before: dict[str, Any] | None, now: datetime) -> None:
-    after = snapshot(sheet)
-    db.session.add(SheetChange(sheet_id=sheet.id, actor_id=actor.id, action=action, before=before, after=after,
-                               at=now))
+    after = sheet.snapshot()
+    db.session.add(SheetChange(sheet_id=sheet.id, round_id=rnd.id, judge_id=judge_id, entry_id=entry_id,
+                               actor_id=actor.id, action=action, before=before, after=after, at=now))
     audit.append(contest, actor, f"judging.{action}", f"entry {entry_id}",
                  {"entry_id": entry_id, "judge_id": judge_id, "before": before, "after": after}, now)
 
@@ -70,12 +65,12 @@ def save(contest: Contest, entry_id: int, judge: User, scores: Any, comment: str
     `phase_closed`), already submitted (409 `already_submitted`), bad scores
     (422 with each field). Nothing is half-saved."""
     require_judge(contest, judge)
-    get_entry(entry_id, contest)  # 404 for an entry of no contest or of another
+    entry = get_entry(entry_id, contest)  # 404 for an entry of no contest or of another
     if (judge.id, entry_id) in conflict_pairs(contest):
         raise ApiError("conflict_of_interest", "You have a conflict of interest with this entry.", 403)
     rnd = current_round(contest, create=False)
     assignment, sheet = sheet_of(rnd, judge.id, entry_id, lock=True) if rnd else (None, None)
-    if assignment is None:
+    if assignment is None or entry.status != "approved":  # a rejected entry is on nobody's list
         raise not_assigned()
     check_open(contest, rnd, now)
     if sheet is not None and sheet.status == "submitted":
@@ -85,7 +80,7 @@ def save(contest: Contest, entry_id: int, judge: User, scores: Any, comment: str
         problems["comment"] = f"must be at most {COMMENT_LIMIT} characters"
     if problems:
         raise validation_error(problems)
-    before = snapshot(sheet) if sheet is not None else None
+    before = sheet.snapshot() if sheet is not None else None
     if sheet is None:
         sheet = ScoreSheet(assignment_id=assignment.id)
         db.session.add(sheet)
@@ -95,7 +90,7 @@ def save(contest: Contest, entry_id: int, judge: User, scores: Any, comment: str
     sheet.submitted_at = now if submit else None
     sheet.updated_at = now
     db.session.flush()
-    _record(contest, sheet, entry_id, judge.id, judge, "submitted" if submit else "saved", before, now)
+    _record(contest, rnd, sheet, entry_id, judge.id, judge, "submitted" if submit else "saved", before, now)
     db.session.commit()
     return serialise_sheet(rnd, entry_id, sheet)
 
@@ -110,10 +105,10 @@ def reopen(contest: Contest, judge_id: int, entry_id: int, actor: User, reason: 
         raise ApiError("locked", "Only a submitted score can be reopened.", 409)
     if not reason.strip():
         raise validation_error({"reason": "say why the score is reopened"})
-    before = snapshot(sheet)
+    before = sheet.snapshot()
     sheet.status, sheet.submitted_at, sheet.updated_at = "draft", None, now
     db.session.flush()
-    _record(contest, sheet, entry_id, judge_id, actor, "reopened", {**before, "reason": reason}, now)
+    _record(contest, rnd, sheet, entry_id, judge_id, actor, "reopened", {**before, "reason": reason}, now)
     db.session.commit()
     return serialise_sheet(rnd, entry_id, sheet)
 
@@ -135,11 +130,11 @@ def status_of(sheet: ScoreSheet | None) -> str:
 
 def my_assignments(judge: User) -> list[dict[str, Any]]:
     """Every entry on this judge's lists, in every contest they judge, without
-    those they now conflict with."""
+    those they now conflict with or that were rejected since."""
     rows = db.session.execute(
         select(Assignment, Entry, Contest).join(Round, Round.id == Assignment.round_id)
         .join(Entry, Entry.id == Assignment.entry_id).join(Contest, Contest.id == Round.contest_id)
-        .where(Assignment.judge_id == judge.id, Round.closed_at.is_(None))
+        .where(Assignment.judge_id == judge.id, Round.closed_at.is_(None), Entry.status == "approved")
         .options(selectinload(Assignment.sheet)).order_by(Contest.id, Entry.category_id, Entry.id)).all()
     found, conflicts = [], {}
     for assignment, entry, contest in rows:
@@ -155,12 +150,12 @@ def my_assignments(judge: User) -> list[dict[str, Any]]:
 
 
 def progress(contest: Contest) -> list[dict[str, Any]]:
-    """Per judge: assigned, started (drafts) and submitted sheets in the current round."""
+    """Per judge: assigned, started (drafts) and submitted sheets in the current
+    round, of approved entries."""
     rnd = current_round(contest, create=False)
     counts: dict[int, dict[str, int]] = {}
     if rnd is not None:
-        for assignment in db.session.scalars(select(Assignment).where(Assignment.round_id == rnd.id)
-                                             .options(selectinload(Assignment.sheet))):
+        for assignment in counted(rnd):
             c = counts.setdefault(assignment.judge_id, {"assigned": 0, "draft": 0, "submitted": 0})
             c["assigned"] += 1
             if assignment.sheet is not None:

@@ -1,6 +1,7 @@
 """The judges' pages: their list of entries by contest and category with
-progress, and an entry's page with the rubric's score form and the form that
-declares a conflict of interest.
+progress (and of the contests they judge pairwise, whose page is
+pairwise_views.py's), and an entry's page with the rubric's score form and
+the form that declares a conflict of interest.
 
 The forms call the same services as the API (`scoring.save`,
 `assignments.add_conflict`), after the API's own body models, so both doors
@@ -16,8 +17,8 @@ import re
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, format_percent, get_locale
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, format_percent, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -32,12 +33,12 @@ from voting.contests.models import Contest, Entry
 from voting.contests.views import describe_entry, when
 from voting.errors import ApiError, validation_error
 
-from judging import assignments, scoring
+from judging import assignments, comparisons, scoring
 from judging.api import ConflictBody, ScoreBody
+from judging.blueprint import bp
 from judging.domain import rubric
 from judging.models import Round, ScoreSheet
 
-bp = Blueprint("judging", __name__, url_prefix="/judging")
 
 STATUSES = {"pending": _l("Not started"), "draft": _l("Draft saved"), "submitted": _l("Submitted")}
 # A number as judges type it: digits with an optional decimal point or comma ("7", "7.5", "7,5").
@@ -47,7 +48,7 @@ FIELD_LABELS = {"comment": _l("Comment"), "reason": _l("Reason")}
 
 # The list of entries.
 
-def _window_note(contest: Contest, now: datetime) -> dict[str, str]:
+def window_note(contest: Contest, now: datetime) -> dict[str, str]:
     """Whether the judge can score in this contest now, and until when."""
     rnd = assignments.current_round(contest, create=False)
     try:
@@ -66,7 +67,8 @@ def _progress(items: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def _my_contests(user: User, now: datetime) -> list[dict[str, Any]]:
-    """The judge's assignments grouped by contest, then category, with progress."""
+    """The judge's assignments grouped by contest, then category, with
+    progress; then the contests they judge pairwise, with a link to the pair."""
     grouped: dict[str, list[dict[str, Any]]] = {}
     for item in scoring.my_assignments(user):
         grouped.setdefault(item["contest"], []).append(item)
@@ -82,7 +84,15 @@ def _my_contests(user: User, now: datetime) -> list[dict[str, Any]]:
                                        {**i, "status_label": STATUSES[i["status"]],
                                         "url": url_for(".entry", slug=slug, entry_id=i["entry_id"])} for i in mine]})
         found.append({"slug": slug, "title": contest.title, "anchor": f"contest-{slug}", "progress": _progress(items),
-                      "window": _window_note(contest, now), "categories": categories})
+                      "window": window_note(contest, now), "categories": categories})
+    for item in comparisons.my_rounds(user, now):
+        contest = item["contest"]
+        found.append({"slug": contest.slug, "title": contest.title, "anchor": f"contest-{contest.slug}",
+                      "window": window_note(contest, now), "categories": [], "pairwise": {
+                          "url": url_for(".pairwise", slug=contest.slug),
+                          "count": ngettext("You have made %(num)d comparison in this round.",
+                                            "You have made %(num)d comparisons in this round.",
+                                            item["comparisons"])}})
     return found
 
 
@@ -103,7 +113,7 @@ def _on_my_list(contest: Contest, user: User, entry_id: int) -> tuple[Entry, Rou
         raise ApiError("conflict_of_interest", "You have a conflict of interest with this entry.", 403)
     rnd = assignments.current_round(contest, create=False)
     assignment, sheet = assignments.sheet_of(rnd, user.id, entry.id) if rnd else (None, None)
-    if assignment is None:
+    if assignment is None or entry.status != "approved":  # a rejected entry is on nobody's list
         raise scoring.not_assigned()
     return entry, rnd, sheet
 
@@ -175,7 +185,7 @@ def _entry_page(contest: Contest, entry: Entry, rnd: Round, sheet: ScoreSheet | 
         else body["comment_to_entrant"],
         "reason": sent["reason"] if problem and problem["form"] == "conflict" else "",
         "readonly": body["status"] == "submitted" or closed, "closed": closed,
-        "window": _window_note(contest, now), "next_url": _next_entry(user, contest, entry.id),
+        "window": window_note(contest, now), "next_url": _next_entry(user, contest, entry.id),
         "action": url_for(".entry", slug=contest.slug, entry_id=entry.id),
         "conflict_action": url_for(".declare_conflict", slug=contest.slug, entry_id=entry.id),
         "problem": problem,

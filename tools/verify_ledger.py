@@ -1,27 +1,41 @@
 #!/usr/bin/env python3
 """Verify a contest's published ledger, independently of the voting server.
 
-Standalone: Python 3.10+ and its standard library only; it shares no code with
-the server, so it checks the server rather than agreeing with it by
-construction. docs/ledger.md describes every rule checked here.
+Python 3.10+ and its standard library only. It counts with `counting.py`, the
+file of counting rules that the tally uses too (so both count by the same
+rules), found beside this script (download both) or at
+`../voting/results/domain/counting.py`; otherwise it shares no code with the
+server, so it checks the server rather than agreeing with it by construction.
+docs/ledger.md describes every rule checked here.
 
     python verify_ledger.py LEDGER [--receipt CODE ...] [--proof RECEIPT_JSON ...]
+                           [--results RESULTS_JSON] [--snapshot SNAPSHOT_JSON]
 
 LEDGER is the JSON of GET /api/v1/contests/{slug}/ledger, as a file or an
 http(s) URL. --receipt looks a receipt code up among the published leaves;
 --proof checks the `ledger` proof of a receipt (the JSON of
-GET /api/v1/receipts/{code}, as a file or URL). Exit status: 0 all checks
-passed, 1 a check failed, 2 the input could not be read.
+GET /api/v1/receipts/{code}, as a file or URL). --results (the JSON of
+GET /api/v1/contests/{slug}/results) recounts over its entries and compares
+every entry's `public_votes` and the ledger head it names; --snapshot (the
+JSON of GET /api/v1/contests/{slug}/results/snapshots/{sha256}) checks the
+snapshot's hash, and that the results are the snapshot's. Exit status: 0 all
+checks passed, 1 a check failed, 2 the input could not be read.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import json
 import sys
 import urllib.request
 from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+# Where counting.py is looked for: beside this script (a downloaded pair), then in the project's tree.
+COUNTING_PLACES = (HERE / "counting.py", HERE.parent / "voting" / "results" / "domain" / "counting.py")
 
 
 def sha(data: bytes) -> bytes:
@@ -90,13 +104,30 @@ def load(source: str):
         return json.load(f)
 
 
-def increments(method: str, selection) -> dict:
-    """What a counted ballot adds per entry: a vote per chosen entry, the stars, or a first preference."""
-    if isinstance(selection, dict):
-        return {int(k): v for k, v in selection.items() if v}
-    if method == "ranked":
-        return {selection[0]: 1} if selection else {}
-    return {entry: 1 for entry in selection}
+def load_counting():
+    """counting.py, loaded by its path (it imports nothing outside the standard library); OSError if missing."""
+    for path in COUNTING_PLACES:
+        if path.is_file():
+            spec = importlib.util.spec_from_file_location("verify_ledger_counting", path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module  # its dataclasses look their module up
+            try:
+                spec.loader.exec_module(module)
+            except Exception as exc:
+                raise OSError(f"cannot load {path}: {exc!r}") from exc
+            return module
+    raise OSError("counting.py not found: it must be beside this script ({}) or at {}; download it "
+                  "with verify_ledger.py".format(*COUNTING_PLACES))
+
+
+def ledger_head(ledger: dict) -> dict:
+    """The head a tally records: the last chain, the last amendment's hash, the numbers."""
+    slug, batches, amended = ledger["contest"], ledger["batches"], ledger["amendments"]
+    chain_head = batches[-1]["chain"] if batches else hashlib.sha256(f"voting-ledger:{slug}".encode()).hexdigest()
+    amendment_hash = amended[-1]["hash"] if amended else hashlib.sha256(
+        f"voting-amendments:{slug}".encode()).hexdigest()
+    return {"batches": len(batches), "ballots": sum(b["size"] for b in batches), "chain": chain_head,
+            "amendments": len(amended), "amendment_hash": amendment_hash, "seed": f"{chain_head}:{amendment_hash}"}
 
 
 class Verifier:
@@ -204,7 +235,7 @@ class Verifier:
 
     def check_receipt(self, code: str) -> None:
         if not self.ledger.get("leaves_published"):
-            self.fail(f"{code}: leaves are not published yet (voting is open)")
+            self.fail(f"{code}: leaves are not published yet (they come out with the results)")
             return
         leaf = self.leaves.get(receipt_hash(code))
         if leaf is None:
@@ -213,19 +244,113 @@ class Verifier:
         print(f"{code}: batch {leaf['batch']} index {leaf['index']}, category {leaf['category']}, "
               f"selection {json.dumps(leaf['selection'])}, {self.status[receipt_hash(code)]}")
 
-    def recount(self, method: str) -> None:
-        boards: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-        ballots: dict[str, int] = defaultdict(int)
+    def selections(self) -> dict[str, list]:
+        """category slug -> the selections of its ballots whose final status is counted."""
+        found: dict[str, list] = defaultdict(list)
         for key, leaf in self.leaves.items():
             if self.status[key] == "counted":
-                ballots[leaf["category"]] += 1
-                for entry, amount in increments(method, leaf["selection"]).items():
-                    boards[leaf["category"]][entry] += amount
-        print(f"recount ({method}{', first preferences' if method == 'ranked' else ''}), counted ballots only:")
-        for category in sorted(ballots):
-            counts = sorted(boards[category].items(), key=lambda i: (-i[1], i[0]))
-            print(f"  {category}: {ballots[category]} ballot(s); "
-                  + (", ".join(f"entry {e}: {n}" for e, n in counts) or "nothing"))
+                found[leaf["category"]].append(leaf["selection"])
+        return found
+
+    def check_head(self, results: dict) -> None:
+        """The ledger head the results were tallied from must be this ledger's."""
+        head, mine = results.get("ledger"), ledger_head(self.ledger)
+        if not isinstance(head, dict) or any(k not in head for k in ("chain", "amendment_hash", "ballots")):
+            self.fail("the results name no ledger head (chain, amendment_hash, ballots)")
+            return
+        wrong = [k for k in mine if k in head and head[k] != mine[k]]
+        if wrong:
+            self.fail(f"the results were tallied from another ledger: {', '.join(wrong)} differ (results: "
+                      f"{head['ballots']} ballot(s), chain {head['chain']}, amendment {head['amendment_hash']})")
+        else:
+            print(f"the results were tallied from this ledger: {mine['ballots']} ballot(s), chain {mine['chain']}, "
+                  f"amendment {mine['amendment_hash']}")
+        if results.get("contest", self.ledger["contest"]) != self.ledger["contest"]:
+            self.fail(f"the results are of contest {results.get('contest')!r}")
+
+    def check_snapshot(self, snapshot: dict, results: dict | None) -> None:
+        body, sha = snapshot.get("body"), snapshot.get("snapshot_sha256")
+        if hashlib.sha256(canonical(body)).hexdigest() != sha:
+            self.fail(f"snapshot {sha}: the SHA-256 of its canonical JSON is not that")
+        else:
+            print(f"snapshot {sha}: the SHA-256 of its canonical JSON matches")
+        if results is None:
+            return
+        if results.get("snapshot_sha256") != sha:
+            self.fail(f"the results name snapshot {results.get('snapshot_sha256')}, not {sha}")
+        wrong = sorted(k for k, v in body["results"].items() if results.get(k) != v)
+        if results.get("ledger") != body["inputs"]["ledger"]:
+            wrong.append("ledger")
+        if wrong:
+            self.fail(f"the results differ from the snapshot they name: {', '.join(wrong)}")
+
+    def recount(self, counting, method: str, results: dict | None) -> dict:
+        """Count every category by `method` (counting.py): over the results' entries when given (a
+        ballot's choice of any other entry is skipped), else over the entries the ballots name."""
+        chosen = self.selections()
+        given = {c["slug"]: c for c in results["categories"]} if results is not None else {}
+        over = "the results' entries" if results is not None else "the entries the ballots name"
+        print(f"recount ({method}: {MEANING[method]}), counted ballots only, over {over}:")
+        counts = {}
+        for slug in sorted(set(chosen) | set(given)):
+            if results is not None and slug not in given:
+                self.fail(f"{slug}: {len(chosen[slug])} counted ballot(s) in a category the results do not have")
+                continue
+            tie_order = None
+            if slug in given:
+                candidates = [placing["entry_id"] for placing in given[slug]["ranking"]]
+                tie_order = ((given[slug].get("count") or {}).get("detail") or {}).get("tie_order")
+            else:
+                candidates = {int(e) for s in chosen[slug] for e in (s if isinstance(s, list) else
+                                                                      counting.increments(method, s))}
+            count = counts[slug] = counting.count_selections(method, candidates, chosen[slug], tie_order)
+            shown = ", ".join(f"entry {e}: {count.scores[e]}" for group in count.order for e in group)
+            skipped = count.detail.get("not_candidates")
+            print(f"  {slug}: {count.ballots} ballot(s); {shown or 'nothing'}"
+                  + (f" ({skipped} {MEANING[method]} for entries that do not stand, skipped)" if skipped else ""))
+        return counts
+
+    def compare(self, results: dict, counts: dict, method: str) -> None:
+        """Every entry's public_votes in the results must be the recount's."""
+        if results.get("method") != method:
+            self.fail(f"the results were counted by {results.get('method')!r}, this recount by {method!r}")
+        before, entries = len(self.problems), 0
+        for category in results["categories"]:
+            slug, count = category["slug"], counts.get(category["slug"])
+            if count is None:
+                continue
+            if category.get("ballots", count.ballots) != count.ballots:
+                self.fail(f"{slug}: the results count {category['ballots']} ballot(s), the recount {count.ballots}")
+            for placing in category["ranking"]:
+                entries += 1
+                mine = count.scores.get(placing["entry_id"])
+                if placing["public_votes"] != mine:
+                    self.fail(f"{slug}: entry {placing['entry_id']} has public_votes {placing['public_votes']} "
+                              f"in the results, {mine} in the recount")
+            shown = (category.get("count") or {}).get("detail")
+            if shown is not None and shown != json.loads(json.dumps(count.detail)):
+                self.fail(f"{slug}: the count's detail in the results (IRV rounds, Schulze matrices) differs")
+        if len(self.problems) == before:
+            print(f"results: the public_votes of all {entries} entries in {len(results['categories'])} "
+                  f"categories equal the recount")
+
+
+MEANING = {"single": "votes", "approval": "votes", "score": "stars",
+           "irv": "votes in the round each was eliminated, the winner's in the last round",
+           "schulze": "how many entries each beats", "borda": "points"}
+
+
+def counting_method(counting, given: str | None, ledger: dict, results: dict | None) -> str | None:
+    """The method to recount by: counting.py's name for the contest's method (None: no public vote)."""
+    method = given or ledger.get("method") or "single"
+    if method == "ranked":
+        named = ledger.get("ranked_method") or (results or {}).get("method")
+        method = named if named in counting.RANKED else "irv"
+    if method == "none":
+        return None
+    if method not in counting.METHODS:
+        raise ValueError(f"unknown voting method {method!r}")
+    return method
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -233,11 +358,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("ledger", help="ledger JSON: a file or an http(s) URL")
     parser.add_argument("--receipt", action="append", default=[], help="a receipt code to look up")
     parser.add_argument("--proof", action="append", default=[], help="a receipt's JSON (file or URL)")
-    parser.add_argument("--method", help="voting method for the recount (default: the ledger's)")
+    parser.add_argument("--results", help="the published RESULTS JSON (file or URL): recount over its entries "
+                        "and compare every public_votes")
+    parser.add_argument("--snapshot", help="the results' snapshot JSON (file or URL): check its hash")
+    parser.add_argument("--method", help="voting method for the recount (default: the ledger's; "
+                        "single, approval, score, ranked, irv, schulze or borda)")
     args = parser.parse_args(argv)
     try:
         ledger = load(args.ledger)
         receipts = [load(source) for source in args.proof]
+        results = load(args.results) if args.results else None
+        snapshot = load(args.snapshot) if args.snapshot else None
     except (OSError, ValueError) as exc:
         print(f"cannot read the input: {exc}", file=sys.stderr)
         return 2
@@ -251,10 +382,34 @@ def main(argv: list[str] | None = None) -> int:
             verifier.check_receipt(code)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         verifier.fail(f"malformed ledger or proof: {exc!r}")
-    if ledger.get("leaves_published") and not verifier.problems:
-        verifier.recount(args.method or ledger.get("method") or "single")
+    ledger_ok = not verifier.problems
+    try:
+        if snapshot is not None:
+            verifier.check_snapshot(snapshot, results)
+            if results is None:  # the snapshot holds the results it was published as
+                results = {**snapshot["body"]["results"], "ledger": snapshot["body"]["inputs"]["ledger"]}
+        if results is not None and ledger_ok:
+            verifier.check_head(results)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        verifier.fail(f"malformed results or snapshot: {exc!r}")
+    if ledger.get("leaves_published") and ledger_ok:
+        try:
+            counting = load_counting()
+        except OSError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        try:
+            method = counting_method(counting, args.method, ledger, results)
+            if method is None:
+                print("no public vote to recount (method none)")
+            else:
+                counts = verifier.recount(counting, method, results)
+                if results is not None:
+                    verifier.compare(results, counts, method)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            verifier.fail(f"cannot recount: {exc!r}")
     elif not ledger.get("leaves_published"):
-        print("leaves are published once voting has closed; roots and chain checked only")
+        print("leaves are published with the results; roots and chain checked only")
     print(f"{'FAILED: ' + str(len(verifier.problems)) + ' problem(s)' if verifier.problems else 'OK'}")
     return 1 if verifier.problems else 0
 

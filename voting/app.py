@@ -171,14 +171,15 @@ def _import_models() -> None:
     from voting.ballots import models as _ballots  # noqa: F401
     from voting.fraud import models as _fraud  # noqa: F401
     from voting.ledger import models as _ledger  # noqa: F401
+    from voting.results import models as _results  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     _import_models()
     from judging.api import bp as judging_api
+    from judging.blueprint import pages as judging_pages
     from judging.organiser_views import bp as judging_organiser_pages
     from judging.pairwise_api import bp as judging_pairwise_api
-    from judging.views import bp as judging_bp
     from voting.ballots.api import bp as ballots_api
     from voting.ballots.views import bp as ballot_pages
     from voting.accounts.api import bp as accounts_api
@@ -190,14 +191,17 @@ def _register_blueprints(app: Flask) -> None:
     from voting.fraud.api import bp as fraud_api
     from voting.health import bp as health_bp
     from voting.ledger.api import bp as ledger_api
+    from voting.results.api import bp as results_api
+    from voting.results.export_api import bp as results_exports
+    from voting.results.views import bp as results_pages
     from voting.organiser.blueprint import pages as organiser_pages
 
-    for blueprint in (accounts_api, contests_api, ballots_api, fraud_api, ledger_api, judging_api,
-                      judging_pairwise_api, health_bp, openapi_bp):
+    for blueprint in (accounts_api, contests_api, ballots_api, fraud_api, ledger_api, results_api, results_exports,
+                      judging_api, judging_pairwise_api, health_bp, openapi_bp):
         csrf.exempt(blueprint)  # the API has its own CSRF rule (voting.api.csrf)
         app.register_blueprint(blueprint)
-    for blueprint in (media, accounts_pages, contest_pages, ballot_pages, organiser_pages(), judging_bp,
-                      judging_organiser_pages):
+    for blueprint in (media, accounts_pages, contest_pages, ballot_pages, organiser_pages(), judging_pages(),
+                      judging_organiser_pages, results_pages):
         app.register_blueprint(blueprint)
 
 

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
-from rq.job import Job
+from rq.job import Job, get_current_job
 
 from voting.extensions import get_redis
 
@@ -72,8 +72,18 @@ def job_status(job_id: str) -> tuple[dict, int | None] | None:
         result = job.latest_result()
         lines = (result.exc_string or "").strip().splitlines() if result else []
         body["error"] = lines[-1] if lines else "the job failed"
+    if public == "started" and isinstance(job.meta.get("progress"), str):
+        body["progress"] = job.meta["progress"]
     contest_id = job.meta.get("contest_id")
     return body, contest_id if isinstance(contest_id, int) else None
+
+
+def report_progress(stage: str) -> None:
+    """From inside a job: the stage it has reached, for its status answer."""
+    job = get_current_job()
+    if job is not None:
+        job.meta["progress"] = stage
+        job.save_meta()
 
 
 def next_slot(now: datetime, interval: int) -> tuple[int, datetime]:

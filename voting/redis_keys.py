@@ -66,6 +66,12 @@ def rendered(contest_id: int, render_id: str) -> str:
     return f"{contest_tag(contest_id)}:rendered:{render_id}"
 
 
+def judging_reminded(contest_id: int, day: str) -> str:
+    """Set of the judges (user ids) mailed a judging reminder of the contest on
+    `day` (YYYY-MM-DD, UTC): the claim that keeps it to one a judge a day."""
+    return f"{contest_tag(contest_id)}:judging:reminded:{day}"
+
+
 # The proof-of-work difficulty from the intake's attempts in the last full
 # minute and this one so far: `ballots.pow.difficulty` line by line, in whole
 # numbers (Redis's Lua numbers are doubles, exact far beyond these values), so

@@ -110,6 +110,8 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/judging/<slug>/entries/<int:entry_id>"): JUDGES,
     ("POST", "/judging/<slug>/entries/<int:entry_id>"): JUDGES,
     ("POST", "/judging/<slug>/entries/<int:entry_id>/conflict"): JUDGES,
+    ("GET", "/judging/<slug>/pairwise"): JUDGES,
+    ("POST", "/judging/<slug>/pairwise"): JUDGES,
     # Organiser pages.
     ("GET", "/organiser/"): ORGANISER_PAGES,
     ("POST", "/organiser/contests"): CREATOR,
@@ -127,6 +129,24 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/organiser/contests/<slug>/judging/judges"): MANAGER,
     ("POST", "/organiser/contests/<slug>/judging/assignments"): MANAGER,
     ("POST", "/organiser/contests/<slug>/judging/reminders"): MANAGER,
+    ("POST", "/organiser/contests/<slug>/judging/reopen"): MANAGER,
+    ("POST", "/organiser/contests/<slug>/judging/conflicts"): MANAGER,
+    # Results pages and downloads: before publication every public one is 404 to all (the world has no published
+    # results); `?draft=1`/`?draft=true` shows organisers the latest tally (tests/pages/test_results_pages.py,
+    # tests/api/test_results_exports.py).
+    ("POST", "/api/v1/contests/<slug>/tally"): MANAGER,
+    ("GET", "/api/v1/contests/<slug>/results"): PUBLIC,  # 404 not_published to all; ?draft=true: tests/api/test_results.py
+    ("POST", "/api/v1/contests/<slug>/results/publish"): MANAGER,
+    ("GET", "/api/v1/contests/<slug>/results/snapshots/<sha256>"): PUBLIC,  # a published one; organisers: any
+    ("GET", "/contests/<slug>/results"): PUBLIC,
+    ("GET", "/contests/<slug>/results/categories/<category>"): PUBLIC,
+    ("GET", "/contests/<slug>/results/announce"): PUBLIC,
+    ("POST", "/contests/<slug>/results/tally"): MANAGER,
+    ("POST", "/contests/<slug>/results/publish"): MANAGER,
+    ("GET", "/api/v1/contests/<slug>/exports/results.csv"): PUBLIC,
+    ("GET", "/api/v1/contests/<slug>/exports/results.json"): PUBLIC,
+    ("GET", "/api/v1/contests/<slug>/exports/ballots.csv"): MANAGER,
+    ("GET", "/api/v1/contests/<slug>/exports/scores.csv"): MANAGER,
 }
 # Signing out ends the caller's session, so those requests go last.
 LAST = {("POST", "/api/v1/auth/logout"), ("POST", "/logout")}
@@ -177,7 +197,7 @@ def world(make_app, make):
     assert callers["organiser"].post(f"/api/v1/contests/{slug}/assignments", json={}).status_code == 200
     spare = callers["admin"].get(f"/api/v1/contests/{slug}/organisers").get_json()["organisers"][-1]["id"]
     values = {"slug": slug, "entry_id": str(ids["c1"][0]), "cluster_id": "1", "job_id": job, "code": receipt,
-              "_code": receipt, "user_id": str(spare), "category": "c1", "filename": "site.css"}
+              "_code": receipt, "user_id": str(spare), "category": "c1", "filename": "site.css", "sha256": "0" * 64}
     return app, callers, values
 
 

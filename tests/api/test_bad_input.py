@@ -63,6 +63,10 @@ class Operation:
         return resolve(body["content"]["application/json"]["schema"])
 
     @property
+    def body_required(self) -> bool:
+        return bool(self.spec.get("requestBody", {}).get("required", False))
+
+    @property
     def takes_multipart(self) -> bool:
         return "multipart/form-data" in self.spec.get("requestBody", {}).get("content", {})
 
@@ -144,7 +148,7 @@ def build_world(app, make) -> World:
                                               "--role", "judge", "--contest", contest.slug]).exit_code == 0
     assert api.post(f"/api/v1/contests/{contest.slug}/assignments", json={}).status_code == 200
     return World(api, {"slug": contest.slug, "entry_id": resp.get_json()["id"], "code": "AAAA-BBBB-CCCC-DDDD",
-                       "job_id": "no-such-job", "cluster_id": empty_cluster(app, contest.id),
+                       "job_id": "no-such-job", "cluster_id": empty_cluster(app, contest.id), "sha256": "0" * 64,
                        "user_id": api.get("/api/v1/session").get_json()["user"]["id"]},
                  {"contest": contest.slug})
 
@@ -215,7 +219,7 @@ def assert_harmless(resp) -> None:
     if resp.status_code >= 400:
         assert_api_error(resp)
     elif resp.get_data():
-        assert resp.is_json, text
+        assert resp.is_json or resp.mimetype == "text/csv", text  # the exports are CSV downloads
 
 
 def with_context(what: Any, check):
@@ -326,7 +330,7 @@ WRONG_CONTENT_TYPES = ["text/plain", "application/x-www-form-urlencoded", "appli
 
 @pytest.mark.parametrize("op", op_cases("malformed", BODY_OPS))
 def test_malformed_json(world, op):
-    for raw in MALFORMED:
+    for raw in MALFORMED if op.body_required else [m for m in MALFORMED if m]:  # an optional body may be left out
         with_context(raw, lambda: assert_api_error(world.send(op, raw=raw), 400, "malformed_json"))
 
 

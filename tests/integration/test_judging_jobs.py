@@ -136,3 +136,16 @@ def test_nobody_is_reminded_when_judging_is_closed_or_has_not_begun(app, make, c
         assert jobs.mail_reminders(other.id, "2099-01-01")["skipped"] == "no judging round"
         assert jobs.mail_reminders(10**6, "2099-01-01")["skipped"] == "no judging round"
     assert counts(mailbox) == [0, 0, 0, 0]
+
+
+def test_the_claims_live_at_the_key_redis_keys_names(app, contest_id, mailbox, redis_client):
+    from voting import redis_keys
+
+    with app.app_context():
+        judges_by_mail = {u.email: u.id for u in db.session.scalars(select(User).where(User.email.in_(JUDGES)))}
+        assert jobs.mail_reminders(contest_id, "2099-01-01")["mailed"] == 2
+    key = redis_keys.judging_reminded(contest_id, "2099-01-01")
+    assert key.startswith(redis_keys.contest_tag(contest_id))  # in the contest's cluster slot
+    assert {int(m) for m in redis_client.smembers(key)} == {judges_by_mail["ben@example.org"],
+                                                            judges_by_mail["cat@example.org"]}
+    assert 0 < redis_client.ttl(key) <= jobs.CLAIM_TTL_SECONDS

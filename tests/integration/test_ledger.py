@@ -22,6 +22,7 @@ from voting.ledger.cli import ledger as ledger_cli
 from voting.ledger.models import LedgerAmendment, LedgerBatch, LedgerLeaf
 from voting.worker import run_worker
 
+from tests.support.results import mark_published
 from tests.support.api import Api
 from tests.support.factories import PASSWORD, make_user
 from tests.support.voting import cast, open_contest, voter_api
@@ -199,6 +200,9 @@ def test_amendments_of_sealed_ballots_are_chained_and_published_in_full_after_vo
 
     close_voting(organiser_api(ledger_app), slug)
     after = anyone.get(f"/api/v1/contests/{slug}/ledger").get_json()
+    assert after["leaves_published"] is False and all("leaves" not in b for b in after["batches"])
+    mark_published(app, slug)
+    after = anyone.get(f"/api/v1/contests/{slug}/ledger").get_json()
     assert after["leaves_published"] is True and after["method"] == "single"
     first, second, third = after["amendments"]
     assert first["receipt_hash"] == receipts.code_hash(codes[0])
@@ -214,7 +218,7 @@ def test_amendments_of_sealed_ballots_are_chained_and_published_in_full_after_vo
     assert [json.loads(t)["status"] for t in after["batches"][0]["leaves"]] == ["counted"] * 3
 
 
-def test_leaves_are_published_once_voting_has_closed(app, make, ledger_app):
+def test_leaves_are_published_with_the_results(app, make, ledger_app):
     slug, ids = open_contest(app, pow_bits=0)
     add_ballots(app, slug, ids["c1"], 3)
     seal(app, slug)
@@ -224,12 +228,17 @@ def test_leaves_are_published_once_voting_has_closed(app, make, ledger_app):
     resp = anyone.get(f"/api/v1/contests/{slug}/ledger")
     assert resp.status_code == 200
     body = resp.get_json()
-    assert list(body) == ["contest", "method", "genesis", "batches", "amendments", "leaves_published"]
+    assert list(body) == ["contest", "method", "ranked_method", "genesis", "batches", "amendments",
+                          "leaves_published"]
+    assert body["ranked_method"] is None  # a single-choice contest: there is no ranked method
     assert body["genesis"] == encoding.genesis(slug) and body["leaves_published"] is False
     assert [(b["seq"], b["size"]) for b in body["batches"]] == [(1, 3), (2, 2)]
     assert all("leaves" not in b for b in body["batches"])
 
     close_voting(organiser_api(ledger_app), slug)
+    body = anyone.get(f"/api/v1/contests/{slug}/ledger").get_json()
+    assert body["leaves_published"] is False  # the leaves are the count: embargoed with the results
+    mark_published(app, slug)
     body = anyone.get(f"/api/v1/contests/{slug}/ledger").get_json()
     assert body["leaves_published"] is True
     with app.app_context():

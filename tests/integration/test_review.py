@@ -9,6 +9,7 @@ from voting.audit.models import AuditEntry
 from voting.ballots.models import Ballot
 from voting.extensions import db
 
+from tests.support.results import mark_published
 from tests.support.api import Api, assert_error
 from tests.support.factories import PASSWORD
 from tests.support.voting import cast, open_contest, voter_api
@@ -128,6 +129,7 @@ def test_receipt_carries_its_inclusion_proof_once_voting_closes(app, make):
     proof = body["ledger"]
     assert merkle.verify_inclusion(proof["leaf"].encode(), proof["index"], proof["size"],
                                    [bytes.fromhex(h) for h in proof["proof"]], bytes.fromhex(proof["root"]))
+    mark_published(app, slug)
     ledger = client.get(f"/api/v1/contests/{slug}/ledger").get_json()
     assert ledger["leaves_published"] and ledger["batches"][0]["root"] == proof["root"]
     result = app.test_cli_runner().invoke(args=["ledger", "verify", slug])

@@ -150,13 +150,16 @@ def test_organiser_adds_judges_and_assigns_through_the_page(app, site, boss, con
     assert "This contest has no judges yet." in doc.text and "No assignments have been made yet." in doc.text
     assert add_judge(boss, "ann@example.org", organisation="ALPHA LAB", expertise=["frailty"]).status_code == 303
     text = page(boss.get(OVERVIEW)).text
-    assert "ann (ann@example.org) is now a judge of this contest" in text  # an account keeps its name
+    # The name as the organiser typed it: the page does not tell whether the address had an account.
+    assert "Ann (ann@example.org) is now a judge of this contest, and an invitation was mailed to them." in text
     assert "Ageing Better with ICTs" in mailbox.messages("ann@example.org")[-1]["Subject"]
+    assert "reset?token=" not in mailbox.messages("ann@example.org")[-1].get_body(("plain",)).get_content()
 
-    # A new address gets an account and an invitation that sets its password.
+    # A new address gets an account and an invitation that sets its password; the page says the same.
     assert add_judge(boss, "newcomer@example.org").status_code == 303
     assert "reset?token=" in mailbox.messages("newcomer@example.org")[-1].get_body(("plain",)).get_content()
-    assert "an invitation to choose a password was mailed" in page(boss.get(OVERVIEW)).text
+    assert ("Newcomer (newcomer@example.org) is now a judge of this contest, and an invitation was mailed to them."
+            in page(boss.get(OVERVIEW)).text)
 
     # Refusals: next to their fields, with the service's status, nothing added.
     resp = add_judge(boss, "not an address", display_name="")

@@ -105,3 +105,73 @@ def test_stylesheet_is_small_and_fluid():
     # No fixed widths that could force horizontal scrolling at 320 px.
     for value in re.findall(r"(?<![-\w])(?:min-)?width:([^;}]+)", css):
         assert value.strip() in {"100%", "1px"}, value
+
+
+def test_results_pages(app, client, make, monkeypatch):
+    """The draft with its forms (and a refused form), the published results,
+    a category's page and the announcement view; and their stylesheet."""
+    from tests.support.api import Api
+    from tests.support.factories import PASSWORD
+    from tests.support.results import add_ballots, close_voting, run_tallies
+    from tests.support.voting import open_contest
+    from voting.worker import AppWorker
+
+    monkeypatch.setattr(AppWorker, "subscribe", lambda self: None)
+    slug, ids = open_contest(app, awards={"policy": "public"})
+    add_ballots(app, slug, "c1", [ids["c1"][0]], 4)
+    add_ballots(app, slug, "c1", [ids["c1"][1]], 2, status="invalidated", reason="burst")
+    close_voting(app, slug)
+    api = Api(app.test_client())
+    api.login("organiser@example.org", PASSWORD)
+    assert api.post(f"/api/v1/contests/{slug}/tally").status_code == 202
+    run_tallies(app)
+    sign_in(client, "organiser@example.org")
+    check_page(client.get(f"/contests/{slug}/results?draft=1"))
+    check_page(submit(client, f"/contests/{slug}/results?draft=1", f"/contests/{slug}/results/publish",
+                      at="not a time"), 422)
+    check_page(client.get(f"/contests/{slug}/results/announce?draft=1"))
+    assert submit(client, f"/contests/{slug}/results?draft=1", f"/contests/{slug}/results/publish").status_code == 303
+    for url in (f"/contests/{slug}/results", f"/contests/{slug}/results/categories/c1",
+                f"/contests/{slug}/results/announce?category=c1&step=2", f"/contests/{slug}/results?draft=1"):
+        check_page(client.get(url))
+    css = (CSS.parent / "results.css").read_text()
+    assert len(css) < 5_000
+    for value in re.findall(r"(?<![-\w])(?:min-)?width:([^;}]+)", css):
+        assert value.strip() in {"100%", "auto"}, value
+
+
+def test_results_pages_of_a_wsis_sized_contest(app, client, monkeypatch):
+    """18 categories of 70 entries, champions and level groups: the results page
+    summarises each category (the ties that decide something, links to the
+    rest) and a category's page holds its 70 bars and rows, each under budget."""
+    from tests.support.api import Api
+    from tests.support.factories import PASSWORD, make_contest, make_organiser
+    from tests.support.results import add_ballots, close_voting, run_tallies
+    from voting.contests import entries as entry_service
+    from voting.extensions import db
+    from voting.worker import AppWorker
+
+    monkeypatch.setattr(AppWorker, "subscribe", lambda self: None)
+    categories = [{"slug": f"c{i}", "title": f"C{i} An action line of the Information Society"} for i in range(1, 19)]
+    with app.app_context():
+        organiser = make_organiser("organiser@example.org")
+        contest = make_contest(categories=categories, voting={"method": "single", "pow_bits": 0})
+        ids = {c.slug: [entry_service.add_entry(contest, {"category": c.slug, "title": f"Project {i} of {c.title}",
+                                                          "organisation": "Ministry of Digital Affairs"},
+                                                organiser, contest.voting_opens_at).id for i in range(70)]
+               for c in contest.categories}
+        slug = contest.slug
+        db.session.remove()
+    for category, entries in ids.items():
+        for k, entry in enumerate(entries[:6]):
+            add_ballots(app, slug, category, [entry], 1 + k % 2)
+    close_voting(app, slug)
+    api = Api(app.test_client())
+    api.login("organiser@example.org", PASSWORD)
+    assert api.post(f"/api/v1/contests/{slug}/tally").status_code == 202
+    run_tallies(app)
+    assert api.post(f"/api/v1/contests/{slug}/results/publish").status_code == 200
+    check_page(client.get(f"/contests/{slug}/results"))
+    resp = client.get(f"/contests/{slug}/results/categories/c18")
+    check_page(resp)
+    assert len(page(resp).find("tr")) == 71

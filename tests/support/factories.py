@@ -57,7 +57,8 @@ def make_organiser(email: str = "organiser@example.org", manages: bool = True):
     if manages:
         for contest in db.session.scalars(select(Contest)):
             accounts.grant_role(user, "organiser", contest.id)
-        user.roles.append(UserRole(role="factory_manager"))  # a marker: see make_contest
+        if not any(r.role == "factory_manager" for r in user.roles):  # roles are unique
+            user.roles.append(UserRole(role="factory_manager"))  # a marker: see make_contest
         db.session.commit()
     return user
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 import subprocess
 import sys
 import threading
@@ -24,12 +25,14 @@ from voting.ledger import publish, sealing
 from tests.integration.test_ledger import add_ballots, ballot_of, decide
 from tests.support.voting import open_contest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "tools" / "verify_ledger.py"
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "tools" / "verify_ledger.py"
+COUNTING = ROOT / "voting" / "results" / "domain" / "counting.py"
 
 
-def run(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(SCRIPT), *map(str, args)], capture_output=True, text=True,
-                          timeout=60)
+def run(*args, script: Path = SCRIPT, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-I", str(script), *map(str, args)], capture_output=True, text=True,
+                          timeout=60, cwd=cwd)
 
 
 @pytest.fixture
@@ -51,6 +54,7 @@ def produced(app, make, tmp_path):
         contest = get_contest(slug)
         during = publish.ledger_json(contest, datetime.now(timezone.utc))
         later = contest.voting_closes_at + timedelta(minutes=1)
+        contest.published_at = later  # as if the results were announced then: the leaves come out with them
         after = publish.ledger_json(contest, later)
         receipts = [{**receipt_lookup.lookup(code, later),
                      "ledger": publish.receipt_ledger(ballot_of(code), contest, later)} for code in codes[1:3]]
@@ -155,3 +159,32 @@ def test_reads_urls_and_reports_unreadable_input(produced):
         server.shutdown()
         server.server_close()
     assert run(produced["dir"] / "nope.json").returncode == 2
+
+
+def test_a_stranger_with_the_two_files_alone(produced, tmp_path_factory):
+    """Downloaded into an empty directory, away from the project: the script finds counting.py beside it."""
+    d, ids = produced["dir"], produced["ids"]
+    a, b, c = ids["c1"]
+    alone = tmp_path_factory.mktemp("stranger")
+    shutil.copy(SCRIPT, alone / "verify_ledger.py")
+    result = run(d / "after.json", script=alone / "verify_ledger.py", cwd=alone)
+    assert result.returncode == 2
+    assert str(alone / "counting.py") in result.stderr and "voting/results/domain/counting.py" in result.stderr
+    assert run(d / "during.json", script=alone / "verify_ledger.py", cwd=alone).returncode == 0  # no recount needed
+    shutil.copy(COUNTING, alone / "counting.py")
+    result = run(d / "after.json", script=alone / "verify_ledger.py", cwd=alone)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"c1: 4 ballot(s); entry {c}: 2, entry {a}: 1, entry {b}: 1" in result.stdout
+    assert sorted(p.name for p in alone.iterdir() if p.name != "__pycache__") == ["counting.py", "verify_ledger.py"]
+
+
+def test_the_script_and_counting_import_only_the_standard_library():
+    import ast
+
+    for path in (SCRIPT, COUNTING):  # counting.py too: the script loads it by path, beside it or in the tree
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                 for alias in node.names}
+        names |= {node.module.split(".")[0] if node.level == 0 else "." for node in ast.walk(tree)
+                  if isinstance(node, ast.ImportFrom)}
+        assert names <= set(sys.stdlib_module_names) | {"__future__"}, (path, names - set(sys.stdlib_module_names))

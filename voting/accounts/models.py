@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from voting.extensions import db
@@ -72,7 +72,11 @@ class UserRole(db.Model):
     contests) or for one contest (organiser of it, judge of it)."""
 
     __tablename__ = "user_roles"
-    __table_args__ = (Index("ix_user_roles_user_role", "user_id", "role", "contest_id"),)
+    # A grant exists once. SQL never finds two NULLs equal, so the unique constraint alone would let a global
+    # role (contest_id NULL) be granted twice: the partial index covers that case.
+    __table_args__ = (UniqueConstraint("user_id", "role", "contest_id"),
+                      Index("uq_user_roles_global", "user_id", "role", unique=True,
+                            sqlite_where=text("contest_id IS NULL"), postgresql_where=text("contest_id IS NULL")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -26,7 +26,7 @@ def append(contest: Contest, actor: User | None, action: str, subject: str, deta
            now: datetime) -> AuditEntry:
     # Serialise appends per contest: the row lock on PostgreSQL; SQLite takes
     # one writer at a time anyway. The unique (contest, seq) is the backstop.
-    db.session.execute(select(Contest.id).where(Contest.id == contest.id).with_for_update())
+    contest.lock()
     last = db.session.scalar(select(AuditEntry).where(AuditEntry.contest_id == contest.id)
                              .order_by(AuditEntry.seq.desc()).limit(1))
     prev_hash = last.hash if last else chain.genesis(contest.slug)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from voting.contests.domain.phases import Window
@@ -43,6 +43,11 @@ class Contest(db.Model):
             opens, closes = getattr(self, f"{name}_opens_at"), getattr(self, f"{name}_closes_at")
             result[name] = Window(opens, closes) if opens and closes else None
         return result
+
+    def lock(self) -> None:
+        """Serialise changes of this contest until the transaction ends: a row
+        lock on PostgreSQL (SQLite has one writer at a time anyway)."""
+        db.session.execute(select(Contest.id).where(Contest.id == self.id).with_for_update())
 
     def category(self, slug: str) -> Category | None:
         return next((c for c in self.categories if c.slug == slug), None)

@@ -1,6 +1,7 @@
 """What the ledger shows the public: the batches' roots and chain, the
-amendments, and, once voting has closed, every leaf; and a receipt's proof
-that its ballot is in a sealed batch (docs/ledger.md).
+amendments, and, once the results are published, every leaf; and, once
+voting has closed, a receipt's proof that its ballot is in a sealed batch
+(docs/ledger.md).
 
 While voting is open nothing published may depend on a particular ballot's
 status: a fraudster holds the receipt codes of his own ballots, knows what
@@ -8,6 +9,12 @@ they chose, and could test a leaf, a leaf hash or an audit path against both
 statuses, or notice that his ballots stay unsealed (held for review). So until
 voting closes a receipt's `ledger` is null and amendments show only their
 number, time and hashes.
+
+The leaves themselves say what every ballot chose: published before the
+results, they would be the results (anyone could count them) while the
+results are still embargoed. So they are published with the results, and
+the roots and chains published before them already bind every leaf: nothing
+can be changed between the close and the announcement unseen.
 """
 
 from __future__ import annotations
@@ -28,9 +35,13 @@ from voting.ledger.models import LedgerAmendment, LedgerBatch, LedgerLeaf
 UNREVEALING = ("seq", "created_at", "prev_hash", "hash")
 
 
-def leaves_public(contest: Contest, now: datetime) -> bool:
+def voting_over(contest: Contest, now: datetime) -> bool:
     closes = contest.voting_closes_at
     return bool(closes and now >= closes and not phases.is_open(contest.windows(), "voting", now))
+
+
+def leaves_public(contest: Contest, now: datetime) -> bool:
+    return contest.published_at is not None and now >= contest.published_at
 
 
 def batch_leaves(batch_id: int) -> list[str]:
@@ -40,6 +51,7 @@ def batch_leaves(batch_id: int) -> list[str]:
 
 def ledger_json(contest: Contest, now: datetime) -> dict:
     public = leaves_public(contest, now)
+    revealing = voting_over(contest, now)
     batches = []
     for batch in db.session.scalars(select(LedgerBatch).where(LedgerBatch.contest_id == contest.id)
                                     .order_by(LedgerBatch.seq)):
@@ -51,9 +63,11 @@ def ledger_json(contest: Contest, now: datetime) -> dict:
     rows = db.session.scalars(select(LedgerAmendment).where(LedgerAmendment.contest_id == contest.id)
                               .order_by(LedgerAmendment.seq))
     amended = [amendments.fields_of(row) for row in rows]
-    if not public:
+    if not revealing:
         amended = [{k: a[k] for k in UNREVEALING} for a in amended]
-    return {"contest": contest.slug, "method": contest.settings["voting"]["method"],
+    voting = contest.settings["voting"]
+    ranked = voting.get("ranked_method", "irv") if voting["method"] == "ranked" else None
+    return {"contest": contest.slug, "method": voting["method"], "ranked_method": ranked,
             "genesis": encoding.genesis(contest.slug), "batches": batches, "amendments": amended,
             "leaves_published": public}
 
@@ -74,4 +88,4 @@ def receipt_proof(ballot: Ballot) -> dict | None:
 
 def receipt_ledger(ballot: Ballot, contest: Contest, now: datetime) -> dict | None:
     """The receipt's `ledger` field: the proof once voting has closed, null before."""
-    return receipt_proof(ballot) if leaves_public(contest, now) else None
+    return receipt_proof(ballot) if voting_over(contest, now) else None

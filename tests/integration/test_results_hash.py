@@ -1,0 +1,70 @@
+"""Same data, same hash: a contest built twice, byte for byte, in the suite's
+database and in a fresh SQLite one, tallies to the same snapshot SHA-256
+(when the suite runs on PostgreSQL, that is the two databases agreeing)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from itertools import count
+
+from sqlalchemy import update
+
+from tests.conftest import _reset_schema, empty_tables
+from tests.support.factories import make_contest, make_organiser
+from tests.support.results import add_ballots, close_voting
+from voting.contests import entries as entry_service
+from voting.contests.models import Entry
+from voting.extensions import db
+from voting.results import tally
+
+SUBMITTED = datetime(2021, 3, 1, 12, 0, 0, 123456, tzinfo=timezone.utc)
+
+
+def build(app, method: str, **voting) -> int:
+    """One contest, its entries submitted at fixed times, fixed ballots; its id."""
+    with app.app_context():
+        organiser = make_organiser("organiser@example.org")
+        contest = make_contest(slug="same-data", voting={"method": method, "pow_bits": 0, **voting},
+                               awards={"policy": "public", "tie_break": ["public_votes", "draw"]})
+        ids = []
+        for category in contest.categories:
+            for i in range(4):
+                entry = entry_service.add_entry(contest, {"category": category.slug, "title": f"{category.slug} №{i}"},
+                                                organiser, contest.voting_opens_at)
+                ids.append(entry.id)
+        for n, entry_id in enumerate(ids):
+            db.session.execute(update(Entry).where(Entry.id == entry_id)
+                               .values(created_at=SUBMITTED + timedelta(minutes=n)))
+        db.session.commit()
+        contest_id = contest.id
+        db.session.remove()
+    serial = count(1)
+    c1, c2 = ids[:4], ids[4:]
+    ballots = {"single": [("c1", [c1[0]], 7), ("c1", [c1[1]], 7), ("c1", [c1[2]], 2), ("c2", [c2[3]], 5)],
+               "ranked": [("c1", [c1[0], c1[1]], 4), ("c1", [c1[1], c1[2], c1[0]], 3), ("c1", [c1[2]], 2),
+                          ("c2", [c2[1], c2[0]], 5)],
+               "score": [("c1", {str(c1[0]): 3, str(c1[1]): 5}, 4), ("c1", {str(c1[2]): 1}, 3),
+                         ("c2", {str(c2[0]): 2}, 6)]}[method]
+    for category, selection, n in ballots:
+        add_ballots(app, "same-data", category, selection, n, serial=serial)
+    close_voting(app, "same-data")
+    return contest_id
+
+
+def tally_hash(app, contest_id: int) -> str:
+    with app.app_context():
+        found = tally.run(contest_id, False, None, datetime.now(timezone.utc))
+        db.session.remove()
+    return found["sha256"]
+
+
+def test_the_same_data_hashes_alike_in_this_database_and_in_sqlite(app, make_app, tmp_path):
+    other = make_app(database_url="sqlite:///" + str(tmp_path / "other.sqlite3"))
+    _reset_schema(other)
+    for method, extra in [("single", {}), ("ranked", {"ranked_method": "schulze"}), ("score", {})]:
+        contest_id = build(app, method, **extra)
+        here = tally_hash(app, contest_id)
+        assert tally_hash(other, build(other, method, **extra)) == here, method
+        assert tally_hash(app, contest_id) == here  # and twice in one database
+        empty_tables(app)
+        empty_tables(other)

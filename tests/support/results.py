@@ -1,0 +1,73 @@
+"""Helpers for result tests: counted ballots written straight into SQL (the
+intake has its own tests; a tally only reads what SQL holds), voting closed
+by moving the window as time would, and the tallies queue run by a real RQ
+worker."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta, timezone
+from itertools import count
+
+from sqlalchemy import insert, select, update
+
+from voting.accounts.models import User
+from voting.ballots.models import Ballot
+from voting.contests.models import Category, Contest
+from voting.extensions import db
+from voting.worker import run_worker
+
+_serial = count(1)
+
+
+def add_ballots(app, slug: str, category: str, selection, n: int, status: str = "counted",
+                reason: str | None = None, method: str | None = None, serial=None) -> None:
+    """`n` ballots with this selection, each from its own new voter. Voters and
+    receipts are numbered by `serial` (an iterator of ints; a shared one by
+    default): pass your own for data that must come out the same twice."""
+    with app.app_context():
+        contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
+        category_id = db.session.scalar(select(Category.id).where(Category.contest_id == contest.id,
+                                                                  Category.slug == category))
+        now = datetime.now(timezone.utc)
+        rows = []
+        for _ in range(n):
+            k = next(serial or _serial)
+            user = User(email=f"bulk{k}@example.org", email_normalised=f"bulk{k}@example.org", password_hash="-", display_name=f"bulk{k}", verified_at=now)
+            db.session.add(user)
+            db.session.flush()
+            rows.append({"contest_id": contest.id, "category_id": category_id, "voter_id": user.id,
+                         "receipt_hash": hashlib.sha256(f"receipt-{k}".encode()).hexdigest(),
+                         "method": method or contest.settings["voting"]["method"], "selection": selection,
+                         "status": status, "flags": [], "client_ip": "192.0.2.1", "ip_prefix": "192.0.2.0/24",
+                         "user_agent_hash": "0" * 64, "device_id": "", "cast_at": now, "status_reason": reason})
+        if rows:
+            db.session.execute(insert(Ballot), rows)
+        db.session.commit()
+        db.session.remove()
+
+
+def close_voting(app, slug: str, minutes_ago: int = 1) -> None:
+    """Voting ended a moment ago (the window moved as the clock would, not by a PATCH)."""
+    with app.app_context():
+        contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
+        closes = datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)
+        db.session.execute(update(Contest).where(Contest.id == contest.id).values(
+            voting_closes_at=closes, voting_opens_at=min(contest.voting_opens_at, closes - timedelta(days=1))))
+        db.session.commit()
+        db.session.remove()
+
+
+def run_tallies(app) -> None:
+    with app.app_context():
+        run_worker(["tallies"], burst=True)
+
+
+def mark_published(app, slug: str) -> None:
+    """The contest's results are public from now (what publishing does to the
+    contest; tests/api/test_results.py covers the publishing itself)."""
+    with app.app_context():
+        db.session.execute(update(Contest).where(Contest.slug == slug).values(
+            published_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+        db.session.commit()
+        db.session.remove()

@@ -1,0 +1,1 @@
+"""Results: tallies, award policies, result snapshots and their publication."""

@@ -1,0 +1,176 @@
+"""Results for the ones who ask: asking for a tally, reading the latest result
+(organisers: any; everyone: the published one), publishing it now or at an
+announcement time, and correcting a published result.
+
+Publication is final. It freezes the snapshot (its body never changes
+anyway; from then on it is public), marks the contest published (so its
+phase is `published` and nothing that fed the results may change, see
+contests/domain/changes.py), and is audited. A correction is a new snapshot
+published with a reason and a link to the one it replaces; both stay public.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from voting.accounts.models import User
+from voting.audit import services as audit
+from voting.contests.models import Contest
+from voting.errors import ApiError, validation_error
+from voting.extensions import db
+from voting.results import jobs
+from voting.results.models import ResultSnapshot
+
+REASON_MAX = 2000
+SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def voting_open(contest: Contest, now: datetime) -> bool:
+    """Still taking ballots, or not yet opened: no final count can be made."""
+    closes = contest.voting_closes_at
+    return contest.settings["voting"]["method"] != "none" and closes is not None and now < closes
+
+
+def request_tally(contest: Contest, user: User, preview: bool, now: datetime) -> str:
+    """Enqueue the tally; its job id. A final tally needs voting closed; a
+    preview counts as things stand and can never be published."""
+    if not preview and voting_open(contest, now):
+        raise ApiError("phase_closed", "Voting is still open: tally with ?preview=true to count so far "
+                       "(a preview is never published).", 409)
+    return jobs.enqueue_tally(contest.id, preview, user.id).id
+
+
+def latest(contest: Contest, *, include_previews: bool) -> ResultSnapshot | None:
+    query = select(ResultSnapshot).where(ResultSnapshot.contest_id == contest.id)
+    if not include_previews:
+        query = query.where(ResultSnapshot.preview.is_(False))
+    return db.session.scalar(query.order_by(ResultSnapshot.seq.desc()).limit(1))
+
+
+def published(contest: Contest) -> list[ResultSnapshot]:
+    """Every published snapshot, the current one last."""
+    return list(db.session.scalars(select(ResultSnapshot).where(
+        ResultSnapshot.contest_id == contest.id, ResultSnapshot.published_at.is_not(None))
+        .order_by(ResultSnapshot.published_at, ResultSnapshot.seq)))
+
+
+def results_json(snapshot: ResultSnapshot, history: list[ResultSnapshot] | None = None) -> dict[str, Any]:
+    """RESULTS of shared/API.md from a snapshot, with its uncertainty, ledger
+    head and, for a correction, what it corrects and why."""
+    body = snapshot.body
+    out = {**body["results"], "published_at": snapshot.published_at.isoformat() if snapshot.published_at else None,
+           "snapshot_sha256": snapshot.sha256, "seq": snapshot.seq, "preview": snapshot.preview,
+           "tallied_at": snapshot.created_at.isoformat(), "ledger": body["inputs"]["ledger"],
+           "tie_break": body["rules"]["awards"]["tie_chain"],
+           "publish_at": snapshot.publish_at.isoformat() if snapshot.publish_at and not snapshot.published_at
+           else None}
+    if snapshot.corrects_id is not None:
+        corrected = db.session.get(ResultSnapshot, snapshot.corrects_id)
+        out["corrects"] = {"snapshot_sha256": corrected.sha256, "seq": corrected.seq,
+                           "reason": snapshot.correction_reason}
+    if history is not None:
+        out["history"] = [{"snapshot_sha256": s.sha256, "seq": s.seq, "published_at": s.published_at.isoformat(),
+                           "reason": s.correction_reason} for s in history if s.id != snapshot.id]
+    return out
+
+
+def draft_results(contest: Contest) -> dict[str, Any]:
+    snapshot = latest(contest, include_previews=True)
+    if snapshot is None:
+        raise ApiError("not_found", "No tally yet: POST …/tally first.", 404)
+    return results_json(snapshot, published(contest))
+
+
+def public_results(contest: Contest) -> dict[str, Any]:
+    shown = published(contest)
+    if not shown:
+        raise ApiError("not_published", "The results are not published yet.", 404)
+    return results_json(shown[-1], shown)
+
+
+def snapshot_body(contest: Contest, sha256: str, organiser: bool) -> dict[str, Any]:
+    """A snapshot's whole body by its hash, with the hash. Before publication
+    only the contest's organisers may read it (404 to anyone else: a hash
+    must not confirm what an unpublished result says)."""
+    if not SHA256.fullmatch(sha256):
+        raise ApiError("not_found", "No such snapshot.", 404)
+    query = select(ResultSnapshot).where(ResultSnapshot.contest_id == contest.id, ResultSnapshot.sha256 == sha256)
+    if not organiser:
+        query = query.where(ResultSnapshot.published_at.is_not(None))
+    found = db.session.scalar(query.order_by(ResultSnapshot.seq.desc()).limit(1))
+    if found is None:
+        raise ApiError("not_found", "No such snapshot.", 404)
+    return {"snapshot_sha256": found.sha256, "seq": found.seq, "body": found.body}
+
+
+def publish(contest: Contest, user: User, now: datetime, at: datetime | None = None,
+            reason: str | None = None) -> dict[str, Any]:
+    """Publish the latest tally now, or book it for `at`; a correction of a
+    published result needs a reason. Commits."""
+    contest.lock()
+    snapshot = latest(contest, include_previews=False)
+    problems: dict[str, str] = {}
+    if at is not None and at <= now:
+        problems["at"] = "must be in the future"
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > REASON_MAX:
+        problems["reason"] = f"at most {REASON_MAX} characters"
+    if problems:
+        raise validation_error(problems)
+    if voting_open(contest, now):
+        raise ApiError("phase_closed", "Voting is still open: results can be published once it has closed.", 409)
+    if snapshot is None:
+        raise ApiError("conflict", "Nothing to publish: tally the contest first.", 409)
+    before = published(contest)
+    if snapshot.published_at is not None:
+        raise ApiError("already_published", "This tally is already published; tally again to correct it.", 409)
+    if snapshot.publish_at is not None and at is not None:
+        raise ApiError("already_published", "This tally is already booked for publication at "
+                       f"{snapshot.publish_at.isoformat()}.", 409)
+    if before and reason is None:
+        raise validation_error({"reason": "a correction of published results needs a reason"})
+    if before:
+        if before[-1].sha256 == snapshot.sha256:
+            raise ApiError("already_published", "These results are already published.", 409)
+        snapshot.corrects_id = before[-1].id
+        snapshot.correction_reason = reason
+    if at is not None:
+        snapshot.publish_at = at
+        audit.append(contest, user, "results.scheduled", f"snapshot {snapshot.seq}",
+                     {"sha256": snapshot.sha256, "at": at.isoformat(), "reason": reason}, now)
+        db.session.commit()
+        jobs.schedule_publication(snapshot.id, at)
+        return results_json(snapshot, before)
+    _make_public(contest, snapshot, user, now)
+    db.session.commit()
+    return results_json(snapshot, published(contest))
+
+
+def _make_public(contest: Contest, snapshot: ResultSnapshot, user: User | None, now: datetime) -> None:
+    snapshot.published_at = now
+    snapshot.publish_at = None
+    if contest.published_at is None:
+        contest.published_at = now
+    audit.append(contest, user, "results.published", f"snapshot {snapshot.seq}",
+                 {"sha256": snapshot.sha256, "corrects": snapshot.corrects_id, "reason": snapshot.correction_reason},
+                 now)
+
+
+def publish_due(snapshot_id: int, now: datetime) -> bool:
+    """The booked announcement has come: publish, unless it was already
+    published, its booking was moved, or a later tally replaced it. Commits."""
+    snapshot = db.session.get(ResultSnapshot, snapshot_id)
+    if snapshot is None or snapshot.published_at is not None or snapshot.publish_at is None:
+        return False
+    contest = db.session.get(Contest, snapshot.contest_id)
+    contest.lock()
+    db.session.refresh(snapshot)
+    if snapshot.published_at is not None or snapshot.publish_at is None or snapshot.publish_at > now:
+        return False
+    _make_public(contest, snapshot, None, now)
+    db.session.commit()
+    return True
