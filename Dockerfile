@@ -18,7 +18,7 @@ RUN useradd --system --create-home --home-dir /home/voting voting \
 COPY pyproject.toml README.md ./
 RUN mkdir -p voting judging \
     && touch voting/__init__.py judging/__init__.py \
-    && pip install . \
+    && pip install ".[s3]" \
     && pip uninstall -y voting-engine
 
 COPY voting ./voting

@@ -37,14 +37,24 @@ jury's scores; the invalidation report), counting, awards and ties, the
 uncertainty bootstrap (preparing the types, then the replicates), assembling
 and normalising the snapshot, hashing it (canonical JSON + SHA-256), and
 storing it (lock, insert, audit entry, commit). Memory: the process's peak
-RSS (ru_maxrss) before and after the tally; the increase is the tally's
-peak. Before each tally the contest's earlier snapshots and their audit
-entries are deleted, so every run does the whole work, storing included.
-`--rq` also runs each contest's tally once through the real job: enqueued on
-the `tallies` queue and run by the app's burst worker (voting/worker.py).
+RSS during the tally (VmHWM, reset to the current RSS just before it through
+/proc/self/clear_refs) less its RSS just before: what the tally adds to a
+worker. (ru_maxrss would not do: after exec it keeps the peak of the process
+it was forked from.) `--tracemalloc` runs one more tally of each under
+tracemalloc and reports the Python and numpy allocations' peak, by part.
+Before each tally the contest's earlier snapshots and their audit entries
+are deleted, so every run does the whole work, storing included. `--rq` also
+runs each contest's tally once through the real job: enqueued on the
+`tallies` queue and run by the app's burst worker (voting/worker.py) in a
+fresh process. `--profile` prints a cProfile of one more tally of each.
+`--patch FILE` runs a Python file in each tally's process first, to measure a
+change without editing voting/ (bench/tally_fixes.py holds the changes
+docs/benchmarks.md suggests); `--unsealed-index` adds the partial index it
+suggests to the bench database for the tallies and drops it afterwards.
 
-    .venv/bin/python bench/tally.py [--small] [--runs 3] [--seed 1] [--rq] [--profile]
-    .venv/bin/python bench/tally.py --skip-load        # tally again, same database
+    .venv/bin/python bench/tally.py [--small] [--runs 3] [--seed 1] [--rq] [--profile] [--tracemalloc]
+    .venv/bin/python bench/tally.py --skip-load        # tally again, same database (migrated first)
+    .venv/bin/python bench/tally.py --skip-load --patch bench/tally_fixes.py --unsealed-index
 
 BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/bench_tally,
 dropped and created unless --skip-load) and BENCH_REDIS_URL (default
@@ -91,7 +101,7 @@ JUDGES, JUDGES_PER_ENTRY, CHAMPIONS = 15, 3, 5
 
 # The parts of a tally, in the order the job does them (see `instrument`).
 PARTS = [
-    ("seal", "seal check (all sealed beforehand)"),
+    ("seal", "seal step + unsealed checks (all sealed before)"),
     ("head", "ledger head"),
     ("read_ballots", "SQL read: counted ballots, grouped + parsed"),
     ("read_entries", "SQL read: entries"),
@@ -181,7 +191,7 @@ class Campaign:
         self.voter_offset = 0  # voter n (1..voters) is the user of id n + voter_offset
 
     def plan(self):
-        a, rng = self.args, self.rng
+        a = self.args
         self.contests.append(self._contest(WSIS, "single", a.categories, a.entries, a.ballots, a.zipf))
         if a.ranked_ballots:
             self.contests.append(self._contest(RANKED, "ranked", a.ranked_categories, a.ranked_entries,
@@ -267,18 +277,23 @@ def create_contests(env, campaign) -> dict:
                     "phases": {"submission": window(SUBMISSION), "voting": window(VOTING),
                                "judging": window(JUDGING)},
                     "voting": voting,
-                    "judging": {"mode": "rubric", "judges_per_entry": JUDGES_PER_ENTRY} if wsis else {"mode": "none"},
+                    "judging": ({"mode": "rubric", "judges_per_entry": JUDGES_PER_ENTRY} if wsis
+                                else {"mode": "none"}),
                     "awards": ({"policy": "jury_among_champions", "champions_per_category": CHAMPIONS,
-                                "winners_per_category": 1} if wsis else {"policy": "public", "winners_per_category": 3})}
+                                "winners_per_category": 1} if wsis
+                               else {"policy": "public", "winners_per_category": 3})}
             contest = services.create_contest(spec, organiser, SUBMISSION[0])
             span = (SUBMISSION[1] - SUBMISSION[0]).total_seconds()
             rows, k = [], 0
             for category, size in zip(contest.categories, c["sizes"]):
                 for i in range(size):
                     at = SUBMISSION[0] + timedelta(seconds=int(span * ((k * 7919) % 10007) / 10007))
-                    rows.append(Entry(contest_id=contest.id, category_id=category.id,
-                                      title=f"{category.slug} entry {i + 1}", organisation=f"Org {k % 400}",
-                                      country="CH", status="approved", submitted_by_id=organiser_id, created_at=at))
+                    entry = Entry(contest_id=contest.id, category_id=category.id,
+                                  title=f"{category.slug} entry {i + 1}", organisation=f"Org {k % 400}",
+                                  country="CH", status="approved", submitted_by_id=organiser_id, created_at=at)
+                    if hasattr(Entry, "submitted_at"):  # handed in (the submission flow's column)
+                        entry.submitted_at = entry.updated_at = at
+                    rows.append(entry)
                     k += 1
             db.session.add_all(rows)
             db.session.commit()
@@ -470,13 +485,33 @@ def vacuum(db_url: str) -> float:
     return time.perf_counter() - t0
 
 
+def migrate(env) -> None:
+    """The app's own path: `flask db upgrade` (Alembic), to the migrations' head."""
+    subprocess.run([str(BIN / "flask"), "--app", "voting", "db", "upgrade"], env=env, cwd=ROOT, check=True,
+                   capture_output=True)
+
+
+UNSEALED_INDEX = "ix_bench_ballots_unsealed"
+
+
+def unsealed_index(db_url: str, create: bool) -> None:
+    """The partial index proposed for the seal step (docs/benchmarks.md), in the bench database only."""
+    import psycopg
+
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        if create:
+            conn.execute(f"CREATE INDEX IF NOT EXISTS {UNSEALED_INDEX} ON ballots (contest_id, id) WHERE NOT sealed")
+            conn.execute("ANALYZE ballots")
+        else:
+            conn.execute(f"DROP INDEX IF EXISTS {UNSEALED_INDEX}")
+
+
 def load(args, env, db_url) -> dict:
     import multiprocessing as mp
 
     t0 = time.perf_counter()
     reset_database(db_url)
-    subprocess.run([str(BIN / "flask"), "--app", "voting", "db", "upgrade"], env=env, cwd=ROOT, check=True,
-                   capture_output=True)
+    migrate(env)
     campaign = Campaign(args).plan()
     spawn = mp.get_context("spawn")
     with spawn.Pool(1) as pool:  # the app in its own process, as everywhere below
@@ -514,9 +549,13 @@ class Clock:
     """Exclusive seconds by part: a wrapped call's time goes to its label and
     is taken off whichever wrapped call encloses it."""
 
-    def __init__(self):
+    def __init__(self, memory: bool = False):
         self.spent: dict[str, float] = {}
         self.stack: list[list] = []
+        # With tracemalloc on: the peak of traced memory (MB) in the stretch that each part's call ends,
+        # since the previous part's call ended.
+        self.memory = memory
+        self.peaks: dict[str, float] = {}
 
     def wrap(self, label, fn):
         def timed(*a, **k):
@@ -530,7 +569,16 @@ class Clock:
                 self.spent[label] = self.spent.get(label, 0.0) + took - frame[2]
                 if self.stack:
                     self.stack[-1][2] += took
+                if self.memory:
+                    self.mark(label)
         return timed
+
+    def mark(self, label) -> None:
+        import tracemalloc
+
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        self.peaks[label] = max(self.peaks.get(label, 0.0), peak)
+        tracemalloc.reset_peak()
 
 
 def instrument(clock: Clock) -> None:
@@ -542,6 +590,7 @@ def instrument(clock: Clock) -> None:
     from voting.results.domain import counting, snapshot, uncertainty
 
     head.seal_all = clock.wrap("seal", head.seal_all)
+    head.unsealed = clock.wrap("seal", head.unsealed)  # seal_all's check, and the tally's own once it has sealed
     head.head = clock.wrap("head", head.head)
     counted.counted_votes = clock.wrap("read_ballots", counted.counted_votes)
     counted.standing_entries = clock.wrap("read_entries", counted.standing_entries)
@@ -623,7 +672,7 @@ def child(spec: dict) -> dict:
         db.session.remove()
         if spec["mode"] == "rq":
             return rq_tally(contest_id, out)
-        clock = Clock()
+        clock = Clock(memory=bool(spec.get("tracemalloc")))
         if not spec.get("bare"):
             instrument(clock)
         profiler = None
@@ -634,7 +683,7 @@ def child(spec: dict) -> dict:
         if spec.get("tracemalloc"):
             import tracemalloc
 
-            tracemalloc.start(25)
+            tracemalloc.start(1)
         gc.collect()
         reset_peak()
         out["rss_before_mb"] = status_mb("VmRSS")
@@ -653,10 +702,11 @@ def child(spec: dict) -> dict:
         if spec.get("tracemalloc"):
             import tracemalloc
 
-            snap = tracemalloc.take_snapshot()
-            out["tracemalloc_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
+            clock.mark("store")
+            out["tracemalloc_peak_mb"] = max(clock.peaks.values())
+            out["tracemalloc_parts_mb"] = clock.peaks
+            out["tracemalloc_left_mb"] = tracemalloc.get_traced_memory()[0] / 2**20
             tracemalloc.stop()
-            out["tracemalloc_top"] = [str(s) for s in snap.statistics("lineno")[:10]]
         if profiler:
             import io
             import pstats
@@ -756,6 +806,10 @@ def table(report: dict) -> str:
         f"{t['sql_plain_s']:.2f}")
     row("snapshot body (MB of JSON)", lambda t: f"{t['body_bytes'] / 2**20:.1f}" if t["body_bytes"] else "–")
     row("target", lambda t: t["target"])
+    if any("tracemalloc" in t for t in report["tallies"].values()):
+        row("traced by tracemalloc, peak (MB) / its largest stretch",
+            lambda t: "–" if "tracemalloc" not in t else f"{t['tracemalloc']['peak_mb']:.0f} / " + max(
+                t["tracemalloc"]["peak_by_part_mb"].items(), key=lambda kv: kv[1])[0])
     if any("rq" in t for t in report["tallies"].values()):
         row("through RQ: job (s) / peak RSS increase (MB)",
             lambda t: f"{t['rq']['job_seconds']:.2f} / {t['rq']['peak_increase_mb']:.0f}" if "rq" in t else "–")
@@ -787,6 +841,8 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="one more tally of each under cProfile, printed")
     parser.add_argument("--tracemalloc", action="store_true", help="one more tally of each under tracemalloc")
     parser.add_argument("--only", nargs="+", help="tally only these (wsis ranked:schulze ranked:irv ... score)")
+    parser.add_argument("--unsealed-index", action="store_true",
+                        help="create the proposed partial index on unsealed ballots for the tallies (dropped after)")
     parser.add_argument("--patch", help="a Python file run in each tally's process before the tally, to try a "
                                         "change (monkeypatching voting/) without editing the code")
     args = parser.parse_args()
@@ -810,7 +866,21 @@ def main() -> int:
     if not args.skip_load:
         report["load"] = load(args, env, db_url)
         print(json.dumps(report["load"], indent=2), flush=True)
+    else:
+        migrate(env)  # the code may have moved on since the load
+    unsealed_index(db_url, create=args.unsealed_index)
+    try:
+        tally_all(args, env, db_url, report)
+    finally:
+        unsealed_index(db_url, create=False)
+    print(json.dumps(report, indent=2, default=str))
+    print()
+    print(table(report))
+    return 0
 
+
+def tally_all(args, env, db_url, report) -> None:
+    """Each contest's tallies (and each ranked method's), `args.runs` times, each in a fresh process."""
     import psycopg
 
     with psycopg.connect(db_url) as conn:
@@ -822,7 +892,7 @@ def main() -> int:
             (slug,)).fetchone() for slug in (WSIS, RANKED, SCORE)}
     plan = [("wsis", WSIS, None)]
     if facts.get(RANKED):
-        plan += [("ranked:schulze", RANKED, "schulze"), ("ranked:irv", RANKED, "irv"), ("ranked:borda", RANKED, "borda")]
+        plan += [(f"ranked:{m}", RANKED, m) for m in ("schulze", "irv", "borda")]
     if facts.get(SCORE):
         plan += [("score", SCORE, None)]
     if args.only:
@@ -853,8 +923,10 @@ def main() -> int:
         if args.profile:
             found["profile"] = run_child({**spec, "profile": True, "bare": True})["profile"]
         if args.tracemalloc:
-            r = run_child({**spec, "tracemalloc": True, "bare": True})
-            found["tracemalloc"] = {"peak_mb": round(r["tracemalloc_peak_mb"], 1), "top": r["tracemalloc_top"],
+            r = run_child({**spec, "tracemalloc": True})
+            found["tracemalloc"] = {"peak_mb": round(r["tracemalloc_peak_mb"], 1),
+                                    "left_after_mb": round(r["tracemalloc_left_mb"], 1),
+                                    "peak_by_part_mb": {k: round(v, 1) for k, v in r["tracemalloc_parts_mb"].items()},
                                     "seconds": round(r["seconds"], 2)}
         report["tallies"][name] = found
     if facts.get(RANKED):  # leave the contest as it was loaded
@@ -862,13 +934,8 @@ def main() -> int:
             conn.execute("UPDATE contests SET settings = jsonb_set(settings::jsonb, '{voting,ranked_method}', "
                          "'\"schulze\"')::json WHERE slug = %s", (RANKED,))
     for name, t in report["tallies"].items():
-        for key in ("profile",):
-            if key in t:
-                print(f"\n--- {name}: cProfile ---\n{t.pop(key)}")
-    print(json.dumps(report, indent=2, default=str))
-    print()
-    print(table(report))
-    return 0
+        if "profile" in t:
+            print(f"\n--- {name}: cProfile ---\n{t.pop('profile')}")
 
 
 if __name__ == "__main__":

@@ -21,8 +21,10 @@ from voting.accounts.models import User
 from voting.audit import services as audit
 from voting.contests.entries import get_entry
 from voting.contests.models import Contest, Entry
+from voting.contests.services import require_unpublished
 from voting.errors import ApiError, not_found
 from voting.extensions import db
+from voting.submissions.teams import services as teams
 
 from judging.champions import champions
 from judging.domain import assignment as plan_rules
@@ -94,11 +96,12 @@ def detect_conflicts(contest: Contest, entries: list[Entry], now: datetime) -> N
         select(User).where(User.id.in_({e.submitted_by_id for e in entries if e.submitted_by_id})))
         if not u.manages(contest.id)}
     judges = [conflict_rules.JudgeFacts(r.user_id, users[r.user_id].email, r.organisation) for r in rows]
+    members = teams.entry_team_members(contest.id)
     facts = [conflict_rules.EntryFacts(e.id, e.organisation, e.submitted_by_id if e.submitted_by_id in submitters
                                        else None,
                                        submitters[e.submitted_by_id].email if e.submitted_by_id in submitters
-                                       else "") for e in entries]
-    known = conflict_pairs(contest)
+                                       else "", members.get(e.id, frozenset())) for e in entries]
+    known = stored_conflict_pairs(contest)
     for (judge_id, entry_id), why in sorted(conflict_rules.detect(judges, facts).items()):
         if (judge_id, entry_id) not in known:
             db.session.add(Conflict(contest_id=contest.id, judge_id=judge_id, entry_id=entry_id, source="detected",
@@ -107,6 +110,15 @@ def detect_conflicts(contest: Contest, entries: list[Entry], now: datetime) -> N
 
 
 def conflict_pairs(contest: Contest) -> set[tuple[int, int]]:
+    """Every (judge, entry) pair in conflict: those stored, and each member of
+    an entry's team with that entry, so that a judge who joined the team since
+    the conflicts were last detected is kept off it at once (lists, scoring,
+    pairs) rather than at the next plan, which then stores the conflict."""
+    return stored_conflict_pairs(contest) | {(user_id, entry_id) for entry_id, ids
+                                             in teams.entry_team_members(contest.id).items() for user_id in ids}
+
+
+def stored_conflict_pairs(contest: Contest) -> set[tuple[int, int]]:
     return {(c.judge_id, c.entry_id) for c in db.session.scalars(
         select(Conflict).where(Conflict.contest_id == contest.id))}
 
@@ -147,6 +159,7 @@ def plan(contest: Contest, actor: User | None, now: datetime, judges_per_entry: 
     """Make or repair the round's assignments; commits, with an audit entry.
     Answers the count, what changed, and every entry left short of judges."""
     lock_contest(contest)  # one plan at a time per contest: two would draw over each other
+    require_unpublished(contest)
     rnd = current_round(contest, now=now)
     if rnd.mode != "rubric":
         raise ApiError("conflict", f"A {rnd.mode} round has no assignments: "
@@ -196,7 +209,8 @@ def add_conflict(contest: Contest, judge_id: int, entry: Entry, source: str, rea
                  now: datetime) -> bool:
     """Record a conflict (once) and take the entry off the judge's list,
     replacing them; answers whether it was new. Commits."""
-    new = (judge_id, entry.id) not in conflict_pairs(contest)
+    require_unpublished(contest)
+    new = (judge_id, entry.id) not in stored_conflict_pairs(contest)
     if new:
         db.session.add(Conflict(contest_id=contest.id, judge_id=judge_id, entry_id=entry.id, source=source,
                                 reason=reason, created_at=now))

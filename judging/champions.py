@@ -49,5 +49,16 @@ def champions(contest: Contest) -> tuple[dict[str, list[int]], list[str]]:
             if len(picked) + len(group) > per_category:
                 ties.append(category.slug)
             picked += sorted(group)
+        # IRV breaks an elimination tie to go on counting, so its order is strict; the
+        # tally breaks it by the contest's chain, which may start with the jury's score.
+        # Everyone in such a tie across the cut goes to the jury, as any other tie would.
+        inside = set(picked)
+        for tie in count.detail.get("ties", []):
+            tied = set(tie["tied"]) & count.supported
+            if tied & inside and tied - inside:
+                picked += sorted(tied - inside)
+                inside |= tied
+                if category.slug not in ties:
+                    ties.append(category.slug)
         chosen[category.slug] = picked
     return chosen, ties

@@ -87,6 +87,7 @@ def _walk(contest: Contest, user: User, now: datetime) -> Walk:
     if row is None:
         raise not_assigned()
     lock_contest(contest)
+    services.require_unpublished(contest)
     rnd = current_round(contest, create=False)
     if (rnd.mode if rnd else contest.settings["judging"]["mode"]) != "pairwise":
         raise not_pairwise()

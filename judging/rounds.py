@@ -12,6 +12,7 @@ from typing import Any
 from voting.accounts.models import User
 from voting.audit import services as audit
 from voting.contests.models import Contest
+from voting.contests.services import require_unpublished
 from voting.contests.domain.spec import Criterion as CriterionSpec
 from voting.errors import ApiError, validation_error
 from voting.extensions import db
@@ -42,6 +43,7 @@ def advance(contest: Contest, actor: User, now: datetime, *, top: int | None = N
     if (top is None) == (min_score is None):
         raise validation_error({"top": "give either top or min_score"})
     lock_contest(contest)
+    require_unpublished(contest)
     rnd = current_round(contest, create=False)
     if rnd is None:
         raise ApiError("phase_closed", "There is no round to advance from: make the assignments first.", 409)

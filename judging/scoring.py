@@ -14,6 +14,7 @@ from voting.accounts.models import User
 from voting.audit import services as audit
 from voting.contests.entries import get_entry
 from voting.contests.models import Contest, Entry
+from voting.contests.services import require_unpublished
 from voting.errors import ApiError, not_found, validation_error
 from voting.extensions import db
 
@@ -43,6 +44,7 @@ def criteria_of(rnd: Round) -> list[rubric.Criterion]:
 def check_open(contest: Contest, rnd: Round, now: datetime) -> None:
     """Scores are taken while the round is open and, where the contest has a
     judging window, while it is open."""
+    require_unpublished(contest)
     window = contest.windows().get("judging")
     if rnd.closed_at is not None or (window is not None and not window.contains(now)):
         raise ApiError("phase_closed", "Judging is not open for this contest.", 409)
@@ -97,6 +99,7 @@ def save(contest: Contest, entry_id: int, judge: User, scores: Any, comment: str
 
 def reopen(contest: Contest, judge_id: int, entry_id: int, actor: User, reason: str, now: datetime) -> dict[str, Any]:
     """An organiser sends a submitted sheet back to draft (a mis-click undone)."""
+    require_unpublished(contest)
     rnd = current_round(contest, create=False)
     _assignment, sheet = sheet_of(rnd, judge_id, entry_id, lock=True) if rnd else (None, None)
     if sheet is None:

@@ -138,6 +138,8 @@ def _init_extensions(app: Flask, settings: Settings, instance: Path) -> None:
     from voting import auth, errors, templating
     from voting.accounts.passwords import EXTENSION, make_hasher
     from voting.api import csrf as api_csrf
+    from voting.media import storage as media_storage
+    from voting.media import transaction as media_transaction
 
     db.init_app(app)
     _enable_sqlite_rules(app)
@@ -152,6 +154,8 @@ def _init_extensions(app: Flask, settings: Settings, instance: Path) -> None:
                                                  if has_request_context() else None) or settings.default_locale)
     limiter.init_app(app)
     init_redis(app, redis_uri(settings.redis_url, str(instance)))
+    media_storage.install(app)
+    media_transaction.install()
     app.extensions[EXTENSION] = make_hasher(settings.password_time_cost, settings.password_memory_kib)
     auth.install(app)
     api_csrf.install(app)
@@ -171,7 +175,9 @@ def _import_models() -> None:
     from voting.ballots import models as _ballots  # noqa: F401
     from voting.fraud import models as _fraud  # noqa: F401
     from voting.ledger import models as _ledger  # noqa: F401
+    from voting.media import models as _media  # noqa: F401
     from voting.results import models as _results  # noqa: F401
+    from voting.submissions.teams import models as _teams  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -195,13 +201,17 @@ def _register_blueprints(app: Flask) -> None:
     from voting.results.export_api import bp as results_exports
     from voting.results.views import bp as results_pages
     from voting.organiser.blueprint import pages as organiser_pages
+    from voting.submissions.api import bp as submissions_api
+    from voting.submissions.teams.api import bp as teams_api
+    from voting.submissions.teams.views import bp as team_pages
+    from voting.submissions.views import bp as submission_pages
 
     for blueprint in (accounts_api, contests_api, ballots_api, fraud_api, ledger_api, results_api, results_exports,
-                      judging_api, judging_pairwise_api, health_bp, openapi_bp):
+                      judging_api, judging_pairwise_api, submissions_api, teams_api, health_bp, openapi_bp):
         csrf.exempt(blueprint)  # the API has its own CSRF rule (voting.api.csrf)
         app.register_blueprint(blueprint)
     for blueprint in (media, accounts_pages, contest_pages, ballot_pages, organiser_pages(), judging_pages(),
-                      judging_organiser_pages, results_pages):
+                      judging_organiser_pages, results_pages, submission_pages, team_pages):
         app.register_blueprint(blueprint)
 
 

@@ -184,6 +184,7 @@ def worker(burst: bool, queue_names: tuple[str, ...]):
 
 def register(app: Flask) -> None:
     from voting.ledger.cli import ledger
+    from voting.media.cli import media
 
-    for command in (users, contests, accounts, counters, audit, fraud, ledger, seed_demo, worker):
+    for command in (users, contests, accounts, counters, audit, fraud, ledger, media, seed_demo, worker):
         app.cli.add_command(command)

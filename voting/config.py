@@ -54,9 +54,16 @@ class Settings:
     base_url: str = "http://localhost:5000"  # the address browsers use; https:// in production
     allow_insecure_http: bool = False  # production over plain HTTP on purpose (docs/deploy.md); cookies lose Secure
     trusted_proxies: int = 0
-    upload_dir: str = ""  # empty: <instance>/uploads
+    upload_dir: str = ""  # empty: <instance>/uploads (the local media storage's folder)
     max_json_bytes: int = 1024 * 1024
-    max_upload_bytes: int = 10 * 1024 * 1024
+    max_upload_bytes: int = 25_000_000  # the server's ceiling; a contest's submissions.max_bytes may be lower
+    media_storage: str = "local"  # local (the upload folder) | s3 (an S3-compatible store: the s3_* settings)
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""  # empty: AWS itself; else the address of MinIO, Ceph, Garage, R2...
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""  # empty (with the secret): boto3's own credential chain (env, instance role)
+    s3_secret_access_key: str = ""
+    s3_prefix: str = ""  # put before every key, to share a bucket (e.g. "voting/")
     login_limit_ip: str = "20/minute;200/hour"
     login_limit_account: str = "5/minute;30/hour"
     register_limit_ip: str = "10/hour"
@@ -117,6 +124,12 @@ class Settings:
             raise ConfigError(f"{PREFIX}COUNTER_FLUSH_MS must be between 0 and 1000")
         if self.challenge_ttl < 30:
             raise ConfigError(f"{PREFIX}CHALLENGE_TTL must be at least 30 seconds")
+        if self.media_storage not in {"local", "s3"}:
+            raise ConfigError(f"{PREFIX}MEDIA_STORAGE must be local or s3, got {self.media_storage!r}")
+        if self.media_storage == "s3" and not self.s3_bucket:
+            raise ConfigError(f"{PREFIX}S3_BUCKET must be set when {PREFIX}MEDIA_STORAGE is s3")
+        if bool(self.s3_access_key_id) != bool(self.s3_secret_access_key):
+            raise ConfigError(f"{PREFIX}S3_ACCESS_KEY_ID and {PREFIX}S3_SECRET_ACCESS_KEY go together")
         if self.trusted_proxies < 0:
             raise ConfigError(f"{PREFIX}TRUSTED_PROXIES must be 0 or more")
         base = urlsplit(self.base_url.strip())

@@ -16,6 +16,7 @@ import pytest
 
 from tests.support.api import Api
 from tests.support.factories import PASSWORD
+from tests.support.teams import form_team, hackathon
 from tests.support.voting import cast, open_contest
 
 ROLES = ("anonymous", "voter", "judge", "other_organiser", "organiser", "admin")
@@ -26,6 +27,12 @@ MANAGER = frozenset({"organiser", "admin"})  # organisers of this contest, and a
 CREATOR = frozenset({"other_organiser", "admin"})  # the global organiser role (this contest's has none)
 ORGANISER_PAGES = frozenset({"other_organiser", "organiser", "admin"})  # anyone with a contest to manage
 JUDGES = frozenset({"judge"})  # judges of this contest (anyone else is told the entry is not on their list)
+# Only an entry's own entrant edits, submits and withdraws it: the world's entry is the factory organiser's,
+# none of these callers', so every one of them is refused.
+ENTRANT: frozenset[str] = frozenset()
+# The world's team is the voter's, in a hackathon that only admins of these callers manage.
+TEAM_MEMBERS = frozenset({"voter"})
+TEAM_READERS = frozenset({"voter", "admin"})  # its members and its contest's organisers
 
 MATRIX: dict[tuple[str, str], frozenset[str]] = {
     # Accounts and session.
@@ -50,6 +57,13 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/contests/<slug>/entries"): PUBLIC,
     ("POST", "/api/v1/contests/<slug>/entries"): SIGNED_IN,
     ("POST", "/api/v1/contests/<slug>/entries/<int:entry_id>/moderation"): MANAGER,
+    ("GET", "/api/v1/contests/<slug>/photos"): MANAGER,
+    ("GET", "/api/v1/contests/<slug>/entries/<int:entry_id>"): PUBLIC,  # approved; others: test_submissions.py
+    ("PATCH", "/api/v1/contests/<slug>/entries/<int:entry_id>"): ENTRANT,
+    ("POST", "/api/v1/contests/<slug>/entries/<int:entry_id>/submit"): ENTRANT,
+    ("POST", "/api/v1/contests/<slug>/entries/<int:entry_id>/withdraw"): ENTRANT,
+    ("POST", "/api/v1/contests/<slug>/entries/import"): MANAGER,
+    ("GET", "/api/v1/me/entries"): SIGNED_IN,
     # Voting, receipts, the ledger.
     ("GET", "/api/v1/challenge"): PUBLIC,
     ("POST", "/api/v1/contests/<slug>/ballots"): SIGNED_IN,
@@ -79,10 +93,25 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/judging/<slug>/conflicts"): JUDGES,
     ("GET", "/api/v1/judging/<slug>/pairwise/next"): JUDGES,
     ("POST", "/api/v1/judging/<slug>/pairwise/judgements"): JUDGES,
+    # Teams (the contest's slug is this contest's, which has no teams: a 404 still shows the door was open).
+    ("POST", "/api/v1/contests/<slug>/teams"): SIGNED_IN,
+    ("GET", "/api/v1/teams/<int:team_id>"): TEAM_READERS,
+    ("POST", "/api/v1/teams/<int:team_id>/invitations"): TEAM_MEMBERS,
+    ("POST", "/api/v1/teams/join"): SIGNED_IN,
+    ("DELETE", "/api/v1/teams/<int:team_id>/members/me"): TEAM_MEMBERS,
+    ("GET", "/contests/<slug>/teams"): SIGNED_IN,
+    ("POST", "/contests/<slug>/teams"): SIGNED_IN,
+    ("GET", "/teams/<int:team_id>"): TEAM_READERS,
+    ("POST", "/teams/<int:team_id>/invitations"): TEAM_MEMBERS,
+    ("POST", "/teams/<int:team_id>/leave"): TEAM_MEMBERS,
+    ("GET", "/teams/join"): SIGNED_IN,
+    ("POST", "/teams/join"): SIGNED_IN,
     # Public pages.
     ("GET", "/"): PUBLIC,
     ("GET", "/static/<path:filename>"): PUBLIC,
-    ("GET", "/media/entries/<int:entry_id>.jpg"): PUBLIC,
+    ("GET", "/media/entries/<int:entry_id>.jpg"): PUBLIC,  # sent on to the display size
+    ("GET", "/media/entries/<int:entry_id>/<name>"): PUBLIC,  # who sees which photo: tests/api/test_media_uploads.py
+    ("GET", "/contests/<slug>/entries/<int:entry_id>"): PUBLIC,  # an approved entry's page
     ("GET", "/contests/<slug>"): PUBLIC,
     ("GET", "/contests/<slug>/categories/<category>"): PUBLIC,
     ("GET", "/receipts"): PUBLIC,
@@ -100,6 +129,14 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/verify"): PUBLIC,
     ("GET", "/verify/resend"): SIGNED_IN,
     ("POST", "/verify/resend"): SIGNED_IN,
+    # Participants' pages.
+    ("GET", "/contests/<slug>/entries/new"): SIGNED_IN,
+    ("POST", "/contests/<slug>/entries/new"): SIGNED_IN,  # this contest is voting: 409 for participants
+    ("GET", "/contests/<slug>/entries/<int:entry_id>/edit"): ENTRANT,
+    ("POST", "/contests/<slug>/entries/<int:entry_id>/edit"): ENTRANT,
+    ("POST", "/contests/<slug>/entries/<int:entry_id>/submit"): ENTRANT,
+    ("POST", "/contests/<slug>/entries/<int:entry_id>/withdraw"): ENTRANT,
+    ("GET", "/my-entries"): SIGNED_IN,
     # Voters' pages.
     ("GET", "/contests/<slug>/vote/<category>"): SIGNED_IN,
     ("POST", "/contests/<slug>/vote/<category>"): SIGNED_IN,
@@ -115,6 +152,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     # Organiser pages.
     ("GET", "/organiser/"): ORGANISER_PAGES,
     ("POST", "/organiser/contests"): CREATOR,
+    ("GET", "/organiser/contests/<slug>/entries"): MANAGER,
     ("POST", "/organiser/contests/<slug>/entries/<int(max=9223372036854775807):entry_id>/moderation"): MANAGER,
     ("GET", "/organiser/contests/<slug>/leaderboard"): MANAGER,
     ("POST", "/organiser/contests/<slug>/counters/rebuild"): MANAGER,
@@ -148,8 +186,10 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/contests/<slug>/exports/ballots.csv"): MANAGER,
     ("GET", "/api/v1/contests/<slug>/exports/scores.csv"): MANAGER,
 }
-# Signing out ends the caller's session, so those requests go last.
-LAST = {("POST", "/api/v1/auth/logout"), ("POST", "/logout")}
+# Leaving the team ends the caller's membership (the first leave dissolves it: the second finds no team), and
+# signing out ends the caller's session, so those requests go last, in that order.
+LAST = {("DELETE", "/api/v1/teams/<int:team_id>/members/me"): 1, ("POST", "/teams/<int:team_id>/leave"): 1,
+        ("POST", "/api/v1/auth/logout"): 2, ("POST", "/logout"): 2}
 
 
 def app_routes(app) -> set[tuple[str, str]]:
@@ -196,8 +236,11 @@ def world(make_app, make):
                                       ).status_code == 200
     assert callers["organiser"].post(f"/api/v1/contests/{slug}/assignments", json={}).status_code == 200
     spare = callers["admin"].get(f"/api/v1/contests/{slug}/organisers").get_json()["organisers"][-1]["id"]
-    values = {"slug": slug, "entry_id": str(ids["c1"][0]), "cluster_id": "1", "job_id": job, "code": receipt,
-              "_code": receipt, "user_id": str(spare), "category": "c1", "filename": "site.css", "sha256": "0" * 64}
+    hackathon(make, slug="team-contest")
+    team_id = form_team(callers["voter"], slug="team-contest")["id"]
+    values = {"team_id": str(team_id), "slug": slug, "entry_id": str(ids["c1"][0]), "cluster_id": "1", "job_id": job, "code": receipt,
+              "_code": receipt, "user_id": str(spare), "category": "c1", "filename": "site.css", "sha256": "0" * 64,
+              "name": "display-0.jpg"}
     return app, callers, values
 
 
@@ -221,7 +264,7 @@ def test_each_caller_gets_through_exactly_the_doors_of_its_row(world, role):
     app, callers, values = world
     api = callers[role]
     wrong = []
-    for method, rule in sorted(MATRIX, key=lambda key: (key in LAST, key)):
+    for method, rule in sorted(MATRIX, key=lambda key: (LAST.get(key, 0), key)):
         path = fill(rule, values)
         kwargs = {"json": {}} if method != "GET" and path.startswith("/api/") else {}
         resp = getattr(api.client, method.lower())(path, headers=api._headers(None), **kwargs)

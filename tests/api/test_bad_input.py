@@ -26,6 +26,7 @@ from jsonschema import Draft202012Validator
 import voting.api
 from tests.support.api import Api
 from tests.support.factories import PASSWORD
+from tests.support.teams import form_team, hackathon
 
 DOC = json.loads(Path(voting.api.__file__).with_name("openapi.json").read_text(encoding="utf-8"))
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
@@ -147,9 +148,12 @@ def build_world(app, make) -> World:
     assert app.test_cli_runner().invoke(args=["users", "create", "boss@example.org", "--password", PASSWORD,
                                               "--role", "judge", "--contest", contest.slug]).exit_code == 0
     assert api.post(f"/api/v1/contests/{contest.slug}/assignments", json={}).status_code == 200
+    # The organiser is in a team too (of a hackathon taking entries), so members' operations reach their body checks.
+    hackathon(make, slug="hack")
+    team = form_team(api, slug="hack")
     return World(api, {"slug": contest.slug, "entry_id": resp.get_json()["id"], "code": "AAAA-BBBB-CCCC-DDDD",
                        "job_id": "no-such-job", "cluster_id": empty_cluster(app, contest.id), "sha256": "0" * 64,
-                       "user_id": api.get("/api/v1/session").get_json()["user"]["id"]},
+                       "user_id": api.get("/api/v1/session").get_json()["user"]["id"], "team_id": team["id"]},
                  {"contest": contest.slug})
 
 

@@ -28,7 +28,8 @@ def public(contest: dict) -> dict:
     """CONTEST as the public reads it: without the anti-fraud settings."""
     hidden = {"pow_bits", "pow_spike_per_minute", "min_render_seconds", "rate_limits"}
     return {**{k: v for k, v in contest.items() if k != "fraud"},
-            "voting": {k: v for k, v in contest["voting"].items() if k not in hidden}}
+            "voting": {k: v for k, v in contest["voting"].items() if k not in hidden},
+            "submissions": {k: v for k, v in contest["submissions"].items() if k != "rate_limit"}}
 IN_VOTING = {"submission": window(-10, -5), "voting": window(-1, 5)}
 
 
@@ -369,7 +370,7 @@ def test_organiser_adds_approved_entries_in_any_phase(organiser, client):
     assert resp.status_code == 201, resp.get_json()
     entry = resp.get_json()
     assert entry == {"id": entry["id"], "category": "c2", "title": "Digital Estonia", "summary": "e-government",
-                     "team": "Team E", "organisation": "RIA", "country": "EE", "status": "approved"}
+                     "team": "Team E", "organisation": "RIA", "country": "EE", "links": [], "status": "approved"}
     assert client.get(url).get_json() == {"entries": [entry]}
     counts = [c["entry_count"] for c in client.get(f"/api/v1/contests/{contest['slug']}").get_json()["categories"]]
     assert counts == [0, 1]
@@ -479,12 +480,13 @@ def test_photo_upload_is_served_as_jpeg_without_metadata(organiser, client, phot
     exif[0x0110] = "Model X serial 1234"
     upload = png_bytes((40, 30), "orange", fmt="JPEG", exif=exif.tobytes())
     resp = organiser.post(f"/api/v1/contests/{photo}/entries",
-                          data={"category": "c1", "title": "Sunset", "country": "CH",
+                          data={"category": "c1", "title": "Sunset", "country": "CH", "alt_text": "An orange sky",
                                 "image": (io.BytesIO(upload), "sunset.jpg", "image/jpeg")})
     assert resp.status_code == 201, resp.get_json()
     entry = resp.get_json()
     assert entry["status"] == "approved" and entry["country"] == "CH"
-    assert entry["image_url"] == f"/media/entries/{entry['id']}.jpg"
+    assert entry["image_url"].startswith(f"/media/entries/{entry['id']}/display-")
+    assert entry["alt_text"] == "An orange sky"
     assert client.get(f"/api/v1/contests/{photo}/entries").get_json()["entries"] == [entry]
 
     served = client.get(entry["image_url"])
@@ -497,7 +499,8 @@ def test_photo_upload_is_served_as_jpeg_without_metadata(organiser, client, phot
 
 def test_png_upload_is_converted_to_jpeg(organiser, client, photo):
     resp = organiser.post(f"/api/v1/contests/{photo}/entries",
-                          data={"category": "c2", "title": "Teal", "image": (io.BytesIO(png_bytes()), "t.png")})
+                          data={"category": "c2", "title": "Teal", "alt_text": "Teal",
+                                "image": (io.BytesIO(png_bytes()), "t.png")})
     assert resp.status_code == 201, resp.get_json()
     with Image.open(io.BytesIO(client.get(resp.get_json()["image_url"]).get_data())) as img:
         assert img.format == "JPEG" and img.size == (32, 24)
@@ -506,7 +509,8 @@ def test_png_upload_is_converted_to_jpeg(organiser, client, photo):
 def test_pending_photo_is_hidden_from_the_public(app, client, make, organiser, photo):
     participant = signed_in(app, make, "snapper@example.org")
     resp = participant.post(f"/api/v1/contests/{photo}/entries",
-                            data={"category": "c1", "title": "Mine", "image": (io.BytesIO(png_bytes()), "m.png")})
+                            data={"category": "c1", "title": "Mine", "alt_text": "Teal",
+                                  "image": (io.BytesIO(png_bytes()), "m.png")})
     assert resp.status_code == 201, resp.get_json()
     url = resp.get_json()["image_url"]
     assert client.get(url).status_code == 404
@@ -518,7 +522,8 @@ def test_pending_photo_is_hidden_from_the_public(app, client, make, organiser, p
                          ids=["text", "truncated-gif", "empty"])
 def test_non_image_upload_is_refused(organiser, photo, upload):
     resp = organiser.post(f"/api/v1/contests/{photo}/entries",
-                          data={"category": "c1", "title": "Fake", "image": (io.BytesIO(upload), "fake.jpg")})
+                          data={"category": "c1", "title": "Fake", "alt_text": "Fake",
+                                "image": (io.BytesIO(upload), "fake.jpg")})
     err = assert_error(resp, 422, "validation_error")
     assert set(err["fields"]) == {"image"}
     assert entry_titles(organiser.client, photo, "?status=all") == []
@@ -526,7 +531,7 @@ def test_non_image_upload_is_refused(organiser, photo, upload):
 
 def test_gif_is_not_accepted(organiser, photo):
     resp = organiser.post(f"/api/v1/contests/{photo}/entries",
-                          data={"category": "c1", "title": "Gif",
+                          data={"category": "c1", "title": "Gif", "alt_text": "Teal",
                                 "image": (io.BytesIO(png_bytes(fmt="GIF")), "a.gif")})
     err = assert_error(resp, 422, "validation_error")
     assert set(err["fields"]) == {"image"}

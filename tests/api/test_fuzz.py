@@ -177,7 +177,7 @@ class World:
     def path_value(self, name: str, generated: Any, slug: str) -> Any:
         data = self.data
         known = {"slug": slug, "entry_id": data.entry_ids[0], "cluster_id": data.cluster_id, "code": data.receipt,
-                 "job_id": data.job_id, "user_id": data.organiser_id}
+                 "job_id": data.job_id, "user_id": data.organiser_id, "team_id": data.team_id}
         return known.get(name, generated)
 
     def ground_body(self, body: Any, slug: str) -> Any:

@@ -185,6 +185,7 @@ SPEC_SECTIONS = {
     "Window": spec_module.Window,
     "PhasesSpec": spec_module.PhasesSpec,
     "FraudSpec": spec_module.FraudSpec,
+    "SubmissionsSpec": spec_module.SubmissionsSpec,
     "Spec": spec_module.ContestSpec,
 }
 
@@ -275,9 +276,13 @@ def test_live_entry_answers_fit(client, organiser, make):
     Image.new("RGB", (8, 8), "red").save(image, "PNG")
     photo = organiser.post("/api/v1/contests", json=live_spec(slug="photos", kind="photo")).get_json()["slug"]
     resp = organiser.post(f"/api/v1/contests/{photo}/entries",
-                          data={"category": "c1", "title": "Red", "image": (io.BytesIO(image.getvalue()), "r.png")})
+                          data={"category": "c1", "title": "Red", "alt_text": "A red square",
+                                "image": (io.BytesIO(image.getvalue()), "r.png")})
     check_response(resp, "/api/v1/contests/{slug}/entries", "post")
     assert "image_url" in resp.get_json()
+    slug = photo
+    check_response(organiser.get(f"/api/v1/contests/{slug}/photos"), "/api/v1/contests/{slug}/photos", "get")
+    check_response(client.get(f"/api/v1/contests/{slug}/photos"), "/api/v1/contests/{slug}/photos", "get")  # 401
     check_response(client.get(f"/api/v1/contests/{photo}/entries"), "/api/v1/contests/{slug}/entries", "get")
 
 

@@ -155,9 +155,10 @@ def test_publication_booked_for_the_announcement(app, prize, organiser, client):
     # The announcement time comes: the booked job publishes.
     with app.app_context():
         snapshot = db.session.query(ResultSnapshot).one()
-        assert services.publish_due(snapshot.id, at - timedelta(seconds=1)) is False
-        assert services.publish_due(snapshot.id, at + timedelta(seconds=1)) is True
-        assert services.publish_due(snapshot.id, at + timedelta(seconds=2)) is False
+        assert services.publish_due(snapshot.id, at, at - timedelta(seconds=1)) is False
+        assert services.publish_due(snapshot.id, at - timedelta(hours=1), at + timedelta(seconds=1)) is False  # moved
+        assert services.publish_due(snapshot.id, at, at + timedelta(seconds=1)) is True
+        assert services.publish_due(snapshot.id, at, at + timedelta(seconds=2)) is False
     assert client.get(f"/api/v1/contests/{slug}/results").status_code == 200
 
 
@@ -229,3 +230,27 @@ def test_a_running_tally_reports_its_stage(app, prize, organiser, redis_client):
     assert organiser.get(f"/api/v1/jobs/{job_id}").get_json() == {"status": "finished"}
     job.set_status("started")  # as seen while it runs
     assert organiser.get(f"/api/v1/jobs/{job_id}").get_json() == {"status": "started", "progress": "storing"}
+
+
+def test_an_older_booking_never_lands_over_a_newer_result(app, prize, organiser, client):
+    """Tally A booked for later; more ballots; tally B published now: A's booking is cancelled, and
+    its job, when it comes, publishes nothing."""
+    slug, ids = prize
+    close_voting(app, slug)
+    first = tally(organiser, app, slug)
+    at = datetime.now(timezone.utc) + timedelta(hours=2)
+    assert organiser.post(f"/api/v1/contests/{slug}/results/publish", json={"at": at.isoformat()}).status_code == 200
+    add_ballots(app, slug, "c2", [ids["c2"][2]], 9)
+    second = tally(organiser, app, slug)
+    assert_error(organiser.post(f"/api/v1/contests/{slug}/results/publish",
+                                json={"snapshot_sha256": first["snapshot_sha256"]}), 409, "conflict")
+    assert organiser.post(f"/api/v1/contests/{slug}/results/publish",
+                          json={"snapshot_sha256": second["snapshot_sha256"]}).status_code == 200
+    with app.app_context():
+        older = db.session.scalar(select(ResultSnapshot).where(ResultSnapshot.seq == first["seq"]))
+        assert older.publish_at is None
+        assert services.publish_due(older.id, at, at + timedelta(seconds=1)) is False
+    public = client.get(f"/api/v1/contests/{slug}/results").get_json()
+    assert public["snapshot_sha256"] == second["snapshot_sha256"] and "history" in public and not public["history"]
+    actions = [e["action"] for e in organiser.get(f"/api/v1/contests/{slug}/audit").get_json()["entries"]]
+    assert "results.booking_cancelled" in actions

@@ -98,7 +98,7 @@ def test_static_and_media_files(app, client, make):
         assert again.status_code == 304
         assert_secured(again)
         resp.close()
-    photo = client.get(f"/media/entries/{jpeg_entry(app, make)}.jpg")
+    photo = client.get(f"/media/entries/{jpeg_entry(app, make)}.jpg", follow_redirects=True)
     assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
     assert_secured(photo)
     photo.close()

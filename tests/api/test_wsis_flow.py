@@ -21,6 +21,12 @@ from voting.worker import AppWorker
 EXPERTS = ("ana@jury.org", "bo@jury.org", "cy@jury.org")
 
 
+def close_judging(organiser: Api, slug: str) -> None:
+    now = datetime.now(timezone.utc)
+    resp = organiser.patch(f"/api/v1/contests/{slug}", json={"phases": {"judging": {"closes_at": iso(now)}}})
+    assert resp.status_code == 200, resp.get_json()
+
+
 @pytest.fixture(autouse=True)
 def burst_worker(monkeypatch):
     monkeypatch.setattr(AppWorker, "subscribe", lambda self: None)
@@ -58,6 +64,8 @@ def test_public_champions_then_the_jury_picks_the_winner(app, make, client):
                               json={"scores": {"overall": marks[entry_id]}, "submit": True})
             assert resp.status_code == 200, resp.get_json()
 
+    assert_error(organiser.post(f"/api/v1/contests/{slug}/tally"), 409, "phase_closed")  # the jury is still at work
+    close_judging(organiser, slug)
     assert organiser.post(f"/api/v1/contests/{slug}/tally").status_code == 202
     run_tallies(app)
     assert_error(client.get(f"/api/v1/contests/{slug}/results"), 404, "not_published")
@@ -110,7 +118,7 @@ def test_contests_decided_by_the_jury_alone(app, make, client, kind, awards, exp
         for n in range(3):
             fields = {"category": category, "title": f"{category}/{n}"}
             if kind == "photo":  # a photo entry is its photo
-                fields["image"] = (io.BytesIO(png_bytes()), "photo.png")
+                fields.update(image=(io.BytesIO(png_bytes()), "photo.png"), alt_text="A teal square")
                 resp = boss.client.post("/api/v1/contests/jury-only/entries", data=fields,
                                         headers={"X-CSRFToken": boss.csrf})
             else:
@@ -128,10 +136,45 @@ def test_contests_decided_by_the_jury_alone(app, make, client, kind, awards, exp
             mark = 9 - 2 * titles[a["entry_id"]][1] + harshness  # entry n=0 best in each area
             assert judge.put(f"/api/v1/judging/jury-only/entries/{a['entry_id']}/score",
                              json={"scores": {"overall": mark}, "submit": True}).status_code == 200
-    assert boss.post("/api/v1/contests/jury-only/tally").status_code == 202  # no public vote: no phase to wait for
+    assert_error(boss.post("/api/v1/contests/jury-only/tally"), 409, "phase_closed")  # the jury is still at work
+    close_judging(boss, "jury-only")
+    assert boss.post("/api/v1/contests/jury-only/tally").status_code == 202
     run_tallies(app)
     draft = boss.get("/api/v1/contests/jury-only/results?draft=true").get_json()
     for cat in draft["categories"]:
         assert [titles[r["entry_id"]][1] for r in cat["ranking"]] == [0, 1, 2]
         assert [r["award"] for r in cat["ranking"]] == expected
         assert all(r["public_votes"] is None for r in cat["ranking"])
+
+
+def test_nothing_that_fed_published_results_changes(app, make, client):
+    """After publication: scores, reopening, conflicts, rounds, assignments and moderation are locked."""
+    slug, ids = open_contest(app, pow_bits=0, entries_per_category=2, awards={"policy": "hybrid"})
+    organiser = Api(app.test_client())
+    organiser.login("organiser@example.org", PASSWORD)
+    assert organiser.post(f"/api/v1/contests/{slug}/judges", json={
+        "email": "ana@jury.org", "display_name": "Ana", "password": PASSWORD}).status_code == 201
+    now = datetime.now(timezone.utc)
+    assert organiser.patch(f"/api/v1/contests/{slug}", json={"phases": {
+        "voting": {"closes_at": iso(now - timedelta(seconds=2))},
+        "judging": {"opens_at": iso(now - timedelta(seconds=1)), "closes_at": iso(now + timedelta(days=1))}}}
+    ).status_code == 200
+    assert organiser.post(f"/api/v1/contests/{slug}/assignments", json={"judges_per_entry": 1}).status_code == 200
+    ana = Api(app.test_client())
+    ana.login("ana@jury.org", PASSWORD)
+    entry = ids["c1"][0]
+    assert ana.put(f"/api/v1/judging/{slug}/entries/{entry}/score",
+                   json={"scores": {"overall": 5}, "submit": True}).status_code == 200
+    close_judging(organiser, slug)
+    assert organiser.post(f"/api/v1/contests/{slug}/tally").status_code == 202
+    run_tallies(app)
+    assert organiser.post(f"/api/v1/contests/{slug}/results/publish", json={}).status_code == 200
+    judge_id = organiser.get(f"/api/v1/contests/{slug}/judging/progress").get_json()["judges"][0]["judge_id"]
+    assert_error(organiser.post(f"/api/v1/contests/{slug}/judging/reopen",
+                                json={"judge_id": judge_id, "entry_id": entry, "reason": "late"}), 409, "locked")
+    assert_error(organiser.post(f"/api/v1/contests/{slug}/judging/conflicts",
+                                json={"judge_id": judge_id, "entry_id": entry, "reason": "late"}), 409, "locked")
+    assert_error(organiser.post(f"/api/v1/contests/{slug}/assignments", json={}), 409, "locked")
+    assert_error(organiser.post(f"/api/v1/contests/{slug}/rounds", json={"top": 1}), 409, "locked")
+    assert_error(organiser.post(f"/api/v1/contests/{slug}/entries/{ids['c2'][0]}/moderation",
+                                json={"status": "rejected", "reason": "late"}), 409, "locked")

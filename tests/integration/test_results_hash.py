@@ -13,9 +13,10 @@ from tests.conftest import _reset_schema, empty_tables
 from tests.support.factories import make_contest, make_organiser
 from tests.support.results import add_ballots, close_voting
 from voting.contests import entries as entry_service
-from voting.contests.models import Entry
+from voting.contests.models import Contest, Entry
 from voting.extensions import db
 from voting.results import tally
+from voting.results.models import ResultSnapshot
 
 SUBMITTED = datetime(2021, 3, 1, 12, 0, 0, 123456, tzinfo=timezone.utc)
 
@@ -68,3 +69,35 @@ def test_the_same_data_hashes_alike_in_this_database_and_in_sqlite(app, make_app
         assert tally_hash(app, contest_id) == here  # and twice in one database
         empty_tables(app)
         empty_tables(other)
+
+
+def test_the_draw_seed_is_fixed_at_the_voting_close(app):
+    """A review decided after the close changes the ledger's head, not the seed of the draws:
+    nobody who has seen a draft can steer a draw with a late decision."""
+    from sqlalchemy import select
+
+    from voting.ballots.models import Ballot
+    from voting.ledger import amendments, sealing
+
+    contest_id = build(app, "single")
+    with app.app_context():  # sealed while voting runs, as the periodic job does
+        db.session.execute(update(Contest).where(Contest.id == contest_id).values(
+            voting_closes_at=datetime.now(timezone.utc) + timedelta(hours=1)))
+        db.session.commit()
+        assert sealing.seal(contest_id, datetime.now(timezone.utc)) is not None
+        db.session.remove()
+    close_voting(app, "same-data", minutes_ago=0)  # closes just after the seal
+    with app.app_context():
+        first = tally.run(contest_id, False, None, datetime.now(timezone.utc))
+        body = db.session.scalar(select(ResultSnapshot.body).where(ResultSnapshot.seq == first["snapshot"]))
+        ledger = body["inputs"]["ledger"]
+        assert ledger["seed_source"] == "ledger at the voting close"
+        ballot = db.session.scalar(select(Ballot).where(Ballot.contest_id == contest_id).limit(1))
+        later_on = datetime.now(timezone.utc) + timedelta(seconds=5)  # amendments keep whole seconds
+        assert amendments.amend(ballot, "invalidated", "found late", "organiser", "ab" * 32, later_on) is not None
+        db.session.commit()
+        second = tally.run(contest_id, False, None, datetime.now(timezone.utc))
+        later = db.session.scalar(select(ResultSnapshot.body).where(ResultSnapshot.seq == second["snapshot"]))
+        assert later["inputs"]["ledger"]["amendment_hash"] != ledger["amendment_hash"]
+        assert later["inputs"]["ledger"]["seed"] == ledger["seed"]
+        db.session.remove()

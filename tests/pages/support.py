@@ -11,6 +11,7 @@ from voting import clock
 from voting.accounts.models import User
 from voting.contests import entries, services
 from voting.extensions import db
+from voting.media import photos
 
 CSS = Path(__file__).resolve().parents[2] / "voting" / "static" / "site.css"
 FIELDS = {"input", "select", "textarea"}
@@ -79,12 +80,13 @@ def sign_in(client, email: str, password: str = PASSWORD):
     return resp
 
 
-def add_entry(app, slug: str, user_id: int, image: bytes | None = None, **fields):
+def add_entry(app, slug: str, user_id: int, image: bytes | None = None, alt_text: str = "A test photo", **fields):
     """An entry through the service, as the given user (organiser: approved; else pending)."""
     with app.app_context():
         contest = services.get_contest(slug)
         data = {"category": "c1", "title": "An entry", **fields}
-        entry = entries.add_entry(contest, data, db.session.get(User, user_id), clock.now(), image)
+        upload = photos.Upload.of(image, alt_text) if image is not None else None
+        entry = entries.add_entry(contest, data, db.session.get(User, user_id), clock.now(), upload)
         entry_id = entry.id
         db.session.remove()
     return entry_id

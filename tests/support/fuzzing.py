@@ -1,8 +1,9 @@
 """Data for the property-based fuzz test (tests/api/test_fuzz.py): a contest in
 its voting phase with entries, a voter who has voted once, a fraud cluster
 holding that ballot and a queued job, so that fuzzed requests whose path names
-real things reach the code behind the lookups; on request, contests of the
-other voting methods (for ballots) and a photo contest (for uploads)."""
+real things reach the code behind the lookups, and the organiser's team in a
+hackathon taking entries; on request, contests of the other voting methods
+(for ballots) and a photo contest (for uploads)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from voting.extensions import db
 
 from tests.support.api import Api
 from tests.support.factories import PASSWORD, spec
+from tests.support.teams import form_team, hackathon
 from tests.support.voting import cast
 
 ORGANISER = "organiser@example.org"
@@ -40,6 +42,7 @@ class FuzzData:
     by_method: dict[str, str] = field(default_factory=dict)
     photo: str | None = None
     entries_of: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+    team_id: int = 0  # the organiser's team, in a hackathon taking entries
 
     @property
     def categories(self) -> list[str]:
@@ -128,7 +131,10 @@ def fuzz_data(app, make, methods: Iterable[str] = (), photo: bool = False) -> Fu
     assert voted.status_code == 201, voted.get_data(as_text=True)
     ballot_ids = ballot_ids_of(app, MAIN)
     job = answer(organiser.post(f"/api/v1/contests/{MAIN}/counters/rebuild"), 202)
+    hackathon(make, slug="hack")
+    team = form_team(organiser, slug="hack")
     return FuzzData(slug=MAIN, entries=entries, receipt=voted.get_json()["receipt"], ballot_ids=ballot_ids,
                     cluster_id=cluster_of(app, MAIN, ballot_ids), job_id=job["job_id"], organiser=organiser,
                     organiser_id=organiser_id, voter_id=voter_id,
-                    by_method=by_method, photo=PHOTO if photo else None, entries_of=entries_of)
+                    by_method=by_method, photo=PHOTO if photo else None, entries_of=entries_of,
+                    team_id=team["id"])

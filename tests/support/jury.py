@@ -54,4 +54,8 @@ def jury_contest(app, make) -> tuple[Api, dict[str, int]]:
                              json={"scores": {"impact": IMPACT[titles[item["entry_id"]]], "feasibility": 3},
                                    "submit": True, "comment": "-1 for the budget"})
             assert resp.status_code == 200, resp.get_json()
+    # Judging ends (a final tally waits for the jury): its window closes now.
+    resp = organiser.patch(f"/api/v1/contests/{SLUG}", json={"phases": {"judging": {
+        "closes_at": datetime.now(timezone.utc).isoformat()}}})
+    assert resp.status_code == 200, resp.get_json()
     return organiser, ids

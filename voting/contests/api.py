@@ -1,26 +1,21 @@
-"""Contest and entry endpoints of the public API."""
+"""Contest endpoints of the public API, and the media route serving entries'
+photos. (The entries' own endpoints are voting/submissions/api.py.)"""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
-from flask import Blueprint, abort, jsonify, request, send_file
+from flask import Blueprint, abort, jsonify, redirect
 from pydantic import BaseModel, ConfigDict, StrictStr, StringConstraints
 
 from voting import clock
-from voting.api.request import json_payload, parse_body, unstorable_text
-from voting.auth import actor, require_contest_creator, require_user
-from voting.contests import entries, images, organisers, services
+from voting.api.request import json_payload, parse_body
+from voting.auth import actor, require_contest_creator
+from voting.contests import gallery, organisers, services
 from voting.contests.access import managed_contest, manages, public_contest
-from voting.errors import ApiError, validation_error
+from voting.media import photos, serving
 
 bp = Blueprint("contests_api", __name__, url_prefix="/api/v1")
-
-
-class ModerationBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    status: Literal["approved", "rejected"]
-    reason: Annotated[StrictStr, StringConstraints(max_length=entries.REASON_LIMIT)] | None = None
 
 
 class OrganiserBody(BaseModel):
@@ -82,66 +77,22 @@ def remove_organiser(slug: str, user_id: int):
     return "", 204
 
 
-STATUS_FILTERS = {"approved": ("approved",), "pending": ("pending",), "rejected": ("rejected",),
-                  "all": ("approved", "pending", "rejected")}
+@bp.get("/contests/<slug>/photos")
+def contest_photos(slug: str):
+    """Organisers: the contest's photos, their sizes, state and near-duplicates."""
+    contest, _user = managed_contest(slug)
+    return jsonify({"photos": photos.contest_photos(contest.id)})
 
 
-@bp.get("/contests/<slug>/entries")
-def list_entries(slug: str):
-    contest = public_contest(slug, clock.now())
-    status = request.args.get("status", "approved")
-    if status not in STATUS_FILTERS:
-        raise validation_error({"status": "must be approved, pending, rejected or all"})
-    if status != "approved":
-        managed_contest(slug)
-    category = request.args.get("category")
-    found = entries.list_entries(contest, category, STATUS_FILTERS[status])
-    return jsonify({"entries": [entries.serialise(e) for e in found]})
-
-
-@bp.post("/contests/<slug>/entries")
-def add_entry(slug: str):
-    user = require_user()
-    contest = public_contest(slug, clock.now())
-    if request.mimetype == "multipart/form-data":
-        data = {key: value for key, value in request.form.items()}
-        if any(unstorable_text(key) or unstorable_text(value) for key, value in data.items()):
-            raise ApiError("malformed_json", "A form field holds a NUL character or a lone surrogate.", 400)
-        upload = request.files.get("image")
-        image = upload.read() if upload else None
-        unknown = [key for key in request.files if key != "image"]
-        if unknown:
-            raise validation_error({key: "is not a known file field" for key in unknown})
-    else:
-        payload = json_payload()
-        if not isinstance(payload, dict):
-            raise validation_error({"body": "must be a JSON object"})
-        data, image = payload, None
-    entry = entries.add_entry(contest, data, user, clock.now(), image)
-    return jsonify(entries.serialise(entry)), 201
-
-
-@bp.post("/contests/<slug>/entries/<int:entry_id>/moderation")
-def moderate_entry(slug: str, entry_id: int):
-    contest, user = managed_contest(slug)
-    entry = entries.get_entry(entry_id, contest)
-    body = parse_body(ModerationBody)
-    return jsonify(entries.serialise(entries.moderate(contest, entry, body.status, user, clock.now(), body.reason)))
+@media.get("/media/entries/<int:entry_id>/<name>")
+def entry_photo(entry_id: int, name: str):
+    return serving.respond(gallery.photo_file(entry_id, name, actor(), clock.now()))
 
 
 @media.get("/media/entries/<int:entry_id>.jpg")
 def entry_image(entry_id: int):
-    try:
-        entry = entries.get_entry(entry_id)
-    except ApiError:
+    """The address an entry's image had before photos came in sizes: sent on to its display size."""
+    url = gallery.display_url(entry_id, actor(), clock.now())
+    if url is None:
         abort(404)
-    user = actor()
-    visible = ((entry.status == "approved" and services.visible_to(services.get_contest_by_id(entry.contest_id),
-                                                                     user, clock.now()))
-               or (user and (user.manages(entry.contest_id) or user.id == entry.submitted_by_id)))
-    if not entry.image_path or not visible:
-        abort(404)
-    path = images.path_of(entry.image_path)
-    if not path.exists():
-        abort(404)
-    return send_file(path, mimetype="image/jpeg", max_age=3600)
+    return redirect(url, 302)

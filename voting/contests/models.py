@@ -8,9 +8,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from voting.contests.domain.phases import Window
 from voting.extensions import db
+from voting.media.models import EntryPhoto
+from voting.submissions.domain import flow
 from voting.types import UTCDateTime, utcnow
 
-ENTRY_STATUSES = ("pending", "approved", "rejected")
+# An entry's life (draft, pending, changes_requested, approved, rejected, withdrawn): voting/submissions/domain/flow.py.
+ENTRY_STATUSES = flow.STATUSES
 
 
 class Contest(db.Model):
@@ -44,6 +47,12 @@ class Contest(db.Model):
             result[name] = Window(opens, closes) if opens and closes else None
         return result
 
+    def submission_rules(self) -> dict[str, Any]:
+        """The SPEC's `submissions` section; contests stored before it existed get its defaults."""
+        from voting.contests.domain.spec import SubmissionsSpec  # pure; here to keep models free of the SPEC
+
+        return {**SubmissionsSpec().model_dump(mode="json"), **(self.settings.get("submissions") or {})}
+
     def lock(self) -> None:
         """Serialise changes of this contest until the transaction ends: a row
         lock on PostgreSQL (SQLite has one writer at a time anyway)."""
@@ -69,7 +78,9 @@ class Category(db.Model):
 
 class Entry(db.Model):
     __tablename__ = "entries"
-    __table_args__ = (Index("ix_entries_contest_category_status", "contest_id", "category_id", "status"),)
+    __table_args__ = (Index("ix_entries_contest_category_status", "contest_id", "category_id", "status"),
+                      # A participant's entries in a contest: the per-person limit and "my entries".
+                      Index("ix_entries_contest_submitter", "contest_id", "submitted_by_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
@@ -77,11 +88,35 @@ class Entry(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text, default="")
     team: Mapped[str] = mapped_column(String(300), default="")
+    # The hackathon team the entry belongs to (voting.submissions.teams); a dissolved team leaves it NULL.
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
     organisation: Mapped[str] = mapped_column(String(300), default="")
     country: Mapped[str] = mapped_column(String(2), default="")
+    # Where a photo was before voting/media (migration 0008 moved them all to `photo`): kept, neither
+    # written nor read, so the previous release runs on this schema during an upgrade; a later one drops it.
     image_path: Mapped[str | None] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(20), default="pending")
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The submission flow's (voting.submissions): the entry's links (http(s) addresses shown with it), when
+    # it was last handed in (None for a draft: eligibility asks whether that was within the phase), when it
+    # last changed, and the moderator's latest reason (mailed to the entrant, shown on their page).
+    links: Mapped[list[str]] = mapped_column(JSON, default=list)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    moderation_reason: Mapped[str] = mapped_column(Text, default="")
 
     category: Mapped[Category] = relationship(lazy="joined")
+    # The photo of a photo contest's entry (voting/media). Loaded with the entries in one more query, since
+    # every ENTRY says whether it has an image.
+    photo: Mapped[EntryPhoto | None] = relationship(lazy="selectin", cascade="all, delete-orphan",
+                                                    passive_deletes=True)
+
+    @property
+    def image_width(self) -> int | None:
+        """The photo's upright size (the kept original's), for eligibility's resolution check."""
+        return self.photo.width if self.photo else None
+
+    @property
+    def image_height(self) -> int | None:
+        return self.photo.height if self.photo else None

@@ -27,6 +27,7 @@ from voting.extensions import db
 # attacker exactly how far to go. The contest's organisers see everything.
 PRIVATE_VOTING_SETTINGS = ("pow_bits", "pow_spike_per_minute", "min_render_seconds", "rate_limits")
 PRIVATE_SECTIONS = ("fraud",)
+PRIVATE_SUBMISSION_SETTINGS = ("rate_limit",)
 
 
 def slug_taken(slug: str) -> ApiError:
@@ -81,7 +82,8 @@ def _apply(contest: Contest, spec: ContestSpec) -> None:
     contest.settings = {"voting": spec.voting.model_dump(mode="json"),
                         "judging": spec.judging.model_dump(mode="json"),
                         "awards": spec.awards.model_dump(mode="json"),
-                        "fraud": spec.fraud.model_dump(mode="json")}
+                        "fraud": spec.fraud.model_dump(mode="json"),
+                        "submissions": spec.submissions.model_dump(mode="json")}
     for name in phases.ORDER:
         window = spec.window(name)
         setattr(contest, f"{name}_opens_at", window.opens_at if window else None)
@@ -158,6 +160,14 @@ def update_contest(contest: Contest, patch: Any, actor: User | None, now: dateti
     return contest
 
 
+def require_unpublished(contest: Contest) -> None:
+    """Once the results are published, nothing that fed them may change:
+    scores, conflicts, rounds, assignments, moderation (contests/domain/changes.py
+    locks the SPEC's part)."""
+    if contest.published_at is not None:
+        raise ApiError("locked", "The results are published: what fed them can no longer change.", 409)
+
+
 def spec_of(contest: Contest) -> dict[str, Any]:
     windows = {}
     for name, window in contest.windows().items():
@@ -169,6 +179,7 @@ def spec_of(contest: Contest) -> dict[str, Any]:
                        for c in contest.categories],
         "phases": windows,
         **contest.settings,
+        "submissions": contest.submission_rules(),
     }
 
 
@@ -185,6 +196,7 @@ def contest_json(contest: Contest, now: datetime, full: bool = False) -> dict[st
     body = spec_of(contest)
     if not full:
         body["voting"] = {k: v for k, v in body["voting"].items() if k not in PRIVATE_VOTING_SETTINGS}
+        body["submissions"] = {k: v for k, v in body["submissions"].items() if k not in PRIVATE_SUBMISSION_SETTINGS}
         for section in PRIVATE_SECTIONS:
             body.pop(section, None)
     counts = entry_counts(contest)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import format_date, format_time, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,11 +18,12 @@ from flask_babel import ngettext
 from voting import clock
 from voting.accounts import countries
 from voting.auth import actor
-from voting.contests import entries, services
+from voting.contests import entries, gallery, services
 from voting.contests.domain import phases
 from voting.contests.access import public_contest
 from voting.contests.models import Category, Contest, Entry
-from voting.errors import ApiError
+from voting.errors import ApiError, not_found
+from voting.media import photos
 
 bp = Blueprint("contest_pages", __name__)
 
@@ -97,15 +98,30 @@ def home():
     return render_template("contests/home.html", sections=sections)
 
 
-def describe_entry(entry: Entry, locale: str) -> dict:
+def describe_entry(entry: Entry, locale: str, slug: str | None = None) -> dict:
+    """What every page shows of an entry; with the contest's `slug`, the address of its own page too."""
     facts = [(_("Team"), entry.team), (_("Organisation"), entry.organisation),
              (_("Country"), countries.name(entry.country, locale) if entry.country else "")]
-    image_url = entries.serialise(entry).get("image_url")
-    alt = (_("Photo “%(title)s” by %(author)s", title=entry.title, author=entry.team) if entry.team
-           else _("Photo “%(title)s”", title=entry.title))
     return {"id": entry.id, "anchor": f"entry-{entry.id}", "title": entry.title,
+            "url": url_for("contest_pages.entry", slug=slug, entry_id=entry.id) if slug else None,
             "facts": [(label, value) for label, value in facts if value],
-            "summary": paragraphs(entry.summary), "image_url": image_url, "image_alt": alt if image_url else ""}
+            "summary": paragraphs(entry.summary), **describe_photo(entry)}
+
+
+def describe_photo(entry: Entry) -> dict:
+    """The image keys of an entry's display values: the display size's address and its alt text (the
+    entrant's; photos from before alt text was asked for get one made of the title), the thumbnail, the
+    srcset of every size made so far, and the display size's pixels so the page keeps its layout."""
+    photo = entry.photo
+    if photo is None:
+        return {"image_url": None, "image_alt": "", "thumbnail_url": None, "srcset": "", "image_width": None,
+                "image_height": None}
+    alt = photo.alt_text or (_("Photo “%(title)s” by %(author)s", title=entry.title, author=entry.team)
+                             if entry.team else _("Photo “%(title)s”", title=entry.title))
+    width, height = photos.size_of(photo, "display")
+    return {"image_url": photos.url(photo, "display"), "image_alt": alt,
+            "thumbnail_url": photos.url(photo, "thumbnail") or photos.url(photo, "display"),
+            "srcset": photos.srcset(photo), "image_width": width, "image_height": height}
 
 
 def _dates(contest: Contest) -> list[dict]:
@@ -121,7 +137,7 @@ def _entry_count(count: int) -> str:
 def _describe_category(contest: Contest, category: Category, found: list[Entry], embed: bool, locale: str) -> dict:
     return {"slug": category.slug, "anchor": f"category-{category.slug}", "title": category.title,
             "description": paragraphs(category.description), "count": _entry_count(len(found)),
-            "entries": [describe_entry(e, locale) for e in found] if embed else [],
+            "entries": [describe_entry(e, locale, contest.slug) for e in found] if embed else [],
             "url": None if embed or not found else url_for("contest_pages.category", slug=contest.slug,
                                                           category=category.slug)}
 
@@ -156,11 +172,75 @@ def contest(slug: str):
 
 @bp.get("/contests/<slug>/categories/<category>")
 def category(slug: str, category: str):
+    """A category's approved entries, PER_PAGE at a time: a grid of photos for photo contests."""
     found_contest = _find(slug)
-    found_category = found_contest.category(category) if found_contest else None
-    if found_contest is None or found_category is None:
-        return _not_found(_("There is no category at this address."))
-    approved = entries.list_entries(found_contest, category)
-    view = _describe_category(found_contest, found_category, approved, True, str(get_locale() or "en"))
+    number = _page_number()
+    try:
+        if found_contest is None or number is None:
+            raise not_found("category")
+        shown = gallery.category_page(found_contest, category, number)
+    except ApiError:
+        return _not_found(_("There is no such page of this category."))
+    found_category, locale = found_contest.category(category), str(get_locale() or "en")
+    view = {"slug": found_category.slug, "title": found_category.title,
+            "description": paragraphs(found_category.description), "count": _entry_count(shown.total),
+            "entries": [describe_entry(e, locale, found_contest.slug) for e in shown.entries]}
     return render_template("contests/category.html", contest=describe_contest(found_contest, clock.now()),
-                           category=view)
+                           category=view, photos=found_contest.kind == "photo",
+                           pagination=_pagination(shown, found_contest.slug, found_category.slug))
+
+
+def _page_number() -> int | None:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 else None
+
+
+def _pagination(shown: gallery.GalleryPage, slug: str, category: str) -> dict | None:
+    """Links to the previous and next pages and to the pages around this one (the first and last always)."""
+    if shown.pages == 1:
+        return None
+
+    def link(number: int) -> str:
+        return url_for("contest_pages.category", slug=slug, category=category, page=number if number > 1 else None)
+
+    numbers = sorted({1, shown.pages, *range(max(1, shown.page - 2), min(shown.pages, shown.page + 2) + 1)})
+    items: list[dict] = []
+    for number in numbers:
+        if items and number > items[-1]["number"] + 1:
+            items.append({"number": None})  # a gap
+        items.append({"number": number, "url": link(number), "current": number == shown.page})
+    return {"items": items, "previous": link(shown.page - 1) if shown.page > 1 else None,
+            "next": link(shown.page + 1) if shown.page < shown.pages else None,
+            "label": _("Page %(page)d of %(pages)d", page=shown.page, pages=shown.pages)}
+
+
+@bp.get("/contests/<slug>/entries/<int:entry_id>")
+def entry(slug: str, entry_id: int):
+    """An approved entry's own page: the address to share, with Open Graph tags for link previews."""
+    found_contest = _find(slug)
+    try:
+        if found_contest is None:
+            raise not_found("contest")
+        found = gallery.public_entry(found_contest, entry_id)
+    except ApiError:
+        return _not_found(_("There is no entry at this address."))
+    view = describe_entry(found, str(get_locale() or "en"), found_contest.slug)
+    view["links"] = list(found.links or [])
+    category_view = {"title": found.category.title, "slug": found.category.slug,
+                     "url": url_for("contest_pages.category", slug=found_contest.slug, category=found.category.slug)}
+    return render_template("contests/entry.html", contest=describe_contest(found_contest, clock.now()),
+                           entry=view, category=category_view, share=_share(found_contest, view))
+
+
+def absolute(path: str) -> str:
+    """An address for outside the site (link previews, shared links): the configured base URL's."""
+    return current_app.config["VOTING"].base_url.strip().rstrip("/") + path
+
+
+def _share(contest: Contest, view: dict) -> dict:
+    summary = " ".join(view["summary"])
+    description = summary if len(summary) <= 200 else summary[:197].rsplit(" ", 1)[0] + "…"
+    return {"url": absolute(view["url"]), "title": view["title"], "site": contest.title,
+            "description": description or contest.title,
+            "image": absolute(view["image_url"]) if view["image_url"] else None,
+            "image_alt": view["image_alt"], "image_width": view["image_width"], "image_height": view["image_height"]}

@@ -14,13 +14,13 @@ from sqlalchemy import func, select
 from voting import clock
 from voting.accounts import services as accounts
 from voting.accounts.models import User
-from voting.contests import images
 from voting.contests import services as contests
 from voting.contests.entries import add_entry
 from voting.contests.models import Contest, Entry
 from voting.demo.photos import make_photo
 from voting.demo.wsis2021 import DemoContest, demo_contests
 from voting.extensions import db
+from voting.media import photos
 
 DEMO_ORGANISER_EMAIL = "organiser@wsis-demo.org"
 DEMO_ORGANISER_PASSWORD = "wsis-demo-2021"
@@ -60,8 +60,8 @@ def _discard(contest_id: int) -> None:
     """Leave no half-seeded contest behind, so that the next run starts afresh."""
     db.session.rollback()
     for entry in list(db.session.scalars(select(Entry).where(Entry.contest_id == contest_id))):
-        if entry.image_path:
-            images.path_of(entry.image_path).unlink(missing_ok=True)
+        if entry.photo is not None:
+            photos.forget(entry.photo)  # its files go once the deletion commits
         db.session.delete(entry)
     db.session.delete(db.session.get(Contest, contest_id))
     db.session.commit()
@@ -79,7 +79,8 @@ def seed_contest(demo: DemoContest, organiser: User) -> str:
     try:
         now = clock.now()
         for entry in demo.entries:
-            image = make_photo(*entry.photo) if entry.photo else None
+            # The demo's alt text describes the generated picture: its caption says what the photographer saw.
+            image = photos.Upload.of(make_photo(*entry.photo), entry.data["summary"]) if entry.photo else None
             add_entry(contest, dict(entry.data), organiser, now, image=image)
     except Exception:
         _discard(contest.id)

@@ -1,4 +1,4 @@
-"""The ledger's head: what a tally records of the ledger it counted from, and
+"""The ledger's head: what a tally records of the ledger it counted from; and
 the seed of every random draw the results make (docs/results.md).
 
 The head names the last batch's chain and the last amendment's hash: together
@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import false, func, select
 
+from voting.audit.models import AuditEntry
 from voting.ballots.models import Ballot
 from voting.contests.models import Contest
 from voting.extensions import db
@@ -35,8 +36,47 @@ def unsealed(contest_id: int) -> int:
         Ballot.contest_id == contest_id, Ballot.sealed == false(), Ballot.status.in_(sealing.SEALABLE))) or 0
 
 
-def head(contest: Contest) -> dict:
-    """{"batches", "ballots", "chain", "amendments", "amendment_hash", "seed"}."""
+def draw_seed(contest: Contest) -> tuple[str, str]:
+    """(the seed of the results' draws and bootstrap, where it comes from).
+
+    It must be unknown until the inputs are closed and fixed from then on, so
+    that nobody can aim for a draw: neither before (it depends on what others
+    did) nor after (an organiser who has seen a draft could otherwise steer it
+    with a well-chosen late review decision). So it is taken at the close:
+    - a public vote: the ledger's head as it stood when voting closed (the last
+      batch sealed by then, and the last amendment made by then), which
+      commits to the voters' secret receipt codes;
+    - a jury alone: the contest's audit chain as it stood when judging closed,
+      which commits to every score sheet.
+    Where neither had anything by its close (nothing sealed in time, no
+    window), the head at the tally stands in, and `seed_source` says so."""
+    if contest.voting_closes_at is not None and contest.settings["voting"]["method"] != "none":
+        closes = contest.voting_closes_at
+        batch = db.session.scalar(select(LedgerBatch).where(LedgerBatch.contest_id == contest.id,
+                                                            LedgerBatch.sealed_at <= closes)
+                                  .order_by(LedgerBatch.seq.desc()).limit(1))
+        if batch is not None:
+            amendment = db.session.scalar(select(LedgerAmendment).where(
+                LedgerAmendment.contest_id == contest.id, LedgerAmendment.created_at <= closes)
+                .order_by(LedgerAmendment.seq.desc()).limit(1))
+            amended = amendment.hash if amendment is not None else encoding.amendments_genesis(contest.slug)
+            return f"{batch.chain}:{amended}", "ledger at the voting close"
+    elif contest.judging_closes_at is not None:
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.contest_id == contest.id,
+                                                           AuditEntry.created_at <= contest.judging_closes_at)
+                                  .order_by(AuditEntry.seq.desc()).limit(1))
+        if entry is not None:
+            return entry.hash, "audit chain at the judging close"
+    return head_seed(contest), "ledger at the tally"
+
+
+def head_seed(contest: Contest) -> str:
+    found = head(contest, seeded=False)
+    return f"{found['chain']}:{found['amendment_hash']}"
+
+
+def head(contest: Contest, seeded: bool = True) -> dict:
+    """{"batches", "ballots", "chain", "amendments", "amendment_hash", "seed", "seed_source"}."""
     batches, ballots = db.session.execute(select(func.count(), func.coalesce(func.sum(LedgerBatch.size), 0))
                                           .where(LedgerBatch.contest_id == contest.id)).one()
     last = sealing.last_batch(contest.id)
@@ -44,6 +84,8 @@ def head(contest: Contest) -> dict:
                                   .order_by(LedgerAmendment.seq.desc()).limit(1))
     chain = last.chain if last is not None else encoding.genesis(contest.slug)
     amended = amendment.hash if amendment is not None else encoding.amendments_genesis(contest.slug)
-    return {"batches": int(batches), "ballots": int(ballots), "chain": chain,
-            "amendments": amendment.seq if amendment is not None else 0, "amendment_hash": amended,
-            "seed": f"{chain}:{amended}"}
+    found = {"batches": int(batches), "ballots": int(ballots), "chain": chain,
+             "amendments": amendment.seq if amendment is not None else 0, "amendment_hash": amended}
+    if seeded:
+        found["seed"], found["seed_source"] = draw_seed(contest)
+    return found

@@ -1,8 +1,8 @@
 """The organiser pages' blueprint. Its routes live in views.py (the
-dashboard, entries, the leaderboard), review.py (the review queue and
-clusters) and reports.py (the audit log and the invalidation report);
-`pages()` imports them all, so that none of them imports another to be
-registered."""
+dashboard, the leaderboard), moderation.py (entries and their moderation),
+review.py (the review queue and clusters) and reports.py (the audit log and
+the invalidation report); `pages()` imports them all, so that none of them
+imports another to be registered."""
 
 from __future__ import annotations
 
@@ -12,5 +12,5 @@ bp = Blueprint("organiser_pages", __name__, url_prefix="/organiser")
 
 
 def pages() -> Blueprint:
-    from voting.organiser import reports, review, views  # noqa: F401  (each adds its routes to bp)
+    from voting.organiser import moderation, reports, review, views  # noqa: F401  (each adds its routes to bp)
     return bp

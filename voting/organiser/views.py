@@ -6,7 +6,7 @@ check everything else.)"""
 from __future__ import annotations
 
 import redis
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -81,22 +81,6 @@ def create_contest():
         return _failed(form, err.message, err.fields or {}, err.status)
     flash(_("The contest “%(title)s” was created.", title=contest.title), "success")
     return redirect(url_for(".dashboard"), 303)
-
-
-@bp.post("/contests/<slug>/entries/<int(max=9223372036854775807):entry_id>/moderation")
-@organiser_pages_required
-def moderate(slug: str, entry_id: int):
-    # An unknown contest or entry, or a bad status, raises ApiError: the app
-    # renders it as an error page with its status (404, 422).
-    contest, user = managed_contest(slug)
-    entry = entries.get_entry(entry_id, contest)
-    entries.moderate(contest, entry, request.form.get("status", ""), user, clock.now(),
-                     request.form.get("reason") or None)
-    if entry.status == "approved":
-        flash(_("“%(title)s” is approved and now public.", title=entry.title), "success")
-    else:
-        flash(_("“%(title)s” is rejected.", title=entry.title), "success")
-    return redirect(url_for(".dashboard", _anchor="pending"), 303)
 
 
 def _boards(contest: Contest) -> list[dict] | None:

@@ -23,6 +23,8 @@ class PublishBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     at: AwareDatetime | None = None
     reason: Annotated[StrictStr, StringConstraints(max_length=services.REASON_MAX)] | None = None
+    # The tally the organiser reviewed: publishing refuses (409) if a newer one has been made since.
+    snapshot_sha256: Annotated[StrictStr, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = None
 
 
 def flag(name: str) -> bool:
@@ -54,7 +56,7 @@ def results(slug: str):
 def publish(slug: str):
     contest, user = managed_contest(slug)
     body = validate(PublishBody, json_payload()) if request.get_data(cache=True) else PublishBody()
-    return jsonify(services.publish(contest, user, clock.now(), body.at, body.reason))
+    return jsonify(services.publish(contest, user, clock.now(), body.at, body.reason, body.snapshot_sha256))
 
 
 @bp.get("/contests/<slug>/results/snapshots/<sha256>")

@@ -5,7 +5,7 @@ happened does nothing."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from rq.job import Job
 from sqlalchemy import select
@@ -23,10 +23,11 @@ def tally_contest(contest_id: int, preview: bool, user_id: int | None) -> dict:
     return tally.run(contest_id, preview, user_id, clock.now(), progress=queues.report_progress)
 
 
-def publish_booked(snapshot_id: int) -> bool:
+def publish_booked(snapshot_id: int, booked_for: float | None = None) -> bool:
     from voting.results import services
 
-    return services.publish_due(snapshot_id, clock.now())
+    at = datetime.fromtimestamp(booked_for, timezone.utc) if booked_for is not None else None
+    return services.publish_due(snapshot_id, at, clock.now())
 
 
 def enqueue_tally(contest_id: int, preview: bool, user_id: int | None) -> Job:
@@ -41,10 +42,10 @@ def enqueue_due(now: datetime) -> int:
     due = list(db.session.scalars(select(ResultSnapshot.id).where(
         ResultSnapshot.publish_at <= now, ResultSnapshot.published_at.is_(None))))
     for snapshot_id in due:
-        queues.enqueue_once("tallies", publish_booked, f"publish-results-{snapshot_id}-due", snapshot_id)
+        queues.enqueue_once("tallies", publish_booked, f"publish-results-{snapshot_id}-due", snapshot_id, None)
     return len(due)
 
 
 def schedule_publication(snapshot_id: int, at: datetime) -> None:
     queues.schedule_once("tallies", publish_booked, f"publish-results-{snapshot_id}-{int(at.timestamp())}", at,
-                         snapshot_id)
+                         snapshot_id, at.timestamp())

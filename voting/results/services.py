@@ -35,12 +35,30 @@ def voting_open(contest: Contest, now: datetime) -> bool:
     return contest.settings["voting"]["method"] != "none" and closes is not None and now < closes
 
 
+def uses_jury(contest: Contest) -> bool:
+    return contest.settings["awards"]["policy"] != "public" and contest.settings["judging"]["mode"] != "none"
+
+
+def judging_open(contest: Contest, now: datetime) -> bool:
+    """The jury, whose scores decide, may still be scoring."""
+    closes = contest.judging_closes_at
+    return uses_jury(contest) and closes is not None and now < closes
+
+
+def require_inputs_final(contest: Contest, now: datetime, doing: str) -> None:
+    if voting_open(contest, now):
+        raise ApiError("phase_closed", f"Voting is still open: {doing} once it has closed "
+                       "(?preview=true counts so far; a preview is never published).", 409)
+    if judging_open(contest, now):
+        raise ApiError("phase_closed", f"Judging is still open: {doing} once it has closed "
+                       "(?preview=true counts so far; a preview is never published).", 409)
+
+
 def request_tally(contest: Contest, user: User, preview: bool, now: datetime) -> str:
-    """Enqueue the tally; its job id. A final tally needs voting closed; a
-    preview counts as things stand and can never be published."""
-    if not preview and voting_open(contest, now):
-        raise ApiError("phase_closed", "Voting is still open: tally with ?preview=true to count so far "
-                       "(a preview is never published).", 409)
+    """Enqueue the tally; its job id. A final tally needs the vote and the
+    jury done; a preview counts as things stand and can never be published."""
+    if not preview:
+        require_inputs_final(contest, now, "tally")
     return jobs.enqueue_tally(contest.id, preview, user.id).id
 
 
@@ -108,8 +126,10 @@ def snapshot_body(contest: Contest, sha256: str, organiser: bool) -> dict[str, A
 
 
 def publish(contest: Contest, user: User, now: datetime, at: datetime | None = None,
-            reason: str | None = None) -> dict[str, Any]:
-    """Publish the latest tally now, or book it for `at`; a correction of a
+            reason: str | None = None, expected: str | None = None) -> dict[str, Any]:
+    """Publish the latest tally now, or book it for `at` (booking again moves
+    the booking; publishing or booking one tally cancels any other booking,
+    so an older tally can never land over a newer one). A correction of a
     published result needs a reason. Commits."""
     contest.lock()
     snapshot = latest(contest, include_previews=False)
@@ -121,36 +141,40 @@ def publish(contest: Contest, user: User, now: datetime, at: datetime | None = N
         problems["reason"] = f"at most {REASON_MAX} characters"
     if problems:
         raise validation_error(problems)
-    if voting_open(contest, now):
-        raise ApiError("phase_closed", "Voting is still open: results can be published once it has closed.", 409)
+    require_inputs_final(contest, now, "results can be published")
     if snapshot is None:
         raise ApiError("conflict", "Nothing to publish: tally the contest first.", 409)
+    if expected is not None and expected != snapshot.sha256:
+        raise ApiError("conflict", "A newer tally has been made since the one you reviewed: read it first.", 409)
     before = published(contest)
     if snapshot.published_at is not None:
         raise ApiError("already_published", "This tally is already published; tally again to correct it.", 409)
-    if snapshot.publish_at is not None and at is not None:
-        raise ApiError("already_published", "This tally is already booked for publication at "
-                       f"{snapshot.publish_at.isoformat()}.", 409)
+    reason = reason or snapshot.correction_reason  # given when it was booked
     if before and reason is None:
         raise validation_error({"reason": "a correction of published results needs a reason"})
-    if before:
-        if before[-1].sha256 == snapshot.sha256:
-            raise ApiError("already_published", "These results are already published.", 409)
-        snapshot.corrects_id = before[-1].id
-        snapshot.correction_reason = reason
+    snapshot.correction_reason = reason if before else None
+    for other in db.session.scalars(select(ResultSnapshot).where(
+            ResultSnapshot.contest_id == contest.id, ResultSnapshot.id != snapshot.id,
+            ResultSnapshot.publish_at.is_not(None), ResultSnapshot.published_at.is_(None))):
+        audit.append(contest, user, "results.booking_cancelled", f"snapshot {other.seq}",
+                     {"sha256": other.sha256, "at": other.publish_at.isoformat(), "replaced_by": snapshot.seq}, now)
+        other.publish_at = None
     if at is not None:
         snapshot.publish_at = at
         audit.append(contest, user, "results.scheduled", f"snapshot {snapshot.seq}",
-                     {"sha256": snapshot.sha256, "at": at.isoformat(), "reason": reason}, now)
+                     {"sha256": snapshot.sha256, "at": at.isoformat(), "reason": snapshot.correction_reason}, now)
         db.session.commit()
         jobs.schedule_publication(snapshot.id, at)
         return results_json(snapshot, before)
-    _make_public(contest, snapshot, user, now)
+    _make_public(contest, snapshot, before, user, now)
     db.session.commit()
     return results_json(snapshot, published(contest))
 
 
-def _make_public(contest: Contest, snapshot: ResultSnapshot, user: User | None, now: datetime) -> None:
+def _make_public(contest: Contest, snapshot: ResultSnapshot, before: list[ResultSnapshot], user: User | None,
+                 now: datetime) -> None:
+    """What it corrects is settled now, at publication, not when it was booked."""
+    snapshot.corrects_id = before[-1].id if before else None
     snapshot.published_at = now
     snapshot.publish_at = None
     if contest.published_at is None:
@@ -160,17 +184,28 @@ def _make_public(contest: Contest, snapshot: ResultSnapshot, user: User | None, 
                  now)
 
 
-def publish_due(snapshot_id: int, now: datetime) -> bool:
+def publish_due(snapshot_id: int, booked_for: datetime | None, now: datetime) -> bool:
     """The booked announcement has come: publish, unless it was already
-    published, its booking was moved, or a later tally replaced it. Commits."""
+    published, its booking was moved or cancelled, a later tally has been
+    published since, or it would be a correction without a reason. Commits."""
     snapshot = db.session.get(ResultSnapshot, snapshot_id)
     if snapshot is None or snapshot.published_at is not None or snapshot.publish_at is None:
         return False
     contest = db.session.get(Contest, snapshot.contest_id)
     contest.lock()
     db.session.refresh(snapshot)
-    if snapshot.published_at is not None or snapshot.publish_at is None or snapshot.publish_at > now:
+    due = snapshot.publish_at
+    if snapshot.published_at is not None or due is None or due > now:
         return False
-    _make_public(contest, snapshot, None, now)
+    if booked_for is not None and abs((due - booked_for).total_seconds()) >= 1:
+        return False  # a job for a booking that has moved since; the new booking has its own
+    before = published(contest)
+    if (before and before[-1].seq > snapshot.seq) or (before and not snapshot.correction_reason):
+        snapshot.publish_at = None
+        audit.append(contest, None, "results.booking_cancelled", f"snapshot {snapshot.seq}",
+                     {"sha256": snapshot.sha256, "at": due.isoformat(), "why": "a later result is published"}, now)
+        db.session.commit()
+        return False
+    _make_public(contest, snapshot, before, None, now)
     db.session.commit()
     return True

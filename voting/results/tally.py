@@ -80,6 +80,14 @@ def decide(contest: Contest, ledger: dict[str, Any]) -> snapshot.Decision:
     return snapshot.Decision(decision.results, {**decision.inputs, "ledger": ledger}, decision.rules)
 
 
+def consistent_reads() -> None:
+    """Begin a transaction whose reads all see one snapshot (PostgreSQL's
+    REPEATABLE READ; SQLite's transactions are serialisable already). Must
+    come before the transaction's first statement."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 def run(contest_id: int, preview: bool, user_id: int | None, now: datetime,
         progress: Callable[[str], None] = lambda stage: None) -> dict[str, Any]:
     """Tally the contest and store its snapshot; `progress` hears each stage's
@@ -88,11 +96,24 @@ def run(contest_id: int, preview: bool, user_id: int | None, now: datetime,
     if contest is None:
         return {"skipped": "no such contest"}
     progress("sealing")
-    if not head.seal_all(contest.id, now):
-        db.session.rollback()
+    sealed = head.seal_all(contest.id, now)
+    db.session.rollback()
+    if not sealed and not preview:
         raise LedgerBusy("some decided ballots are still being sealed into the ledger; the tally will retry")
     progress("counting")
-    decision = decide(contest, head.head(contest))
+    # Every read below sees one snapshot of the database, so the ledger head
+    # recorded is the one whose ballots are counted: a review decided (or, for
+    # a preview, a ballot cast) meanwhile is in neither.
+    consistent_reads()
+    contest = db.session.get(Contest, contest_id)
+    ledger = head.head(contest)
+    unsealed = head.unsealed(contest.id)
+    if unsealed and not preview:
+        db.session.rollback()
+        raise LedgerBusy("a ballot was decided while the tally sealed the ledger; the tally will retry")
+    if unsealed:
+        ledger["unsealed"] = unsealed  # a preview counts what the ledger does not hold yet, and says so
+    decision = decide(contest, ledger)
     progress("storing")
     body, sha = decision.snapshot(), decision.sha256()
     contest.lock()

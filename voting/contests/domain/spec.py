@@ -160,6 +160,21 @@ class FraudSpec(Strict):
         default_factory=dict)
 
 
+class SubmissionsSpec(Strict):
+    """What participants may submit: how many entries each (None: no limit),
+    how long a summary may be in words (the WSIS Prizes show voters 150-200),
+    how big a photo may be in bytes and pixels (checked from the file's header
+    before anything is decoded), the smallest photo that is eligible, and how
+    fast one account may submit."""
+
+    max_per_person: Annotated[StrictInt, Field(ge=1, le=1000)] | None = None
+    summary_max_words: Annotated[StrictInt, Field(ge=1, le=5000)] | None = None
+    max_bytes: Annotated[StrictInt, Field(ge=10_000, le=100_000_000)] = 25_000_000
+    max_megapixels: Annotated[StrictInt, Field(ge=1, le=200)] = 50
+    min_megapixels: Annotated[StrictInt, Field(ge=0, le=200)] = 0
+    rate_limit: LimitText = "20/hour"
+
+
 class ContestSpec(Strict):
     slug: Slug
     title: Title
@@ -171,6 +186,7 @@ class ContestSpec(Strict):
     judging: JudgingSpec = JudgingSpec()
     awards: AwardsSpec = AwardsSpec()
     fraud: FraudSpec = FraudSpec()
+    submissions: SubmissionsSpec = SubmissionsSpec()
 
     def window(self, phase: str) -> Window | None:
         return getattr(self.phases, phase)
@@ -185,6 +201,7 @@ KIND_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
         "voting": {"method": "single"},
         "judging": {"mode": "rubric"},
         "awards": {"policy": "jury_among_champions", "champions_per_category": 5, "winners_per_category": 1},
+        "submissions": {"summary_max_words": 200},
     },
     "hackathon": {
         "voting": {"method": "none", "pow_bits": 0},

@@ -206,5 +206,6 @@ def decide_contest(rules: ContestRules, categories: Sequence[CategoryInput], see
     rule_json = {**rules.to_json(), "replicates": replicates, "seed": seed, "decimals": DECIMALS,
                  "draw": "ascending sha256(seed + ':' + category slug + ':' + entry id)",
                  "bootstrap": "numpy PCG64 seeded with sha256(seed + ':' + category slug); "
-                              "multinomial resampling of the counted ballot types"}
+                              "multinomial resampling of the counted ballot types",
+                 "sampler": uncertainty.SAMPLER}
     return Decision(normalise(out), normalise({"categories": inputs}), normalise(rule_json))

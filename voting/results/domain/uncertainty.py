@@ -7,8 +7,9 @@ category's distinct ballots with how many of each were counted, and a
 replicate is one multinomial draw of the same total over those types, so a
 category of 1.3 million `single` ballots costs as much as its number of
 entries. Where there are fewer than ten ballots per type (most ranked
-profiles) a replicate draws that many ballots uniformly instead: the same
-multinomial distribution at a tenth of the cost. Types, by method
+profiles) a replicate draws that many ballots uniformly instead (one uniform
+integer per ballot, then counted by type): the same multinomial distribution,
+and cheaper there than a binomial per type. Types, by method
 (counting.ballot_key): `single` `{(entry,): votes}` (the per-entry counts are
 the types); `approval` `{(sorted ids): n}`; `score` `{((entry, stars), ...): n}`;
 ranked methods the PROFILE. Each replicate is counted again by the same method
@@ -17,9 +18,14 @@ over replicates with numpy. Defaults: 1,000 replicates for marks methods, 200
 for ranked ones (DEFAULT_REPLICATES).
 
 The generator is numpy's PCG64 seeded with the SHA-256 of
-`"{seed}:{category slug}"` (the seed: the ledger's final root, hex), so the same
-inputs and seed give the same probabilities (for a given numpy release:
-numpy does not promise the same multinomial stream across releases).
+`"{seed}:{category slug}"` (the seed: the ledger's final root, hex), and only
+its raw 64-bit words are used (`random_raw`, which numpy keeps stable for a
+fixed seed): the multinomial, binomial and uniform-integer draws are our own
+(sampling.py, named by sampling.SAMPLER in the snapshot's rules), made of
+integer and correctly rounded float operations. So the same inputs and seed
+give the same probabilities on any numpy release and IEEE-754 machine. Replicates are
+drawn one after another from the stream, each from its own words, so how
+many are drawn at once (CELLS_PER_CHUNK) does not change them.
 
 A cut line (awards.CutLine) sits between the entry just above it (A) and the
 entry just below (B) in the order of the stage that placed them:
@@ -35,13 +41,14 @@ entry just below (B) in the order of the stage that placed them:
 A category without counted ballots has nothing to resample: None.
 
 Public functions:
-- `generator(seed, category) -> numpy.random.Generator`
+- `generator(seed, category) -> numpy.random.Generator` (only its `bit_generator` is drawn from)
 - `prepare(method, candidates, types) -> Prepared`
 - `evaluate(prepared, weights, tie_order=None) -> (scores, strength)`: each row
   of `weights` (replicates x types) counted; `scores` is public_votes, `strength`
   higher = better place; both replicates x candidates, columns in
   `prepared.candidates` order.
-- `bootstrap(prepared, replicates, rng, tie_order=None) -> (scores, strength)`
+- `bootstrap(prepared, replicates, rng, tie_order=None) -> (scores, strength)`: `rng`
+  a Generator or a bare bit generator (anything with `random_raw`).
 - `assess(decision, *, method, count, types, rules, seed, replicates=None) -> tuple[Certainty, ...]`
 """
 
@@ -54,11 +61,13 @@ from typing import Mapping, Sequence
 import numpy as np
 from scipy import sparse
 
+from voting.results.domain import sampling
 from voting.results.domain.awards import AwardRules, CategoryDecision
 from voting.results.domain.counting import MARKS, Count, key_increments
 from voting.results.domain.ties import PRECISION
 
 DEFAULT_REPLICATES = {"marks": 1000, "ranked": 200}
+SAMPLER = sampling.SAMPLER  # recorded in the snapshot's rules
 CELLS_PER_CHUNK = 4_000_000  # bounds the memory of one chunk of replicates
 
 
@@ -122,7 +131,7 @@ def prepare(method: str, candidates: Sequence[int], types: Mapping[tuple, int]) 
     for key, amount in types.items():
         key = _normal_key(method, key)
         merged[key] = merged.get(key, 0) + int(amount)
-    keys = sorted(merged)  # the multinomial's stream must not depend on the input's order
+    keys = sorted(merged)  # the draws must not depend on the input's order
     counts = np.array([merged[k] for k in keys], dtype=np.int64)
     n, t = len(cands), len(keys)
     if method in MARKS:
@@ -258,10 +267,10 @@ def bootstrap(p: Prepared, replicates: int, rng: np.random.Generator,
     if total == 0 or replicates < 1:
         empty = np.zeros((0, n))
         return empty, empty
+    bits = sampling.raw_bits(rng)
     types = len(p.counts)
-    probabilities = p.counts / total
-    # a multinomial costs a binomial draw per type, drawing ballots one random integer per ballot:
-    # with few ballots of each type (ranked profiles) the second is ten times faster
+    # a multinomial costs a binomial draw per type, drawing ballots one uniform integer per ballot:
+    # with few ballots of each type (ranked profiles) the second is cheaper
     by_ballot = total <= 10 * types
     owner = np.repeat(np.arange(types), p.counts) if by_ballot else None
     width = max(types, n * n if p.method == "schulze" else n)
@@ -271,10 +280,10 @@ def bootstrap(p: Prepared, replicates: int, rng: np.random.Generator,
     while done < replicates:
         size = min(chunk, replicates - done)
         if by_ballot:
-            draws = np.stack([np.bincount(owner[rng.integers(0, total, size=total)], minlength=types)
+            draws = np.stack([np.bincount(owner[sampling.integers(bits, total, total)], minlength=types)
                               for _ in range(size)])
         else:
-            draws = rng.multinomial(total, probabilities, size=size)
+            draws = sampling.multinomial(bits, total, p.counts, size)
         s, k = evaluate(p, draws, tie_order)
         parts_s.append(s), parts_k.append(k)
         done += size

@@ -1,0 +1,1 @@
+"""Photos: uploads checked before decoding, re-encoded sizes, storage, the image job."""

@@ -1,0 +1,1 @@
+"""Participants' submissions: entries, teams, photos, galleries, bulk import."""

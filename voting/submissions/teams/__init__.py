@@ -1,0 +1,1 @@
+"""Hackathon teams: formed by a participant, joined by a mailed invitation, left while entries are taken."""
