@@ -84,7 +84,8 @@ sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 
 WSIS, RANKED, SCORE = "bench-wsis", "bench-ranked", "bench-score"
-TARGETS = {WSIS: (5.0, 500.0), RANKED + ":schulze": (10.0, None)}
+# Issue 13's targets (seconds, MB of memory), for its sizes: (counted ballots, categories, entries; None: any).
+TARGETS = {"wsis": (5.0, 500.0, (1_300_000, 18, 1270)), "ranked:schulze": (10.0, None, (200_000, None, None))}
 # Fixed dates, so the same seed gives the same snapshot hash on every load.
 SUBMISSION = (datetime(2025, 1, 6, tzinfo=timezone.utc), datetime(2025, 1, 31, tzinfo=timezone.utc))
 VOTING = (datetime(2025, 2, 3, tzinfo=timezone.utc), datetime(2025, 3, 17, tzinfo=timezone.utc))
@@ -908,7 +909,9 @@ def tally_all(args, env, db_url, report) -> None:
                   f"{runs[-1]['peak_mb'] - runs[-1]['rss_before_mb']:.0f} MB", flush=True)
         found = summarise(runs)
         ballots, categories, entries = facts[slug]
-        target = TARGETS.get(name) or TARGETS.get(slug)
+        target = TARGETS.get(name)
+        if target and any(want is not None and want != got for want, got in zip(target[2], facts[slug])):
+            target = None  # the issue's targets are for the issue's sizes
         found.update({"ballots": ballots, "categories": categories, "entries": entries,
                       "target": "–" if target is None else
                       f"< {target[0]:g} s" + (f", < {target[1]:g} MB" if target[1] else "") + (
