@@ -14,6 +14,14 @@ memory cannot hide another's:
              the kept original and the 1,600 px display size) and then the
              image job's work (decode the display size, make the 800 px and
              400 px sizes, the perceptual hash), without storage or database
+  com-flood  a 64 × 64 JPEG with 6,000,000 empty COM segments after its SOI
+             (24 MB), refused after MAX_JPEG_SEGMENTS segments
+  fill-flood FFD8 and 24 MB of 0xFF fill bytes: skipped in one regex match,
+             refused as cut short
+  rst-flood  FFD8 and 12,000,000 stray RST markers (24 MB), refused after
+             MAX_JPEG_SEGMENTS markers
+  webp-flood a 64 × 64 WebP with 3,000,000 empty unknown chunks (24 MB),
+             refused after MAX_WEBP_CHUNKS chunks
   naive      for contrast, what the code before this change did with a bomb
              that Pillow's own guard lets through (10,900 × 10,900 RGB, just
              under its 2 × 60 MP error limit): decode it, then refuse it
@@ -26,7 +34,12 @@ counts what the call itself added; the process's whole peak is shown beside
 it. (getrusage's ru_maxrss would not do: Linux carries it over from the parent
 across fork and exec, so a child starts with the parent's peak.) Each case
 runs --runs times; the table shows the median and the worst run.
-Targets: the bomb under 50 ms and 20 MB; the photo under 2 s and 300 MB.
+For the floods the structure check alone (checks.inspect on bytes already
+read) is timed again after the measurement and shown beside it: most of their
+time and memory is reading 24 MB from the stream into one bytes object, which
+`prepare` does for any file of that size.
+Targets: the bomb under 50 ms and 20 MB; the photo under 2 s and 300 MB; each
+flood under 500 ms and 60 MB (before the limits: seconds, and up to 1.3 GB).
 
     .venv/bin/python bench/photos.py [--runs 5] [--no-naive]
 """
@@ -49,7 +62,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-TARGETS = {"bomb": (0.050, 20), "photo": (2.0, 300)}  # seconds, MB
+FLOODS = ("com-flood", "fill-flood", "rst-flood", "webp-flood")
+TARGETS = {"bomb": (0.050, 20), "photo": (2.0, 300), **{case: (0.500, 60) for case in FLOODS}}  # seconds, MB
 RULES = {"max_bytes": 25_000_000, "max_megapixels": 50}
 
 
@@ -94,6 +108,32 @@ def photo_24mp() -> bytes:
     out = io.BytesIO()
     img.save(out, "JPEG", quality=92, exif=exif.tobytes())
     return out.getvalue()
+
+
+def small_jpeg() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.linear_gradient("L").resize((64, 64)).convert("RGB").save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def small_webp() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.linear_gradient("L").resize((64, 64)).convert("RGB").save(out, "WEBP", quality=90)
+    return out.getvalue()
+
+
+def floods() -> dict[str, bytes]:
+    """Small pixels, huge structure: what a parser that walks every segment or chunk would spend seconds on."""
+    jpeg, webp = small_jpeg(), small_webp()
+    body = webp[12:] + b"JUNK\x00\x00\x00\x00" * 3_000_000
+    return {"com-flood": jpeg[:2] + b"\xff\xfe\x00\x02" * 6_000_000 + jpeg[2:],
+            "fill-flood": b"\xff\xd8" + b"\xff" * 24_000_000,
+            "rst-flood": b"\xff\xd8" + b"\xff\xd0" * 12_000_000,
+            "webp-flood": b"RIFF" + struct.pack("<I", len(body) + 4) + b"WEBP" + body}
 
 
 # --- one measurement, in a child process ----------------------------------------------------------------------
@@ -148,6 +188,16 @@ def measure(case: str, path: str) -> dict:
     (naive if case == "naive" else run)()
     seconds = time.perf_counter() - started
     peak = status_mb("VmHWM")
+    if case in FLOODS:
+        from voting.media.domain import checks
+        from voting.media.domain.refusal import Refused
+
+        started_check = time.perf_counter()
+        try:
+            checks.inspect(data, RULES["max_bytes"], RULES["max_megapixels"] * 1_000_000)
+        except Refused:
+            pass
+        outcome["check_seconds"] = time.perf_counter() - started_check
     return {"seconds": seconds, "added_mb": max(0.0, peak - before), "peak_mb": peak, **outcome}
 
 
@@ -173,10 +223,10 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         inputs = {"bomb": bomb(20_000, 20_000), "declared": png(30_000, 30_000, 0, zlib.compress(b"\x00" * 64)),
-                  "photo": photo_24mp()}
+                  "photo": photo_24mp(), **floods()}
         if not args.no_naive:
             inputs["naive"] = bomb(10_900, 10_900, channels=3)
-        print(f"{'case':<9} {'input':>9} {'time (median, worst)':>22} {'memory added (median, worst)':>30} "
+        print(f"{'case':<10} {'input':>9} {'time (median, worst)':>22} {'memory added (median, worst)':>30} "
               f"{'peak RSS':>9}  answer")
         verdicts = []
         for case, data in inputs.items():
@@ -188,8 +238,10 @@ def main() -> None:
             job = [r["job_seconds"] for r in runs if "job_seconds" in r]
             timing = f"{statistics.median(seconds) * 1000:,.1f} ms, {max(seconds) * 1000:,.1f} ms"
             memory = f"{statistics.median(added):,.2f} MB, {max(added):,.2f} MB"
+            check = [r["check_seconds"] for r in runs if "check_seconds" in r]
             extra = f" (the job's part: {statistics.median(job) * 1000:,.0f} ms)" if job else ""
-            print(f"{case:<9} {len(data) / 1000:>7,.0f}KB {timing:>22} {memory:>30} "
+            extra += f" (the structure check's part: {statistics.median(check) * 1000:,.1f} ms)" if check else ""
+            print(f"{case:<10} {len(data) / 1000:>7,.0f}KB {timing:>22} {memory:>30} "
                   f"{max(r['peak_mb'] for r in runs):>7,.0f}MB  {runs[0]['answer']}{extra}")
             if case in TARGETS:
                 limit_s, limit_mb = TARGETS[case]

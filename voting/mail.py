@@ -48,6 +48,7 @@ def send_template(to: str, subject: str, template: str, **context) -> bool:
     logged, not raised: the account change it reports has already been committed
     and the user can ask for the mail again."""
     body = render_template(f"mail/{template}.txt", **context)
+    subject = " ".join(subject.split())  # a header holds one line, whatever text went into it
     msg = build_message(to, subject, body)
     try:
         if current_app.config["VOTING"].mail_backend == "smtp":

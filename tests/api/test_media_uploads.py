@@ -236,6 +236,59 @@ def test_a_failed_transaction_leaves_no_file(app, organiser, contest, uploads, m
     assert stored_files(uploads) == []
 
 
+
+# --- the contest's lock ------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def calls(monkeypatch) -> list[str]:
+    """The order in which the real prepare, lock, limit count and attach run (each still does its work)."""
+    from voting.media import photos
+    from voting.submissions import services
+
+    order: list[str] = []
+
+    def recorded(owner, name):
+        real = getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            order.append(name)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, wrapper)
+
+    for owner, name in ((photos, "prepare"), (photos, "attach"), (services, "lock_for_writers"),
+                        (services, "counted_entries")):
+        recorded(owner, name)
+    return order
+
+
+@pytest.fixture
+def snapper(app, make, organiser) -> Api:
+    make.user("snapper@example.org")
+    api = Api(app.test_client())
+    api.login("snapper@example.org", PASSWORD)
+    body = spec(slug="limited", kind="photo", phases={"submission": window(-1, 5), "voting": window(6, 10)},
+                submissions={"max_bytes": 2_000_000, "max_megapixels": 12, "max_per_person": 1})
+    assert organiser.post("/api/v1/contests", json=body).status_code == 201
+    return api
+
+
+def test_the_photo_is_decoded_before_the_contests_lock_and_stored_under_it(snapper, calls, uploads):
+    resp = upload(snapper, "limited", images.jpeg((300, 200)))
+    assert resp.status_code == 201, resp.get_json()
+    # the limit checked first (nothing decoded for someone over it), the photo prepared, then the lock,
+    # the limit again under it, and only then the files stored
+    assert calls == ["counted_entries", "prepare", "lock_for_writers", "counted_entries", "attach"]
+    assert len(stored_files(uploads)) == 2
+
+
+def test_someone_over_the_limit_costs_no_decoding(snapper, calls, uploads):
+    assert upload(snapper, "limited", images.jpeg((300, 200))).status_code == 201
+    calls.clear()
+    assert_error(upload(snapper, "limited", images.jpeg((300, 200)), category="c2"), 409, "limit_reached")
+    assert calls == ["counted_entries"]
+    assert len(stored_files(uploads)) == 2  # the first entry's files only
+
 # --- the job ----------------------------------------------------------------------------------------------------
 
 def test_near_duplicates_are_flagged_across_the_contest(app, organiser, contest):

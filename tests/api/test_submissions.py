@@ -557,3 +557,17 @@ def test_a_rate_limited_answer_fits(organiser, participant):
     resp = post(participant, PROJECT)
     assert resp.status_code == 429
     check_response(resp, "/api/v1/contests/{slug}/entries", "post")
+
+
+def test_one_line_fields_refuse_line_breaks_at_every_door(organiser, participant):
+    """A title is a page heading and a mail subject: a line break there could forge a header."""
+    open_contest(organiser)
+    for body in ({"category": "c1", "title": "Digital\nBcc: victim@example.org"},
+                 {"category": "c1", "title": "Fine", "organisation": "Acme\r\nInc"},
+                 {"category": "c1", "title": "\u202eevil"}):
+        err = assert_error(post(participant, body), 422, "validation_error")
+        assert set(err["fields"]) & {"title", "organisation"}, err
+    resp = organiser.client.post(f"{URL}/entries/import", data="category,title\nc1,\"two\nlines\"\n",
+                                 content_type="text/csv", headers={"X-CSRFToken": organiser.csrf})
+    assert resp.status_code == 200 and resp.get_json()["imported"] == 0
+    assert resp.get_json()["errors"][0]["field"] == "title"

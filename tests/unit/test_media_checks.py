@@ -94,6 +94,32 @@ def test_a_jpeg_of_endless_progressive_scans_is_refused():
     assert "scans" in refused(crafted).message
 
 
+# --- small pixels, huge structure: refused before the walk gets long (cost: bench/photos.py) ------------------
+
+def test_a_jpeg_of_endless_empty_segments_is_refused():
+    data = images.jpeg((64, 64))
+    assert "segments" in refused(data[:2] + b"\xff\xfe\x00\x02" * 600_000 + data[2:]).message  # empty COMs
+    assert "segments" in refused(data[:2] + b"\xff\xd0" * 600_000 + data[2:]).message  # stray restart markers
+    assert "segments" in refused(b"\xff\xd8" + b"\xff\xd0" * 600_000).message
+    assert inspect(data[:2] + b"\xff\xfe\x00\x02" * 500 + data[2:]).width == 64  # a few hundred are fine
+
+
+def test_a_jpeg_of_endless_fill_bytes_is_refused():
+    assert refused(b"\xff\xd8" + b"\xff" * 2_000_000).message.startswith("is cut short")
+    data = images.jpeg((64, 64))
+    assert inspect(data[:2] + b"\xff" * 100 + data[2:]).width == 64  # fill bytes before a marker are allowed
+
+
+def test_a_webp_of_endless_empty_chunks_is_refused():
+    data = images.webp((64, 64))
+
+    def with_chunks(count: int) -> bytes:
+        body = data[12:] + b"JUNK\x00\x00\x00\x00" * count
+        return b"RIFF" + struct.pack("<I", len(body) + 4) + b"WEBP" + body
+
+    assert "chunks" in refused(with_chunks(300_000)).message
+    assert inspect(with_chunks(500)).width == 64
+
 # --- polyglots: one file that is also something else --------------------------------------------------------
 
 @pytest.mark.parametrize("make", [images.jpeg, images.png, images.webp])

@@ -37,15 +37,17 @@ def entry_problems(contest: Contest, data: dict[str, Any], partial: bool = False
 
 
 def create_entry(contest: Contest, data: dict[str, Any], actor: User | None, now: datetime,
-                 image: photos.Upload | bytes | None = None, status: str = "approved") -> Entry:
+                 image: photos.Upload | photos.Prepared | bytes | None = None, status: str = "approved") -> Entry:
     """The entry's row with its photo stored and its audit entry, in the
-    caller's transaction: the caller decides who may, and commits."""
+    caller's transaction: the caller decides who may, and commits. A caller
+    holding a lock passes the photo already prepared (photos.prepare), so the
+    decoding is not done under it."""
     problems = entry_problems(contest, data)
     image = photos.Upload.of(image) if isinstance(image, bytes) else image
     problems.update(photos.upload_problems(contest.kind, image))
     if problems:
         raise validation_error(problems)
-    prepared = photos.prepare(contest.submission_rules(), image) if image is not None else None
+    prepared = photos.prepare(contest.submission_rules(), image) if isinstance(image, photos.Upload) else image
     values = fields.cleaned(data)
     entry = Entry(contest_id=contest.id, category_id=contest.category(values["category"]).id,
                   title=values["title"], summary=values.get("summary", ""), team=values.get("team", ""),

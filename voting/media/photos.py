@@ -5,7 +5,9 @@
 2. `prepare`: read at most max_bytes + 1 bytes of the stream (413 beyond);
    inspect the header and structure (422 on `image`: not an image, cut short,
    too many pixels, polyglot); only then decode, and re-encode the kept
-   original and the display size. Nothing is stored yet.
+   original and the display size. Nothing is stored yet, and nothing is
+   locked: callers prepare before they take the contest's lock, since this
+   is the slow part (a second for a large photo).
 3. `attach`: store both files and write the photo's row. The files are
    deleted again if the transaction ends without a commit; after the commit
    the image job is queued (jobs.py: medium size, thumbnail, hash,
@@ -63,7 +65,7 @@ class Prepared:
     alt_text: str
 
 
-def upload_problems(kind: str, upload: Upload | None) -> dict[str, str]:
+def upload_problems(kind: str, upload: Upload | Prepared | None) -> dict[str, str]:
     if upload is None:
         return {"image": "a photo contest entry needs an image file"} if kind == "photo" else {}
     if kind != "photo":

@@ -6,6 +6,9 @@ Each change, in order:
 2. the phase: the submission window is open (409 `phase_closed`) and the entry's status allows the move
    (409, voting/submissions/domain/flow.py);
 3. the fields, by the contest's rules, every problem at once (422), before anything is locked or stored;
+   a new entry's photo is then read, checked and re-encoded (voting.media.photos.prepare), still outside
+   the lock: it takes up to a second, and every other writer of the contest (on SQLite, of the database)
+   would wait for it;
 4. the contest's lock, then the per-person limit (409 `limit_reached`) and the team's one entry per
    category (voting.submissions.teams): under the lock, two requests at once cannot both pass;
 5. the row, its audit entry, one commit; `contest_changed` tells the caches above.
@@ -27,6 +30,7 @@ from voting.contests.models import Contest, Entry
 from voting.contests.services import get_contest_by_id, phase_of
 from voting.errors import ApiError, forbidden, not_found, validation_error
 from voting.extensions import db
+from voting.media import photos
 from voting.media.photos import Upload
 from voting.submissions.domain import fields, flow
 
@@ -117,16 +121,22 @@ def submit(contest: Contest, data: dict[str, Any], actor: User, now: datetime, i
     """A new entry: a draft, or submitted (pending moderation); an organiser's is approved at once."""
     organiser = _may_enter(contest, actor, now)
     problems = entries.entry_problems(contest, data)
+    problems.update(photos.upload_problems(contest.kind, image))
     if problems:
         raise validation_error(problems)
+    if not organiser:
+        _check_limit(contest, actor)  # a first time, so that someone over the limit costs no decoding
+    # The photo is decoded and re-encoded before the lock (the slow part); only storing it happens under it.
+    prepared = photos.prepare(contest.submission_rules(), image) if image is not None else None
     lock_for_writers(contest)
     if not organiser:
-        _check_limit(contest, actor)
+        _check_limit(contest, actor)  # again: another request may have added an entry meanwhile
     category = contest.category(data["category"])
     _check_team(contest, actor, team_id, category.id)
     status = "draft" if draft else "approved" if organiser else "pending"
-    # The photo is stored under the lock, after every check: a refusal after storing it would leave an orphan.
-    entry = entries.create_entry(contest, data, actor, now, image, status)
+    # The photo is stored under the lock, after every check: a refusal after storing it would leave an orphan
+    # (and the files stored are deleted again if the transaction rolls back: voting/media/transaction.py).
+    entry = entries.create_entry(contest, data, actor, now, prepared, status)
     if team_id is not None:
         entry.team_id = team_id
     db.session.commit()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from voting.media.domain.formats import DAMAGED, JPEG, TRAILING, TRUNCATED, Layout
 from voting.media.domain.refusal import Refused
-from voting.media.domain.tuning import MAX_JPEG_SCANS, MAX_TRAILING_JPEGS
+from voting.media.domain.tuning import MAX_JPEG_SCANS, MAX_JPEG_SEGMENTS, MAX_TRAILING_JPEGS
 
 SOI, EOI, SOS = 0xD8, 0xD9, 0xDA
 # Start-of-frame markers (not DHT C4, JPG C8, DAC CC).
@@ -23,6 +23,8 @@ STANDALONE = {0x01, *range(0xD0, 0xD8)}  # TEM and RST0-7 carry no length
 # Inside entropy-coded data a 0xFF is followed by 0x00 (stuffing) or a restart
 # marker; anything else after 0xFF (fill bytes aside) is the next marker.
 NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+FILL = re.compile(rb"\xff+")  # a marker's 0xFF and the fill bytes before it, skipped at C speed
+TOO_MANY_SEGMENTS = f"has more than {MAX_JPEG_SEGMENTS} segments, which no camera or editor writes"
 
 
 @dataclass
@@ -55,18 +57,21 @@ def _stream(data: bytes, pos: int) -> _Stream:
     """One JPEG stream, from its SOI at `pos` to just after its EOI."""
     if data[pos:pos + 2] != b"\xff\xd8":
         raise Refused(DAMAGED)
-    found, pos, n = _Stream(), pos + 2, len(data)
+    found, pos, n, segments = _Stream(), pos + 2, len(data), 0
     while True:
         if pos >= n:
             raise Refused(TRUNCATED)
-        if data[pos] != 0xFF:
+        fill = FILL.match(data, pos)  # fill bytes may precede a marker
+        if fill is None:
             raise Refused(DAMAGED)
-        while pos < n and data[pos] == 0xFF:  # fill bytes may precede a marker
-            pos += 1
+        pos = fill.end()
         if pos >= n:
             raise Refused(TRUNCATED)
         marker = data[pos]
         pos += 1
+        segments += 1  # every marker counts, stray restart markers (standalone) included
+        if segments > MAX_JPEG_SEGMENTS:
+            raise Refused(TOO_MANY_SEGMENTS)
         if marker == EOI:
             if found.size is None or not found.scans:
                 raise Refused(DAMAGED)

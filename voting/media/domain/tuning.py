@@ -41,6 +41,21 @@ MAX_TRAILING_JPEGS = 8
 # PNG writers split pixel data into chunks of 8-64 KB (25 MB is ~3,000 of
 # them); a file of millions of empty chunks exists only to make the parser work.
 MAX_PNG_CHUNKS = 100_000
+# A JPEG stream's markers outside its compressed data: cameras and editors
+# write fewer than 50 (APPn metadata, quantisation and Huffman tables, a frame
+# header, one scan header per scan: 100 scans with their tables stay well
+# under 1,000). A small file of millions of empty COM segments or stray restart
+# markers exists only to make the walker work (6 million cost seconds and over
+# a GB in our parser and Pillow's), and each APPn/COM segment is a window the
+# polyglot rule searches. Counted per stream, so each picture of a
+# multi-picture JPEG has its own allowance.
+MAX_JPEG_SEGMENTS = 1_000
+# A still WebP has at most six chunks (VP8X, ICCP, ALPH, the image, EXIF,
+# XMP); an animation one ANMF per frame, and a photo contest takes
+# photographs. Millions of empty unknown chunks are only there to be parsed
+# (3 million took seconds and half a GB), each a window the polyglot rule
+# searches.
+MAX_WEBP_CHUNKS = 1_000
 # Reading this much of the file's start is enough to tell its format.
 SNIFF_BYTES = 16
 # PDF readers look for `%PDF-` within the first 1,024 bytes, wherever it is.

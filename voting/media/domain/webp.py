@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from voting.media.domain.formats import DAMAGED, TRAILING, TRUNCATED, WEBP, Layout
 from voting.media.domain.refusal import Refused
+from voting.media.domain.tuning import MAX_WEBP_CHUNKS
 
 PIXEL_CHUNKS = {b"VP8 ", b"VP8L", b"ALPH", b"ANMF"}
 FRAME_CHUNKS = {b"VP8 ", b"VP8L", b"ANMF"}
@@ -22,9 +23,12 @@ def read(data: bytes) -> Layout:
         raise Refused(TRUNCATED)
     if total < len(data):
         raise Refused(TRAILING)
-    pos, size, frames = 12, None, False
+    pos, size, frames, chunks = 12, None, False, 0
     metadata: list[tuple[int, int]] = []
     while pos < total:
+        chunks += 1
+        if chunks > MAX_WEBP_CHUNKS:
+            raise Refused(f"is split into more than {MAX_WEBP_CHUNKS} chunks, which no image editor writes")
         if pos + 8 > total:
             raise Refused(TRUNCATED)
         kind, length = data[pos:pos + 4], int.from_bytes(data[pos + 4:pos + 8], "little")

@@ -16,6 +16,17 @@ from voting.submissions.domain.words import count_words
 
 ENTRY_FIELDS = ("category", "title", "summary", "team", "organisation", "country", "links")
 TEXT_LIMITS = {"title": 300, "summary": 5000, "team": 300, "organisation": 300}
+# Fields shown on one line (page headings, mail subjects, CSV cells): no line
+# breaks or other control characters, nor the bidirectional overrides that make
+# a text read as another. The summary is prose and keeps its line breaks.
+SINGLE_LINE = ("title", "team", "organisation")
+BIDI_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def single_line_problem(value: str) -> str | None:
+    if any(unicodedata.category(ch) in ("Cc", "Co", "Cs") or ch in BIDI_OVERRIDES for ch in value):
+        return "must be one line, without control characters"
+    return None
 # A project's site, its code, a video: a handful is plenty, and each is shown to voters.
 MAX_LINKS = 5
 LINK_MAX_LENGTH = 500
@@ -104,6 +115,8 @@ def field_problems(data: Mapping[str, Any], *, categories: Collection[str], coun
             problems[key] = "must be a string"
         elif len(value) > limit:
             problems[key] = f"must be at most {limit} characters"
+        elif key in SINGLE_LINE and single_line_problem(value):
+            problems[key] = single_line_problem(value)
     if "title" in data or not partial:
         title = data.get("title")
         if not isinstance(title, str) or not title.strip():
