@@ -250,7 +250,7 @@ class Campaign:
 
 
 def create_contests(env, campaign) -> dict:
-    """Contests (through the SPEC service), entries, and the WSIS jury's users; answers ids."""
+    """The organiser, the contests (through the SPEC service) and their entries; answers their ids."""
     os.environ.update(env)
     from voting import create_app
     from voting.accounts import services as accounts

@@ -24,7 +24,6 @@ from voting.contests.models import Contest, Entry
 from voting.extensions import db
 from voting.results.domain import counting
 
-BATCH = 5000
 
 
 @dataclass
@@ -37,11 +36,13 @@ class Votes:
 def counted_votes(contest: Contest, method: str) -> dict[int, Votes]:
     """category id → its counted ballots, grouped."""
     text = cast(Ballot.selection, String)
+    # Not streamed: the rows are grouped already, and a server-side cursor (yield_per)
+    # makes PostgreSQL plan for the first rows and never in parallel (an index scan and
+    # a sort, ten times slower than a hash aggregate over 1.3 million ballots).
     rows = db.session.execute(
         select(Ballot.category_id, text, func.count())
         .where(Ballot.contest_id == contest.id, Ballot.status == "counted")
-        .group_by(Ballot.category_id, text)
-        .execution_options(yield_per=BATCH))
+        .group_by(Ballot.category_id, text))
     found: dict[int, Votes] = defaultdict(Votes)
     for category_id, selection, n in rows:
         votes = found[category_id]

@@ -43,6 +43,13 @@ VOTING_METHODS = ("none", "single", "approval", "score", "ranked")
 
 
 def normalise(value: Any) -> Any:
+    kind = type(value)  # the plain built-in types first: each ABC check below costs about a microsecond
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is list or kind is tuple:
+        return list(value) if all(type(v) is int for v in value) else [normalise(v) for v in value]
+    if kind is dict and all(type(k) is str for k in value):
+        return {k: normalise(v) for k, v in value.items()}
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, numbers.Integral):
