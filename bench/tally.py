@@ -47,14 +47,14 @@ are deleted, so every run does the whole work, storing included. `--rq` also
 runs each contest's tally once through the real job: enqueued on the
 `tallies` queue and run by the app's burst worker (voting/worker.py) in a
 fresh process. `--profile` prints a cProfile of one more tally of each.
-`--patch FILE` runs a Python file in each tally's process first, to measure a
-change without editing voting/ (bench/tally_fixes.py holds the changes
-docs/benchmarks.md suggests); `--unsealed-index` adds the partial index it
-suggests to the bench database for the tallies and drops it afterwards.
+`--patch FILE` runs a Python file in each tally's process first (monkeypatches),
+to measure a change without editing voting/; `--unsealed-index` adds a partial
+index of unsealed ballots for the tallies and drops it afterwards (the code's
+own migration 0011 now has it).
 
     .venv/bin/python bench/tally.py [--small] [--runs 3] [--seed 1] [--rq] [--profile] [--tracemalloc]
     .venv/bin/python bench/tally.py --skip-load        # tally again, same database (migrated first)
-    .venv/bin/python bench/tally.py --skip-load --patch bench/tally_fixes.py --unsealed-index
+    .venv/bin/python bench/tally.py --skip-load --patch my_change.py
 
 BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/bench_tally,
 dropped and created unless --skip-load) and BENCH_REDIS_URL (default
