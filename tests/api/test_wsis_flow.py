@@ -178,3 +178,8 @@ def test_nothing_that_fed_published_results_changes(app, make, client):
     assert_error(organiser.post(f"/api/v1/contests/{slug}/rounds", json={"top": 1}), 409, "locked")
     assert_error(organiser.post(f"/api/v1/contests/{slug}/entries/{ids['c2'][0]}/moderation",
                                 json={"status": "rejected", "reason": "late"}), 409, "locked")
+    assert_error(organiser.post(f"/api/v1/contests/{slug}/entries", json={"category": "c1", "title": "Late"}),
+                 409, "locked")
+    late = organiser.client.post(f"/api/v1/contests/{slug}/entries/import", data="category,title\nc1,Late\n",
+                                 content_type="text/csv", headers={"X-CSRFToken": organiser.csrf})
+    assert_error(late, 409, "locked")

@@ -21,9 +21,11 @@ from voting.accounts.models import User
 from voting.audit import services as audit
 from voting.contests import events
 from voting.contests.models import Contest, Entry
+from voting.contests.services import require_unpublished
 from voting.errors import validation_error
 from voting.extensions import db
 from voting.submissions.domain import csvrows
+from voting.submissions.services import lock_for_writers
 
 
 def import_csv(contest: Contest, raw: bytes, actor: User, now: datetime, all_or_nothing: bool = False
@@ -42,7 +44,8 @@ def import_csv(contest: Contest, raw: bytes, actor: User, now: datetime, all_or_
     if errors and all_or_nothing:
         raise validation_error({f"rows.{e.row}.{e.field}": e.message for e in errors},
                                "Some rows have problems; nothing was imported.")
-    contest.lock()
+    lock_for_writers(contest)
+    require_unpublished(contest)  # the published results counted the entries as they stood
     made = [Entry(contest_id=contest.id, category_id=contest.category(data["category"]).id, title=data["title"],
                   summary=data.get("summary", ""), team=data.get("team", ""),
                   organisation=data.get("organisation", ""), country=data.get("country", ""),

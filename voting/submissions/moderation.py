@@ -20,6 +20,7 @@ from voting.errors import ApiError, forbidden, validation_error
 from voting.extensions import db
 from voting.mail import send_template
 from voting.submissions.domain import flow
+from voting.submissions.services import lock_for_writers
 
 REASON_LIMIT = 500
 SUBJECTS = {
@@ -46,7 +47,7 @@ def moderate(contest: Contest, entry: Entry, status: str, actor: User, now: date
     if status not in flow.DECISIONS:
         raise validation_error({"status": "must be approved, rejected or changes_requested"})
     why = _checked_reason(status, reason)
-    contest.lock()
+    lock_for_writers(contest)  # on SQLite too: a withdraw must not slip in between the read and the write
     require_unpublished(contest)  # the published results counted the entries as they stood
     db.session.refresh(entry)  # the entrant may have withdrawn it a moment ago
     refusal = flow.moderation_refusal(entry.status)

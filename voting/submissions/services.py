@@ -27,7 +27,7 @@ from voting.accounts.models import User
 from voting.audit import services as audit
 from voting.contests import entries, events
 from voting.contests.models import Contest, Entry
-from voting.contests.services import get_contest_by_id, phase_of
+from voting.contests.services import get_contest_by_id, phase_of, require_unpublished
 from voting.errors import ApiError, forbidden, not_found, validation_error
 from voting.extensions import db
 from voting.media import photos
@@ -45,6 +45,7 @@ def _may_enter(contest: Contest, actor: User, now: datetime) -> bool:
     """Whether the actor is one of the contest's organisers; refuses anyone
     else outside the phase or without a confirmed address."""
     if actor.manages(contest.id):
+        require_unpublished(contest)  # the published results counted the entries as they stood
         return True
     if phase_of(contest, now) != "submission":
         raise phase_closed()
