@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, select
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from voting.contests.domain.phases import Window
@@ -57,6 +57,11 @@ class Contest(db.Model):
         """Serialise changes of this contest until the transaction ends: a row
         lock on PostgreSQL (SQLite has one writer at a time anyway)."""
         db.session.execute(select(Contest.id).where(Contest.id == self.id).with_for_update())
+        if db.session.get_bind().dialect.name == "sqlite":
+            # SQLite has no FOR UPDATE, and pysqlite runs a SELECT outside any
+            # transaction: a no-op UPDATE takes the database's write lock now, so
+            # a second writer waits here and then reads what the first wrote.
+            db.session.execute(text("UPDATE contests SET id = id WHERE id = :id"), {"id": self.id})
 
     def category(self, slug: str) -> Category | None:
         return next((c for c in self.categories if c.slug == slug), None)
