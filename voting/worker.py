@@ -14,6 +14,20 @@ class AppWorker(SimpleWorker):
     """Runs jobs in-process (no fork per job) inside the app context that the
     `flask` command pushed; the timeouts of RQ still apply."""
 
+    burst = False
+
+    def work(self, *args, burst: bool = False, **kwargs) -> bool:
+        self.burst = burst
+        return super().work(*args, burst=burst, **kwargs)
+
+    def subscribe(self) -> None:
+        # The command channel (stop a job, shut down) serves long-lived workers.
+        # A burst worker stops by itself once the queues are empty, and stopping
+        # the channel's listener thread can hold it up to a minute (redis-py waits
+        # out its sleep), so a burst worker does without.
+        if not self.burst:
+            super().subscribe()
+
     def perform_job(self, *args, **kwargs):
         app = current_app._get_current_object()
         with app.app_context():

@@ -19,17 +19,12 @@ from tests.support.factories import PASSWORD, iso, spec
 from voting.extensions import db
 from voting.media import jobs
 from voting.media.models import EntryPhoto
-from voting.worker import AppWorker, run_worker
+from voting.worker import run_worker
 
 
 def window(start_days: float, end_days: float) -> dict:
     now = datetime.now(timezone.utc)
     return {"opens_at": iso(now + timedelta(days=start_days)), "closes_at": iso(now + timedelta(days=end_days))}
-
-
-@pytest.fixture(autouse=True)
-def burst_worker(monkeypatch):
-    monkeypatch.setattr(AppWorker, "subscribe", lambda self: None)  # see tests/integration/test_judging_jobs.py
 
 
 @pytest.fixture

@@ -23,12 +23,6 @@ from voting.results import jobs, services
 from voting.results import tally as tally_module
 from voting.results.domain.snapshot import digest
 from voting.results.models import ResultSnapshot
-from voting.worker import AppWorker
-
-
-@pytest.fixture(autouse=True)
-def burst_worker(monkeypatch):
-    monkeypatch.setattr(AppWorker, "subscribe", lambda self: None)  # see tests/integration/test_judging_jobs.py
 
 
 @pytest.fixture

@@ -14,18 +14,12 @@ from tests.support.api import Api
 from tests.support.factories import PASSWORD
 from tests.support.results import add_ballots, close_voting, run_tallies
 from tests.support.voting import open_contest
-from voting.worker import AppWorker
 
 # Keys that carry a count, a place or an award in any JSON answer.
 SECRET_KEYS = {"public_votes", "ranking", "winners", "champions", "award", "jury_score", "leaves", "counts",
                "categories_counts", "leaderboard", "cut_lines", "margin"}
 # Routes that are not about a contest's votes at all, or that only organisers reach (403/401 checked below).
 SKIP = {"static", "openapi.openapi", "openapi.docs", "health.health", "health.ready"}
-
-
-@pytest.fixture(autouse=True)
-def burst_worker(monkeypatch):
-    monkeypatch.setattr(AppWorker, "subscribe", lambda self: None)
 
 
 @pytest.fixture

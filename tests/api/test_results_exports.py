@@ -18,14 +18,8 @@ from tests.support.jury import SLUG as JURY_SLUG
 from tests.support.jury import jury_contest
 from tests.support.results import add_ballots, close_voting, run_tallies
 from tests.support.voting import open_contest
-from voting.worker import AppWorker
 
 EXPORTS = "/api/v1/contests/{slug}/exports"
-
-
-@pytest.fixture(autouse=True)
-def burst_worker(monkeypatch):
-    monkeypatch.setattr(AppWorker, "subscribe", lambda self: None)  # see tests/integration/test_judging_jobs.py
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from tests.support.api import Api, assert_error
 from tests.support.factories import PASSWORD, iso
 from tests.support.results import run_tallies
 from tests.support.voting import cast, open_contest, voter_api
-from voting.worker import AppWorker
 
 EXPERTS = ("ana@jury.org", "bo@jury.org", "cy@jury.org")
 
@@ -25,11 +24,6 @@ def close_judging(organiser: Api, slug: str) -> None:
     now = datetime.now(timezone.utc)
     resp = organiser.patch(f"/api/v1/contests/{slug}", json={"phases": {"judging": {"closes_at": iso(now)}}})
     assert resp.status_code == 200, resp.get_json()
-
-
-@pytest.fixture(autouse=True)
-def burst_worker(monkeypatch):
-    monkeypatch.setattr(AppWorker, "subscribe", lambda self: None)
 
 
 def test_public_champions_then_the_jury_picks_the_winner(app, make, client):

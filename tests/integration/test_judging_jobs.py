@@ -19,7 +19,7 @@ from voting.accounts.models import User
 from voting.contests import entries, services
 from voting.contests.models import Contest
 from voting.extensions import db
-from voting.worker import AppWorker, run_worker
+from voting.worker import run_worker
 
 SLUG = "ageing-better"
 JUDGES = ("ann@example.org", "ben@example.org", "cat@example.org", "dan@example.org")
@@ -28,13 +28,6 @@ JUDGES = ("ann@example.org", "ben@example.org", "cat@example.org", "dan@example.
 def window(start_days: float, end_days: float) -> dict:
     now = datetime.now(timezone.utc)
     return {"opens_at": iso(now + timedelta(days=start_days)), "closes_at": iso(now + timedelta(days=end_days))}
-
-
-@pytest.fixture
-def burst_worker(monkeypatch):
-    """Workers in burst mode without their command channel: with redis 8.2,
-    stopping its listener thread can wait a whole minute, and a burst needs no commands."""
-    monkeypatch.setattr(AppWorker, "subscribe", lambda self: None)
 
 
 @pytest.fixture
@@ -84,7 +77,7 @@ def test_the_job_is_queued_once_per_contest_and_day(app, contest_id, redis_clien
 
 
 def test_a_worker_mails_only_active_judges_with_work_left_and_nobody_twice(app, contest_id, mailbox,
-                                                                          redis_client, burst_worker):
+                                                                          redis_client):
     with app.app_context():
         job = jobs.enqueue_reminders(contest_id)
         run_worker(["default"], burst=True)

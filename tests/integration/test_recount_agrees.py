@@ -29,14 +29,8 @@ from voting.extensions import db
 from voting.ledger import amendments, sealing
 from voting.ledger.cli import ledger as ledger_cli
 from voting.results.models import ResultSnapshot
-from voting.worker import AppWorker
 
 SCRIPT = Path(__file__).resolve().parents[2] / "tools" / "verify_ledger.py"
-
-
-@pytest.fixture(autouse=True)
-def burst_worker(monkeypatch):
-    monkeypatch.setattr(AppWorker, "subscribe", lambda self: None)  # see tests/integration/test_judging_jobs.py
 
 
 def profile(method: str, c1: list[int], c2: list[int]) -> list[tuple[str, object, int]]:

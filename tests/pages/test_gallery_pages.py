@@ -15,14 +15,9 @@ from tests.pages.test_page_quality import check_page
 from tests.support import images
 from tests.support.factories import spec
 from voting.contests import gallery as contest_gallery
-from voting.worker import AppWorker, run_worker
+from voting.worker import run_worker
 
 BASE = "http://localhost"  # the suite's base URL (tests/conftest.py)
-
-
-@pytest.fixture(autouse=True)
-def burst_worker(monkeypatch):
-    monkeypatch.setattr(AppWorker, "subscribe", lambda self: None)
 
 
 def run_image_jobs(app) -> None:

@@ -20,7 +20,7 @@ from tests.support.factories import iso
 from voting.accounts.models import User
 from voting.contests.models import Contest
 from voting.extensions import db
-from voting.worker import AppWorker, run_worker
+from voting.worker import run_worker
 
 SLUG = "ageing-better"
 ORGANISER = "boss@example.org"
@@ -51,14 +51,6 @@ def site(app, make_app):
     yield built
     with built.app_context():
         db.engine.dispose()
-
-
-@pytest.fixture
-def burst_worker(monkeypatch):
-    """Workers in burst mode without their command channel: with redis 8.2,
-    stopping its listener thread can wait a whole minute (the thread waits
-    for a subscription that has already ended), and a burst needs no commands."""
-    monkeypatch.setattr(AppWorker, "subscribe", lambda self: None)
 
 
 @pytest.fixture
@@ -414,7 +406,7 @@ def test_the_organiser_follows_progress_and_the_ranking(app, site, boss, contest
 
 
 def test_the_reminder_button_mails_only_judges_with_work_left(app, site, boss, contest, panel, mailbox,
-                                                                redis_client, burst_worker):
+                                                                redis_client):
     for title in my_entries(panel["cat"]):  # Cat is done; Ann and Ben are not
         url = entry_url(contest[title])
         assert submit(panel["cat"], url, data={"scores.impact": "5", "scores.feasibility": "3",

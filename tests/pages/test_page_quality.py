@@ -107,16 +107,14 @@ def test_stylesheet_is_small_and_fluid():
         assert value.strip() in {"100%", "1px"}, value
 
 
-def test_results_pages(app, client, make, monkeypatch):
+def test_results_pages(app, client, make):
     """The draft with its forms (and a refused form), the published results,
     a category's page and the announcement view; and their stylesheet."""
     from tests.support.api import Api
     from tests.support.factories import PASSWORD
     from tests.support.results import add_ballots, close_voting, run_tallies
     from tests.support.voting import open_contest
-    from voting.worker import AppWorker
 
-    monkeypatch.setattr(AppWorker, "subscribe", lambda self: None)
     slug, ids = open_contest(app, awards={"policy": "public"})
     add_ballots(app, slug, "c1", [ids["c1"][0]], 4)
     add_ballots(app, slug, "c1", [ids["c1"][1]], 2, status="invalidated", reason="burst")
@@ -140,7 +138,7 @@ def test_results_pages(app, client, make, monkeypatch):
         assert value.strip() in {"100%", "auto"}, value
 
 
-def test_results_pages_of_a_wsis_sized_contest(app, client, monkeypatch):
+def test_results_pages_of_a_wsis_sized_contest(app, client):
     """18 categories of 70 entries, champions and level groups: the results page
     summarises each category (the ties that decide something, links to the
     rest) and a category's page holds its 70 bars and rows, each under budget."""
@@ -149,9 +147,7 @@ def test_results_pages_of_a_wsis_sized_contest(app, client, monkeypatch):
     from tests.support.results import add_ballots, close_voting, run_tallies
     from voting.contests import entries as entry_service
     from voting.extensions import db
-    from voting.worker import AppWorker
 
-    monkeypatch.setattr(AppWorker, "subscribe", lambda self: None)
     categories = [{"slug": f"c{i}", "title": f"C{i} An action line of the Information Society"} for i in range(1, 19)]
     with app.app_context():
         organiser = make_organiser("organiser@example.org")

@@ -19,15 +19,9 @@ from tests.support.jury import SLUG as JURY_SLUG
 from tests.support.jury import jury_contest
 from tests.support.results import add_ballots, close_voting, run_tallies
 from tests.support.voting import open_contest
-from voting.worker import AppWorker
 
 ORGANISER = "organiser@example.org"
 BANNER = "Draft — not public"
-
-
-@pytest.fixture(autouse=True)
-def burst_worker(monkeypatch):
-    monkeypatch.setattr(AppWorker, "subscribe", lambda self: None)  # see tests/integration/test_judging_jobs.py
 
 
 @pytest.fixture
