@@ -16,8 +16,7 @@ from tests.support.factories import PASSWORD
 from tests.support.jury import JUDGES
 from tests.support.jury import SLUG as JURY_SLUG
 from tests.support.jury import jury_contest
-from tests.support.results import add_ballots, close_voting, run_tallies
-from tests.support.voting import open_contest
+from tests.support.results import close_voting, public_vote, run_tallies
 
 EXPORTS = "/api/v1/contests/{slug}/exports"
 
@@ -25,14 +24,7 @@ EXPORTS = "/api/v1/contests/{slug}/exports"
 @pytest.fixture
 def tallied(app):
     """A closed public vote, tallied and not published: c1 5/3/3 votes, c2 2/0/0, plus held ballots."""
-    slug, ids = open_contest(app, awards={"policy": "public", "winners_per_category": 1})
-    c1, c2 = ids["c1"], ids["c2"]
-    add_ballots(app, slug, "c1", [c1[0]], 5)
-    add_ballots(app, slug, "c1", [c1[1]], 3)
-    add_ballots(app, slug, "c1", [c1[2]], 3)
-    add_ballots(app, slug, "c2", [c2[0]], 2)
-    add_ballots(app, slug, "c1", [c1[2]], 3, status="invalidated", reason="burst")
-    add_ballots(app, slug, "c1", [c1[1]], 1, status="under_review", reason="shared_device")
+    slug, ids = public_vote(app)
     close_voting(app, slug)
     api = Api(app.test_client())
     api.login("organiser@example.org", PASSWORD)

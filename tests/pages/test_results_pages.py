@@ -17,8 +17,7 @@ from tests.support.api import Api
 from tests.support.factories import PASSWORD
 from tests.support.jury import SLUG as JURY_SLUG
 from tests.support.jury import jury_contest
-from tests.support.results import add_ballots, close_voting, run_tallies
-from tests.support.voting import open_contest
+from tests.support.results import add_ballots, close_voting, public_vote, run_tallies
 
 ORGANISER = "organiser@example.org"
 BANNER = "Draft — not public"
@@ -28,14 +27,7 @@ BANNER = "Draft — not public"
 def prize(app):
     """Public vote alone: c1's entries get 5, 3 and 3 votes, c2's 2, 0, 0; three ballots invalidated by the
     burst rule and one under review."""
-    slug, ids = open_contest(app, awards={"policy": "public", "winners_per_category": 1})
-    c1, c2 = ids["c1"], ids["c2"]
-    add_ballots(app, slug, "c1", [c1[0]], 5)
-    add_ballots(app, slug, "c1", [c1[1]], 3)
-    add_ballots(app, slug, "c1", [c1[2]], 3)
-    add_ballots(app, slug, "c2", [c2[0]], 2)
-    add_ballots(app, slug, "c1", [c1[2]], 3, status="invalidated", reason="burst")
-    add_ballots(app, slug, "c1", [c1[1]], 1, status="under_review", reason="shared_device")
+    slug, ids = public_vote(app)
     return slug, ids
 
 

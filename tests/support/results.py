@@ -71,3 +71,20 @@ def mark_published(app, slug: str) -> None:
             published_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
         db.session.commit()
         db.session.remove()
+
+
+def public_vote(app) -> tuple[str, dict[str, list[int]]]:
+    """A prize contest decided by the public vote alone, in its voting phase:
+    c1's entries get 5, 3 and 3 counted votes, c2's 2, 0 and 0; besides, three
+    ballots invalidated by the burst rule and one under review."""
+    from tests.support.voting import open_contest
+
+    slug, ids = open_contest(app, awards={"policy": "public", "winners_per_category": 1})
+    c1, c2 = ids["c1"], ids["c2"]
+    add_ballots(app, slug, "c1", [c1[0]], 5)
+    add_ballots(app, slug, "c1", [c1[1]], 3)
+    add_ballots(app, slug, "c1", [c1[2]], 3)
+    add_ballots(app, slug, "c2", [c2[0]], 2)
+    add_ballots(app, slug, "c1", [c1[2]], 3, status="invalidated", reason="burst")
+    add_ballots(app, slug, "c1", [c1[1]], 1, status="under_review", reason="shared_device")
+    return slug, ids
