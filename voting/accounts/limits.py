@@ -30,7 +30,7 @@ def _failed(response) -> bool:
 LIMITED = "voting_rate_limited"
 
 
-def _marking(decorator):
+def marking(decorator):
     """The limiter's decorator, also marking the view: requests to views
     without a mark skip the limiter (see `unlimited`)."""
     def apply(view):
@@ -41,13 +41,13 @@ def _marking(decorator):
 
 
 # "Per address" is per IPv4 address and per IPv6 /64 (netutil.subject_of).
-login_ip = _marking(limiter.shared_limit(_setting("login_limit_ip"), scope="login-ip", key_func=client_subject,
+login_ip = marking(limiter.shared_limit(_setting("login_limit_ip"), scope="login-ip", key_func=client_subject,
                                          deduct_when=_failed))
-login_account = _marking(limiter.shared_limit(_setting("login_limit_account"), scope="login-account",
+login_account = marking(limiter.shared_limit(_setting("login_limit_account"), scope="login-account",
                                               key_func=_login_account_key, deduct_when=_failed))
-register_ip = _marking(limiter.shared_limit(_setting("register_limit_ip"), scope="register-ip",
+register_ip = marking(limiter.shared_limit(_setting("register_limit_ip"), scope="register-ip",
                                             key_func=client_subject))
-mail_ip = _marking(limiter.shared_limit(_setting("login_limit_ip"), scope="mail-ip", key_func=client_subject))
+mail_ip = marking(limiter.shared_limit(_setting("login_limit_ip"), scope="mail-ip", key_func=client_subject))
 
 
 def with_login_limits(view):

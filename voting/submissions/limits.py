@@ -14,7 +14,7 @@ from flask import g, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from voting.accounts.limits import LIMITED
+from voting.accounts.limits import marking
 from voting.contests.domain.spec import SubmissionsSpec
 from voting.contests.models import Contest
 from voting.extensions import db, limiter
@@ -60,15 +60,5 @@ def free_of_charge() -> None:
     g.setdefault(FREE, True)
 
 
-def _marked(decorator):
-    """The limiter's decorator, also marking the view (`accounts.limits.unlimited`
-    lets unmarked views skip the limiter)."""
-    def apply(view):
-        limited = decorator(view)
-        setattr(limited, LIMITED, True)
-        return limited
-    return apply
-
-
-submission_limit = _marked(limiter.shared_limit(_rate, scope="submission", key_func=_key, exempt_when=_exempt,
+submission_limit = marking(limiter.shared_limit(_rate, scope="submission", key_func=_key, exempt_when=_exempt,
                                                 deduct_when=_counted))

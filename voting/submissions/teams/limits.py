@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import request
 from flask_login import current_user
 
-from voting.accounts.limits import LIMITED
+from voting.accounts.limits import marking
 from voting.extensions import limiter
 from voting.submissions.teams import domain
 
@@ -25,19 +25,9 @@ def _sent(response) -> bool:
     return response.status_code in (201, 303)
 
 
-def _marked(decorator):
-    """The limiter's decorator, also marking the view (`accounts.limits.unlimited`
-    lets unmarked views skip the limiter)."""
-    def apply(view):
-        limited = decorator(view)
-        setattr(limited, LIMITED, True)
-        return limited
-    return apply
-
-
-per_account = _marked(limiter.shared_limit(domain.INVITATIONS_PER_ACCOUNT, scope="team-invite-account",
+per_account = marking(limiter.shared_limit(domain.INVITATIONS_PER_ACCOUNT, scope="team-invite-account",
                                            key_func=_account, deduct_when=_sent))
-per_team = _marked(limiter.shared_limit(domain.INVITATIONS_PER_TEAM, scope="team-invite-team",
+per_team = marking(limiter.shared_limit(domain.INVITATIONS_PER_TEAM, scope="team-invite-team",
                                         key_func=_team, deduct_when=_sent))
 
 
