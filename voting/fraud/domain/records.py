@@ -6,8 +6,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+# Flags the intake records on a ballot that the rules read (docs/fraud.md):
+#   no_page     no ballot page of this server vouched for the ballot (no good
+#               render-time token): an API client, or a script that never
+#               rendered the page;
+#   no_script   a page was rendered but its script never ran (the ballot did
+#               not carry what the page's script adds);
+#   no_device   no device cookie; honeypot / too_fast: the intake's own holds.
+CLIENT_FLAGS = ("no_page", "no_script")
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class BallotRecord:
     id: int
     category_id: int
@@ -25,15 +34,22 @@ class BallotRecord:
     cast_at: datetime
     status: str = "counted"
     flags: tuple[str, ...] = ()
+    # Seconds between the ballot page's render and the ballot, when a page
+    # vouched for it (None otherwise): how long a person looked before choosing.
+    page_seconds: float | None = None
 
 
 @dataclass(frozen=True)
 class Finding:
-    """A cluster of ballots that one rule holds suspect. `key` identifies the
-    cluster within its rule, stably, so a later sweep that finds it again (with
-    more ballots) extends it instead of adding another."""
+    """A signal: a cluster of ballots that one rule holds suspect, with how
+    strongly (0-1; what a rule's strength means: docs/fraud.md). `key`
+    identifies the cluster within its rule, stably, so a later sweep that finds
+    it again (with more ballots) extends it instead of adding another. Whether
+    its ballots are held or only flagged is decided by combining every rule's
+    findings (evidence.combine), not by any one rule."""
 
     rule: str
     key: str
     ballot_ids: frozenset[int]
     evidence: dict[str, Any] = field(default_factory=dict)
+    strength: float = 1.0

@@ -18,6 +18,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Callable, Sequence
 
+from dataclasses import replace
+
+from voting.fraud.domain.evidence import Assessment, combine
+from voting.fraud.domain.policy import Policy
 from voting.fraud.domain.records import BallotRecord, Finding
 from voting.fraud.domain.rules_accounts import country, instant_single_vote, new_account_domain
 from voting.fraud.domain.rules_common import cast
@@ -38,7 +42,7 @@ ALL_RULES: dict[str, Rule] = {
     "country": country,
 }
 
-__all__ = ["ALL_RULES", "run_all", *ALL_RULES]
+__all__ = ["ALL_RULES", "run_all", "assess", *ALL_RULES]
 
 
 def run_all(records: Sequence[BallotRecord], now: datetime, t: Thresholds | None = None,
@@ -54,3 +58,18 @@ def run_all(records: Sequence[BallotRecord], now: datetime, t: Thresholds | None
         else:
             findings += rule(recs, now, t)
     return sorted(findings, key=lambda f: (f.rule, f.key))
+
+
+def assess(records: Sequence[BallotRecord], now: datetime, t: Thresholds | None = None,
+           policy: Policy | None = None, allowed_countries: frozenset[str] = frozenset(),
+           final: bool = False) -> Assessment:
+    """Every rule, then the combined verdict per ballot. `final` is the sweep
+    at the close: nothing more will come, so rules that wait for an account
+    to settle judge every account now."""
+    t = t or Thresholds()
+    if final:
+        t = replace(t, instant_settle_seconds=0)
+    policy = policy or Policy()
+    recs = cast(records, now)
+    findings = [f for f in run_all(recs, now, t, allowed_countries) if policy.mode(f.rule) != "off"]
+    return Assessment(findings, combine(findings, recs, policy))

@@ -1,0 +1,91 @@
+"""Combining the rules' signals into one verdict per ballot. Pure.
+
+Each rule reports findings: ballots with a strength (0-1). A ballot's
+evidence is the sum, over the rules that found it, of the strongest finding
+of each rule (a rule that finds a ballot twice does not count twice), plus
+two small context weights when anything found it at all: the voter supports
+a single entry, and the account is fresh. Both are what an honest supporter
+answering a post looks like too, so they only ever add to other evidence.
+
+- **held** (`hold`): the evidence from rules in `hold` mode reaches the
+  policy's hold threshold *and* at least one of them is a behaviour or policy
+  rule. Volume alone never holds, however many volume rules agree.
+- **flagged** (`flag`): not held, but the evidence from every rule not `off`
+  reaches the flag threshold. Flagged ballots stay counted; the review
+  queue shows them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable, Sequence
+
+from voting.fraud.domain.policy import CORROBORATING, KINDS, Policy
+from voting.fraud.domain.records import BallotRecord, Finding
+from voting.fraud.domain.rules_common import stamp
+
+# Context weights: added only to ballots some rule found.
+SINGLE_ENTRY_WEIGHT = 0.1   # every ballot of the voter supports one entry
+FRESH_WEIGHT = 0.1          # the account was made within FRESH_SECONDS before the ballot
+FRESH_SECONDS = 86400
+
+
+@dataclass(frozen=True)
+class Verdict:
+    action: str                   # "hold" or "flag"
+    score: float                  # the combined evidence (all rules not off, with context)
+    rules: tuple[str, ...]        # the rules that found the ballot, strongest first
+    reason: str                   # the rule named as the reason (strongest corroborating one when held)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    findings: list[Finding]
+    verdicts: dict[int, Verdict]
+
+
+def context(records: Iterable[BallotRecord]) -> dict[int, float]:
+    """Per ballot id, the context weight: single entry and fresh account."""
+    entries: dict[int, set[int]] = defaultdict(set)
+    recs = list(records)
+    for r in recs:
+        entries[r.voter_id].update(r.entries)
+    out = {}
+    for r in recs:
+        weight = SINGLE_ENTRY_WEIGHT if len(entries[r.voter_id]) == 1 else 0.0
+        if 0 <= stamp(r.cast_at) - stamp(r.voter_created_at) <= FRESH_SECONDS:
+            weight += FRESH_WEIGHT
+        out[r.id] = weight
+    return out
+
+
+def combine(findings: Sequence[Finding], records: Iterable[BallotRecord], policy: Policy | None = None
+            ) -> dict[int, Verdict]:
+    """The verdict of every ballot some rule found (others have none: counted)."""
+    policy = policy or Policy()
+    best: dict[int, dict[str, float]] = defaultdict(dict)
+    for f in findings:
+        if policy.mode(f.rule) == "off" or f.strength <= 0:
+            continue
+        for ballot in f.ballot_ids:
+            seen = best[ballot]
+            if f.strength > seen.get(f.rule, 0.0):
+                seen[f.rule] = f.strength
+    if not best:
+        return {}
+    weights = context(r for r in records if r.id in best)
+    verdicts = {}
+    for ballot, by_rule in best.items():
+        extra = weights.get(ballot, 0.0)
+        holding = {r: s for r, s in by_rule.items() if policy.mode(r) == "hold"}
+        corroborated = [r for r in holding if KINDS.get(r) in CORROBORATING]
+        total = round(sum(by_rule.values()) + extra, 6)
+        ranked = tuple(sorted(by_rule, key=lambda r: (-by_rule[r], r)))
+        if corroborated and round(sum(holding.values()) + extra, 6) >= policy.hold_threshold:
+            reason = min(corroborated, key=lambda r: (-by_rule[r], r))
+            verdicts[ballot] = Verdict("hold", total, ranked, reason)
+        elif total >= policy.flag_threshold:
+            verdicts[ballot] = Verdict("flag", total, ranked, ranked[0])
+    return verdicts
