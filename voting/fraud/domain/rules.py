@@ -73,3 +73,15 @@ def assess(records: Sequence[BallotRecord], now: datetime, t: Thresholds | None 
     recs = cast(records, now)
     findings = [f for f in run_all(recs, now, t, allowed_countries) if policy.mode(f.rule) != "off"]
     return Assessment(findings, combine(findings, recs, policy))
+
+
+def lookback_seconds(t: Thresholds | None = None) -> int:
+    """How far before a ballot any rule looks to judge it. An incremental
+    sweep that re-judges the ballots cast since its last run must give the
+    rules every ballot cast up to this long before the earliest of them (and
+    each voter's and device's other ballots, which the voter- and
+    device-level rules read whenever they were cast)."""
+    t = t or Thresholds()
+    return int(max(t.burst_window_seconds + t.burst_lookback_seconds, t.prefix_window_seconds,
+                   t.device_window_seconds, t.ua_window_seconds + t.ua_lookback_seconds,
+                   t.instant_window_seconds + t.instant_settle_seconds, t.domain_window_seconds))
