@@ -24,6 +24,7 @@ from voting.fraud.domain.evidence import Assessment, combine
 from voting.fraud.domain.policy import Policy
 from voting.fraud.domain.records import BallotRecord, Finding
 from voting.fraud.domain.rules_accounts import country, instant_single_vote, new_account_domain
+from voting.fraud.domain.rules_clients import pageless, sleeper_accounts, uniform_clients
 from voting.fraud.domain.rules_common import cast
 from voting.fraud.domain.rules_network import shared_device, shared_prefix, shared_user_agent
 from voting.fraud.domain.rules_timing import burst, scripted_cadence
@@ -40,6 +41,10 @@ ALL_RULES: dict[str, Rule] = {
     "instant_single_vote": instant_single_vote,
     "scripted_cadence": scripted_cadence,
     "country": country,
+    "pageless": pageless,
+    "sleeper_accounts": sleeper_accounts,
+    # Runs last, over the volume rules' crowds (run_all hands them over).
+    "uniform_clients": uniform_clients,
 }
 
 __all__ = ["ALL_RULES", "run_all", "assess", *ALL_RULES]
@@ -55,6 +60,8 @@ def run_all(records: Sequence[BallotRecord], now: datetime, t: Thresholds | None
     for name, rule in ALL_RULES.items():
         if name == "country":
             findings += country(recs, now, t, allowed_countries)
+        elif name == "uniform_clients":
+            findings += uniform_clients(recs, now, t, findings)
         else:
             findings += rule(recs, now, t)
     return sorted(findings, key=lambda f: (f.rule, f.key))

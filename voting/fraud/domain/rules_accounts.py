@@ -10,7 +10,7 @@ from statistics import median
 from typing import Sequence
 
 from voting.fraud.domain.records import BallotRecord, Finding
-from voting.fraud.domain.rules_common import Cast, cast, finding, groups, key, span, stamp, top
+from voting.fraud.domain.rules_common import ramp, Cast, cast, finding, groups, key, span, stamp, top
 from voting.fraud.domain.thresholds import Thresholds, is_public_provider
 
 
@@ -64,7 +64,8 @@ def new_account_domain(records: Sequence[BallotRecord], now: datetime, t: Thresh
                            (recs[i].id for v in members for i in by_voter[v]), {
             "domain": domain, **_evidence(recs, by_voter, members),
             "window_seconds": t.domain_window_seconds, "peak_accounts_in_window": peak,
-            "created": span(made[v] for v in members), "voted": span(recs.stamps[by_voter[v][0]] for v in members)}))
+            "created": span(made[v] for v in members), "voted": span(recs.stamps[by_voter[v][0]] for v in members)},
+            ramp(len(members), t.domain_min_accounts, 0.2, 0.4)))
     return out
 
 
@@ -101,7 +102,7 @@ def instant_single_vote(records: Sequence[BallotRecord], now: datetime, t: Thres
             "entry": entry, **_evidence(recs, by_voter, members),
             "median_seconds_to_vote": round(median(delay[v] for v in members), 1),
             "window_seconds": t.instant_window_seconds, "peak_accounts_in_window": peak,
-            **span(stamps[by_voter[v][0]] for v in members)}))
+            **span(stamps[by_voter[v][0]] for v in members)}, 0.8))
     return out
 
 

@@ -92,8 +92,20 @@ def key(*parts: object) -> str:
     return ":".join(strs)[:KEY_MAX]
 
 
-def finding(rule: str, cluster_key: str, ids: Iterable[int], evidence: dict[str, Any]) -> Finding:
-    return Finding(rule=rule, key=cluster_key, ballot_ids=frozenset(ids), evidence=evidence)
+def finding(rule: str, cluster_key: str, ids: Iterable[int], evidence: dict[str, Any],
+            strength: float = 1.0) -> Finding:
+    return Finding(rule=rule, key=cluster_key, ballot_ids=frozenset(ids), evidence=evidence,
+                   strength=round(strength, 3))
+
+
+def ramp(n: float, need: float, lo: float, hi: float, full_at: float = 3.0) -> float:
+    """A strength that grows with the size of what was found: `lo` at the
+    rule's minimum `need`, rising linearly to `hi` at `full_at` times it. A
+    crowd three times the size any honest group reached is more telling than
+    one just over the line."""
+    if need <= 0 or full_at <= 1:
+        return hi
+    return lo + (hi - lo) * min(1.0, max(0.0, (n / need - 1) / (full_at - 1)))
 
 
 def top(counter: Counter, n: int = 3) -> list[list[Any]]:

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Sequence
 
 from voting.fraud.domain.records import BallotRecord, Finding
-from voting.fraud.domain.rules_common import Window, cast, column, finding, groups, key, span, top
+from voting.fraud.domain.rules_common import ramp, Window, cast, column, finding, groups, key, span, top
 from voting.fraud.domain.thresholds import Thresholds
 
 
@@ -53,7 +53,8 @@ def shared_prefix(records: Sequence[BallotRecord], now: datetime, t: Thresholds)
             out.append(finding("shared_prefix", key("prefix", prefix, "entry", e), (recs[i].id for i in ballots), {
                 "prefix": prefix, "entry": e, "voters": len(voters), "ballots": len(ballots),
                 "window_seconds": w_len, "peak_voters_on_entry": peak, "peak_voters_from_prefix": total,
-                "peak_share": round(peak / total, 3), **span(stamps[i] for i in ballots)}))
+                "peak_share": round(peak / total, 3), **span(stamps[i] for i in ballots)},
+                ramp(len(voters), need, 0.2, 0.4)))
     return out
 
 
@@ -144,7 +145,8 @@ def shared_user_agent(records: Sequence[BallotRecord], now: datetime, t: Thresho
             ballots = [i for i in idx if who[i] in voters]
             out.append(finding("shared_user_agent", key("ua", ua, kind, value), (recs[i].id for i in ballots), {
                 "user_agent_hash": ua, kind: value, "voters": len(voters), "ballots": len(ballots),
-                "window_seconds": w_len, **peaks[(kind, value)], **span(stamps[i] for i in ballots)}))
+                "window_seconds": w_len, **peaks[(kind, value)], **span(stamps[i] for i in ballots)},
+                ramp(len(voters), need, 0.2, 0.4)))
     return out
 
 

@@ -10,7 +10,7 @@ from itertools import accumulate
 from typing import Sequence
 
 from voting.fraud.domain.records import BallotRecord, Finding
-from voting.fraud.domain.rules_common import cast, column, finding, groups, iso, key, micros, span, top
+from voting.fraud.domain.rules_common import ramp, cast, column, finding, groups, iso, key, micros, span, top
 from voting.fraud.domain.thresholds import Thresholds
 
 
@@ -61,7 +61,7 @@ def burst(records: Sequence[BallotRecord], now: datetime, t: Thresholds) -> list
         if flagged:
             out.append(finding("burst", key("entry", entry), (recs[i].id for i in flagged), {
                 "entry": entry, "ballots": len(flagged), "window_seconds": w_len, "lookback_seconds": look,
-                **peak, **span(stamps[i] for i in flagged)}))
+                **peak, **span(stamps[i] for i in flagged)}, ramp(peak["peak_window_ballots"], need, 0.2, 0.4)))
     return out
 
 

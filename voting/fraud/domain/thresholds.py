@@ -150,6 +150,51 @@ class Thresholds:
     # dominates (such floods are the burst and prefix rules' business).
     cadence_min_gap_seconds: float = _n(1.0, 0.0)
 
+    # --- pageless: ballots no rendered page vouched for, on one entry ---------
+    # A day: a script run by hand over an evening, or paced through the day.
+    pageless_window_seconds: int = _n(DAY, 1, integer=True)
+    # Eight distinct voters for one entry without the page (or its script) in
+    # a day. Honest API clients are a fraction of a percent of voters and
+    # spread over the entries: even a 1,500-strong wave brings a handful.
+    pageless_min_voters: int = _n(8, 2, integer=True)
+
+    # --- uniform_clients: a volume crowd whose clients are too alike ---------
+    # Tests run only on crowds of at least 20 voters: below that, chance
+    # likeness is too common to mean anything.
+    uniform_min_voters: int = _n(20, 5, integer=True)
+    # One user agent held by at least half the crowd's voters ...
+    uniform_ua_min_share: float = _n(0.5, 0.0, 1.0, lo_open=True)
+    # ... where the chance of that among voters drawn from the contest is
+    # below 10^-9. A class on identical school laptops passes this test too,
+    # which is why it is the weakest of the three.
+    uniform_ua_log10_p: float = _n(9.0, 1.0)
+    uniform_ua_strength: float = _n(0.3, 0.0, 1.0)
+    # Page times: 60 % of the crowd's timed ballots within +-25 % of their
+    # median. People's times spread over an order of magnitude (about a fifth
+    # fall in such a band); a script's set sleep puts nearly all of them there.
+    uniform_page_band: float = _n(0.25, 0.0, 1.0, lo_open=True)
+    uniform_page_share: float = _n(0.6, 0.0, 1.0, lo_open=True)
+    uniform_page_strength: float = _n(0.6, 0.0, 1.0)
+    # Accounts made at regular intervals: a coefficient of variation of the
+    # gaps at most 0.3 (people signing up after a post arrive at random: about 1).
+    uniform_creation_cv: float = _n(0.3, 0.0, 1.0, lo_open=True)
+    uniform_creation_strength: float = _n(0.6, 0.0, 1.0)
+
+    # --- sleeper_accounts: a batch made long ago that wakes up together ------
+    # At least 15 accounts made within two hours of each other ...
+    sleeper_min_accounts: int = _n(15, 2, integer=True)
+    sleeper_batch_seconds: int = _n(2 * HOUR, 1, integer=True)
+    # ... silent for at least two days after they were made (supporters who
+    # sign up after a post vote at once; they are never sleepers) ...
+    sleeper_min_age_seconds: int = _n(2 * DAY, 0, integer=True)
+    # ... whose first ballots for one entry came within a day of each other.
+    sleeper_wake_seconds: int = _n(DAY, 1, integer=True)
+    # When they are at least half of every account (that voted) made in that
+    # span, the batch was made for this: strong on its own. Otherwise weak.
+    sleeper_dedicated_share: float = _n(0.5, 0.0, 1.0, lo_open=True)
+    sleeper_strength: float = _n(0.5, 0.0, 1.0)
+    sleeper_dedicated_strength: float = _n(1.0, 0.0, 1.0)
+
     @classmethod
     def from_overrides(cls, overrides: Mapping[str, float | int] | None) -> "Thresholds":
         """The defaults with `overrides` applied. Raises ValueError naming every

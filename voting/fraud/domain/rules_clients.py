@@ -1,0 +1,219 @@
+"""Rules on how the ballots were sent and by whom, which the people in an
+honest crowd do not share: clients that never rendered the ballot page or
+never ran its script, crowds whose clients are implausibly alike, and batches
+of accounts made together long ago that wake up together. Pure."""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
+from datetime import datetime
+from statistics import median
+from typing import Sequence
+
+from voting.fraud.domain.records import CLIENT_FLAGS, BallotRecord, Finding
+from voting.fraud.domain.rules_common import Window, cast, column, finding, groups, key, ramp, span, stamp
+from voting.fraud.domain.thresholds import Thresholds
+
+VOLUME_RULES = ("burst", "shared_prefix", "new_account_domain", "shared_user_agent")
+
+
+def pageless(records: Sequence[BallotRecord], now: datetime, t: Thresholds) -> list[Finding]:
+    """At least `pageless_min_voters` distinct voters supporting one entry
+    within `pageless_window_seconds` with ballots that no rendered ballot page
+    vouched for, or whose page's script never ran. People vote from the page;
+    the few honest API clients (an accessibility tool, an app) spread over the
+    entries like everyone else. Flags those voters' page-less ballots."""
+    recs = cast(records, now)
+    stamps, who, flags = recs.stamps, column(recs, "voter_id"), column(recs, "flags")
+    bare = [bool(f) and any(c in f for c in CLIENT_FLAGS) for f in flags]
+    need, w_len = t.pageless_min_voters, t.pageless_window_seconds
+    out = []
+    for entry, idx in groups(recs, "entries").items():
+        mine = [i for i in idx if bare[i]]
+        if len({who[i] for i in mine}) < need:
+            continue
+        w, taken, peak = Window(), [], 0
+        for i in mine:
+            w.add(stamps[i], who[i], i, stamps[i] - w_len)
+            if len(w) >= need:
+                taken += w.take_new()
+                peak = max(peak, len(w))
+        if not taken:
+            continue
+        chosen = sorted(i for _, i in taken)
+        kinds = Counter(c for i in chosen for c in CLIENT_FLAGS if c in flags[i])
+        out.append(finding("pageless", key("entry", entry), (recs[i].id for i in chosen), {
+            "entry": entry, "voters": len({v for v, _ in taken}), "ballots": len(chosen),
+            "no_page": kinds.get("no_page", 0), "no_script": kinds.get("no_script", 0),
+            "window_seconds": w_len, "peak_voters_in_window": peak,
+            "networks": len({recs[i].prefix for i in chosen}), **span(stamps[i] for i in chosen)},
+            ramp(peak, need, 0.8, 1.0, 2.0)))
+    return out
+
+
+def _log10_tail(k: int, n: int, p: float) -> float:
+    """log10 of P(X >= k) for X ~ Binomial(n, p): how surprising it is that k
+    of n people share a trait a share p of everyone has."""
+    if k <= n * p:
+        return 0.0
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    terms = [math.lgamma(n + 1) - math.lgamma(j + 1) - math.lgamma(n - j + 1)
+             + j * math.log(p) + (n - j) * math.log1p(-p) for j in range(k, n + 1)]
+    top_term = max(terms)
+    return (top_term + math.log(sum(math.exp(x - top_term) for x in terms))) / math.log(10)
+
+
+def _ua_shares(recs) -> dict[str, float]:
+    """Each user agent's share of the contest's voters (a voter counted once)."""
+    if "ua_shares" not in recs.memo:
+        first: dict[int, str] = {}
+        for v, ua in zip(column(recs, "voter_id"), column(recs, "user_agent_hash")):
+            first.setdefault(v, ua)
+        counts = Counter(first.values())
+        total = max(1, len(first))
+        recs.memo["ua_shares"] = {ua: n / total for ua, n in counts.items()}
+    return recs.memo["ua_shares"]
+
+
+def uniform_clients(records: Sequence[BallotRecord], now: datetime, t: Thresholds,
+                    crowds: Sequence[Finding] | None = None) -> list[Finding]:
+    """The corroboration a crowd found by a volume rule needs: its clients are
+    far more alike than people are. Three tests, each marking only the crowd's
+    ballots that share the trait (so bystanders voting for the same entry are
+    left out):
+
+    - one user agent held by most of the crowd's voters, where the chance
+      that that many people drawn from the contest's voters share it is below
+      10^-`uniform_ua_log10_p` (a school's identical laptops can do this: it
+      is the weakest test);
+    - page times bunched around one value (at least `uniform_page_share` of
+      the crowd's page-timed ballots within ±`uniform_page_band` of their
+      median): people take anything from seconds to minutes, a script sleeps
+      for a set time;
+    - accounts made at machine-regular intervals (creation gaps with a
+      coefficient of variation at most `uniform_creation_cv`)."""
+    recs = cast(records, now)
+    if crowds is None:  # on its own: find the crowds first (run_all hands them over)
+        from voting.fraud.domain.rules import ALL_RULES
+        crowds = [f for name in VOLUME_RULES for f in ALL_RULES[name](recs, now, t)]
+    need = t.uniform_min_voters
+    by_id = {r.id: i for i, r in enumerate(recs)} if crowds else {}
+    shares = _ua_shares(recs) if crowds else {}
+    out = []
+    for crowd in crowds:
+        if crowd.rule not in VOLUME_RULES:
+            continue
+        idx = sorted(by_id[b] for b in crowd.ballot_ids if b in by_id)
+        voters = {recs[i].voter_id for i in idx}
+        if len(voters) < need:
+            continue
+        marked: set[int] = set()
+        tests: dict[str, object] = {}
+        strength = 0.0
+        # 1. one user agent
+        if crowd.rule != "shared_user_agent":
+            ua_of = {}
+            for i in idx:
+                ua_of.setdefault(recs[i].voter_id, recs[i].user_agent_hash)
+            ua, k = Counter(ua_of.values()).most_common(1)[0]
+            surprise = _log10_tail(k, len(ua_of), shares.get(ua, 0.0))
+            if k >= t.uniform_ua_min_share * len(ua_of) and -surprise >= t.uniform_ua_log10_p:
+                marked.update(i for i in idx if recs[i].user_agent_hash == ua)
+                tests["one_user_agent"] = {"user_agent_hash": ua, "voters": k, "of": len(ua_of),
+                                           "usual_share": round(shares.get(ua, 0.0), 4),
+                                           "log10_chance": round(surprise, 1)}
+                strength += t.uniform_ua_strength
+        # 2. page times bunched
+        timed = [i for i in idx if recs[i].page_seconds is not None]
+        if len(timed) >= need:
+            mid = median(recs[i].page_seconds for i in timed)
+            band = [i for i in timed if abs(recs[i].page_seconds - mid) <= t.uniform_page_band * mid]
+            if len(band) >= need and len(band) >= t.uniform_page_share * len(timed):
+                marked.update(band)
+                tests["page_time"] = {"median_seconds": round(mid, 1), "within_band": len(band),
+                                      "of": len(timed), "band": t.uniform_page_band}
+                strength += t.uniform_page_strength
+        # 3. accounts made on a beat
+        made = sorted({(stamp(recs[i].voter_created_at), recs[i].voter_id) for i in idx})
+        gaps = [b[0] - a[0] for a, b in zip(made, made[1:])]
+        if len(gaps) >= need and sum(gaps) > 0:
+            mean = sum(gaps) / len(gaps)
+            cv = math.sqrt(sum((g - mean) ** 2 for g in gaps) / len(gaps)) / mean
+            if cv <= t.uniform_creation_cv and mean >= t.cadence_min_gap_seconds:
+                marked.update(idx)
+                tests["creation_beat"] = {"accounts": len(made), "mean_gap_seconds": round(mean, 1),
+                                          "cv": round(cv, 3)}
+                strength += t.uniform_creation_strength
+        if marked:
+            out.append(finding("uniform_clients", key(crowd.rule, crowd.key), (recs[i].id for i in marked), {
+                "crowd_rule": crowd.rule, "crowd_key": crowd.key, "voters": len({recs[i].voter_id for i in marked}),
+                "ballots": len(marked), "tests": tests, **span(recs.stamps[i] for i in marked)},
+                min(1.0, strength)))
+    return out
+
+
+def sleeper_accounts(records: Sequence[BallotRecord], now: datetime, t: Thresholds) -> list[Finding]:
+    """Accounts made together long ago that stayed silent and then woke up
+    together for one entry: at least `sleeper_min_accounts` accounts created
+    within `sleeper_batch_seconds` of each other, whose first ballot in the
+    contest came at least `sleeper_min_age_seconds` after creation, and
+    which voted for the entry within `sleeper_wake_seconds` of each other.
+    Strength rises with how dedicated the batch is: the share of every
+    account created in that span (that voted at all) which is in it."""
+    recs = cast(records, now)
+    stamps, who = recs.stamps, column(recs, "voter_id")
+    first_vote: dict[int, float] = {}
+    created: dict[int, float] = {}
+    for i, v in enumerate(who):
+        if v not in first_vote:
+            first_vote[v] = stamps[i]
+            created[v] = stamp(recs[i].voter_created_at)
+    made_sorted = sorted(created.values())
+    need = t.sleeper_min_accounts
+    out = []
+    for entry, idx in groups(recs, "entries").items():
+        woke = defaultdict(list)
+        for i in idx:
+            v = who[i]
+            if first_vote[v] - created[v] >= t.sleeper_min_age_seconds:
+                woke[v].append(i)
+        if len(woke) < need:
+            continue
+        batch = sorted((created[v], v) for v in woke)
+        members: set[int] = set()
+        lo, best = 0, (0, 0.0, 0.0)
+        for j in range(len(batch)):
+            while batch[lo][0] < batch[j][0] - t.sleeper_batch_seconds:
+                lo += 1
+            if j - lo + 1 < need:
+                continue
+            # ... and woke together: the largest set voting within sleeper_wake_seconds
+            group = sorted((first_vote[v], v) for _, v in batch[lo:j + 1])
+            a = 0
+            for b in range(len(group)):
+                while group[a][0] < group[b][0] - t.sleeper_wake_seconds:
+                    a += 1
+                if b - a + 1 >= need:
+                    together = [v for _, v in group[a:b + 1]]
+                    members.update(together)
+                    everyone = _count_between(made_sorted, batch[lo][0], batch[j][0])
+                    share = len(together) / max(1, everyone)
+                    if len(together) > best[0]:
+                        best = (len(together), share, batch[j][0] - batch[lo][0])
+        if not members:
+            continue
+        ballots = [i for v in members for i in woke[v]]
+        strength = t.sleeper_dedicated_strength if best[1] >= t.sleeper_dedicated_share else t.sleeper_strength
+        out.append(finding("sleeper_accounts", key("entry", entry), (recs[i].id for i in ballots), {
+            "entry": entry, "accounts": len(members), "ballots": len(ballots), "peak_batch": best[0],
+            "batch_share": round(best[1], 3), "created": span(created[v] for v in members),
+            "median_days_asleep": round(median(first_vote[v] - created[v] for v in members) / 86400, 1),
+            "networks": len({recs[i].prefix for i in ballots}), **span(stamps[i] for i in ballots)},
+            strength))
+    return out
+
+
+def _count_between(sorted_values: list[float], lo: float, hi: float) -> int:
+    return bisect_right(sorted_values, hi) - bisect_left(sorted_values, lo)
