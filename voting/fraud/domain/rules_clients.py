@@ -93,7 +93,8 @@ def uniform_clients(records: Sequence[BallotRecord], now: datetime, t: Threshold
       median): people take anything from seconds to minutes, a script sleeps
       for a set time;
     - accounts made at machine-regular intervals (creation gaps with a
-      coefficient of variation at most `uniform_creation_cv`)."""
+      robust coefficient of variation, 1.4826 x their median absolute
+      deviation over their median, at most `uniform_creation_cv`)."""
     recs = cast(records, now)
     if crowds is None:  # on its own: find the crowds first (run_all hands them over)
         from voting.fraud.domain.rules import ALL_RULES
@@ -135,16 +136,19 @@ def uniform_clients(records: Sequence[BallotRecord], now: datetime, t: Threshold
                 tests["page_time"] = {"median_seconds": round(mid, 1), "within_band": len(band),
                                       "of": len(timed), "band": t.uniform_page_band}
                 strength += t.uniform_page_strength
-        # 3. accounts made on a beat
+        # 3. accounts made on a beat (robust to a few bystanders' accounts: median
+        # and median absolute deviation of the gaps, not mean and deviation)
         made = sorted({(stamp(recs[i].voter_created_at), recs[i].voter_id) for i in idx})
         gaps = [b[0] - a[0] for a, b in zip(made, made[1:])]
-        if len(gaps) >= need and sum(gaps) > 0:
-            mean = sum(gaps) / len(gaps)
-            cv = math.sqrt(sum((g - mean) ** 2 for g in gaps) / len(gaps)) / mean
-            if cv <= t.uniform_creation_cv and mean >= t.cadence_min_gap_seconds:
-                marked.update(idx)
-                tests["creation_beat"] = {"accounts": len(made), "mean_gap_seconds": round(mean, 1),
-                                          "cv": round(cv, 3)}
+        if len(gaps) >= need:
+            mid = median(gaps)
+            cv = 1.4826 * median(abs(g - mid) for g in gaps) / mid if mid > 0 else math.inf
+            if cv <= t.uniform_creation_cv and mid >= t.cadence_min_gap_seconds:
+                on_beat = {v for k, g in enumerate(gaps) if abs(g - mid) <= 0.5 * mid
+                           for v in (made[k][1], made[k + 1][1])}
+                marked.update(i for i in idx if recs[i].voter_id in on_beat)
+                tests["creation_beat"] = {"accounts": len(on_beat), "median_gap_seconds": round(mid, 1),
+                                          "robust_cv": round(cv, 3)}
                 strength += t.uniform_creation_strength
         if marked:
             out.append(finding("uniform_clients", key(crowd.rule, crowd.key), (recs[i].id for i in marked), {
