@@ -91,4 +91,5 @@ def lookback_seconds(t: Thresholds | None = None) -> int:
     t = t or Thresholds()
     return int(max(t.burst_window_seconds + t.burst_lookback_seconds, t.prefix_window_seconds,
                    t.device_window_seconds, t.ua_window_seconds + t.ua_lookback_seconds,
-                   t.instant_window_seconds + t.instant_settle_seconds, t.domain_window_seconds))
+                   t.instant_window_seconds + t.instant_settle_seconds, t.domain_window_seconds,
+                   t.pageless_window_seconds, t.sleeper_wake_seconds))
