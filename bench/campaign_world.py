@@ -275,6 +275,9 @@ class World:
         r = self.rng
         think = think or self.page_time
         pageless = "no_page" in flags
+        if "headless" in ua and "automated" not in flags:
+            # The intake flags a client whose user agent declares automation (HeadlessChrome ...).
+            flags = flags + ("automated",)
         for i, (category, entry) in enumerate(picks):
             seconds = think(i)
             t += seconds

@@ -114,10 +114,14 @@ def test_sixty_voters_from_one_prefix_for_one_entry_are_flagged():
         if k % 3 == 0:  # some also vote elsewhere from the farm
             farm.add(book.add(after(k / 6 + 0.5), v, entry=305, prefix="203.0.113.0/24").id)
     book.background(T0 - timedelta(hours=2), 4, 300)
-    [f] = rules.shared_prefix(book.records, after(60), T)
-    assert f.key == "prefix:203.0.113.0/24:entry:17"
-    assert f.ballot_ids == farm
+    found = {f.key: f for f in rules.shared_prefix(book.records, after(60), T)}
+    # Sixty in ten minutes: a crowd in the quarter-hour, the six-hour and the three-day window.
+    assert set(found) == {"prefix:203.0.113.0/24:entry:17", "prefix:203.0.113.0/24:entry:17:hours",
+                          "prefix:203.0.113.0/24:entry:17:days"}
+    f = found["prefix:203.0.113.0/24:entry:17"]
+    assert f.ballot_ids == farm and found["prefix:203.0.113.0/24:entry:17:days"].ballot_ids == farm
     assert f.evidence["voters"] == 60 and f.evidence["peak_share"] == 1.0
+    assert f.strength == pytest.approx(0.2 + 0.2 * 0.5)  # twice the minimum: half way up the ramp
 
 
 def test_campus_with_many_voters_on_many_entries_is_not_flagged():

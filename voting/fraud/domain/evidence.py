@@ -26,6 +26,9 @@ from voting.fraud.domain.policy import CORROBORATING, KINDS, Policy
 from voting.fraud.domain.records import BallotRecord, Finding
 from voting.fraud.domain.rules_common import stamp
 
+# Agreeing volume rules mostly describe one crowd (a burst on a network of new
+# accounts is found by three of them), so together they count at most this.
+VOLUME_CAP = 0.4
 # Context weights: added only to ballots some rule found.
 SINGLE_ENTRY_WEIGHT = 0.1   # every ballot of the voter supports one entry
 FRESH_WEIGHT = 0.1          # the account was made within FRESH_SECONDS before the ballot
@@ -61,6 +64,11 @@ def context(records: Iterable[BallotRecord]) -> dict[int, float]:
     return out
 
 
+def _sum(by_rule: dict[str, float]) -> float:
+    volume = sum(s for r, s in by_rule.items() if KINDS.get(r) == "volume")
+    return min(volume, VOLUME_CAP) + sum(s for r, s in by_rule.items() if KINDS.get(r) != "volume")
+
+
 def combine(findings: Sequence[Finding], records: Iterable[BallotRecord], policy: Policy | None = None
             ) -> dict[int, Verdict]:
     """The verdict of every ballot some rule found (others have none: counted)."""
@@ -81,11 +89,35 @@ def combine(findings: Sequence[Finding], records: Iterable[BallotRecord], policy
         extra = weights.get(ballot, 0.0)
         holding = {r: s for r, s in by_rule.items() if policy.mode(r) == "hold"}
         corroborated = [r for r in holding if KINDS.get(r) in CORROBORATING]
-        total = round(sum(by_rule.values()) + extra, 6)
+        total = round(_sum(by_rule) + extra, 6)
         ranked = tuple(sorted(by_rule, key=lambda r: (-by_rule[r], r)))
-        if corroborated and round(sum(holding.values()) + extra, 6) >= policy.hold_threshold:
+        if corroborated and round(_sum(holding) + extra, 6) >= policy.hold_threshold:
             reason = min(corroborated, key=lambda r: (-by_rule[r], r))
             verdicts[ballot] = Verdict("hold", total, ranked, reason)
         elif total >= policy.flag_threshold:
             verdicts[ballot] = Verdict("flag", total, ranked, ranked[0])
+    return _whole_accounts(verdicts, records)
+
+
+def _whole_accounts(verdicts: dict[int, Verdict], records: Iterable[BallotRecord]) -> dict[int, Verdict]:
+    """Evidence that holds one ballot of an account is evidence about the
+    account: its other ballots (a farm's camouflage votes in other categories)
+    are held with it, for the same reason."""
+    held = {b for b, v in verdicts.items() if v.action == "hold"}
+    if not held:
+        return verdicts
+    ballots_of: dict[int, list[int]] = defaultdict(list)
+    account_of = {}
+    for r in records:
+        ballots_of[r.voter_id].append(r.id)
+        account_of[r.id] = r.voter_id
+    for ballot in sorted(held):
+        v = verdicts[ballot]
+        for other in ballots_of.get(account_of.get(ballot), ()):
+            if other not in held:
+                held.add(other)
+                before = verdicts.get(other)
+                verdicts[other] = Verdict("hold", max(v.score, before.score if before else 0.0),
+                                          v.rules if before is None else tuple(dict.fromkeys(v.rules + before.rules)),
+                                          v.reason)
     return verdicts

@@ -62,7 +62,7 @@ class Policy:
     # the review queue for an organiser to look at. Above a single volume
     # signal with the context that an honest supporter wave has (one entry,
     # a fresh account), so waves are not flagged by volume alone.
-    flag_threshold: float = 0.6
+    flag_threshold: float = 0.8
 
     def mode(self, rule: str) -> str:
         return self.modes.get(rule, "hold")

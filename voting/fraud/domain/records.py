@@ -12,8 +12,10 @@ from typing import Any
 #               rendered the page;
 #   no_script   a page was rendered but its script never ran (the ballot did
 #               not carry what the page's script adds);
+#   automated   the client declares automation (a HeadlessChrome or HTTP
+#               library user agent, or the page's script saw navigator.webdriver);
 #   no_device   no device cookie; honeypot / too_fast: the intake's own holds.
-CLIENT_FLAGS = ("no_page", "no_script")
+CLIENT_FLAGS = ("no_page", "no_script", "automated")
 
 
 @dataclass(frozen=True, slots=True)

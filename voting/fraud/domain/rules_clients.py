@@ -20,36 +20,50 @@ VOLUME_RULES = ("burst", "shared_prefix", "new_account_domain", "shared_user_age
 
 
 def pageless(records: Sequence[BallotRecord], now: datetime, t: Thresholds) -> list[Finding]:
-    """At least `pageless_min_voters` distinct voters supporting one entry
-    within `pageless_window_seconds` with ballots that no rendered ballot page
-    vouched for, or whose page's script never ran. People vote from the page;
-    the few honest API clients (an accessibility tool, an app) spread over the
-    entries like everyone else. Flags those voters' page-less ballots."""
+    """Voters supporting one entry within `pageless_window_seconds` with
+    ballots that no rendered ballot page vouched for, whose page's script
+    never ran, or whose client declares automation: at least
+    `pageless_min_voters` of them, and more than the entry's traffic explains
+    at the contest's own rate of such voters (the chance of as many below
+    10^-`pageless_log10_p`). People vote from the page; the few honest API
+    clients and script blockers spread over the entries like everyone else.
+    Flags those voters' page-less ballots for the entry."""
     recs = cast(records, now)
     stamps, who, flags = recs.stamps, column(recs, "voter_id"), column(recs, "flags")
     bare = [bool(f) and any(c in f for c in CLIENT_FLAGS) for f in flags]
     need, w_len = t.pageless_min_voters, t.pageless_window_seconds
+    bare_voters = {who[i] for i in range(len(recs)) if bare[i]}
+    rate = max(t.pageless_min_rate, len(bare_voters) / max(1, len(set(who))))
     out = []
     for entry, idx in groups(recs, "entries").items():
-        mine = [i for i in idx if bare[i]]
-        if len({who[i] for i in mine}) < need:
+        if len(bare_voters.intersection(who[i] for i in idx)) < need:
             continue
-        w, taken, peak = Window(), [], 0
-        for i in mine:
-            w.add(stamps[i], who[i], i, stamps[i] - w_len)
-            if len(w) >= need:
+        everyone, w, taken, peak = Window(), Window(), [], (0, 0, 0.0)
+        for i in idx:
+            ts = stamps[i]
+            everyone.add(ts, who[i], i, ts - w_len)
+            if not bare[i]:
+                continue
+            w.add(ts, who[i], i, ts - w_len)
+            k = len(w)
+            if k < need:
+                continue
+            surprise = _log10_tail(k, len(everyone), rate)
+            if -surprise >= t.pageless_log10_p:
                 taken += w.take_new()
-                peak = max(peak, len(w))
+                if k > peak[0]:
+                    peak = (k, len(everyone), surprise)
         if not taken:
             continue
         chosen = sorted(i for _, i in taken)
         kinds = Counter(c for i in chosen for c in CLIENT_FLAGS if c in flags[i])
         out.append(finding("pageless", key("entry", entry), (recs[i].id for i in chosen), {
             "entry": entry, "voters": len({v for v, _ in taken}), "ballots": len(chosen),
-            "no_page": kinds.get("no_page", 0), "no_script": kinds.get("no_script", 0),
-            "window_seconds": w_len, "peak_voters_in_window": peak,
+            **{c: kinds.get(c, 0) for c in CLIENT_FLAGS}, "window_seconds": w_len,
+            "peak_pageless_voters_in_window": peak[0], "peak_voters_in_window": peak[1],
+            "contest_pageless_rate": round(rate, 4), "log10_chance": round(peak[2], 1),
             "networks": len({recs[i].prefix for i in chosen}), **span(stamps[i] for i in chosen)},
-            ramp(peak, need, 0.8, 1.0, 2.0)))
+            ramp(peak[0], need, 0.8, 1.0, 2.0)))
     return out
 
 
@@ -84,10 +98,12 @@ def uniform_clients(records: Sequence[BallotRecord], now: datetime, t: Threshold
     ballots that share the trait (so bystanders voting for the same entry are
     left out):
 
-    - one user agent held by most of the crowd's voters, where the chance
-      that that many people drawn from the contest's voters share it is below
-      10^-`uniform_ua_log10_p` (a school's identical laptops can do this: it
-      is the weakest test);
+    - a few user agents (`uniform_ua_max_agents`) held by nearly all the
+      crowd's voters (`uniform_ua_cover`), where the chance of that for people
+      drawn from the contest's voters is below 10^-`uniform_ua_log10_p`. A
+      school's identical laptops do this for a lesson, so it is weak, unless
+      those clients bring voters in at least `uniform_ua_sustained_hours`
+      distinct hours;
     - page times bunched around one value (at least `uniform_page_share` of
       the crowd's page-timed ballots within ±`uniform_page_band` of their
       median): people take anything from seconds to minutes, a script sleeps
@@ -113,19 +129,30 @@ def uniform_clients(records: Sequence[BallotRecord], now: datetime, t: Threshold
         marked: set[int] = set()
         tests: dict[str, object] = {}
         strength = 0.0
-        # 1. one user agent
+        # 1. a few user agents
         if crowd.rule != "shared_user_agent":
-            ua_of = {}
+            ua_of: dict[int, str] = {}
             for i in idx:
                 ua_of.setdefault(recs[i].voter_id, recs[i].user_agent_hash)
-            ua, k = Counter(ua_of.values()).most_common(1)[0]
-            surprise = _log10_tail(k, len(ua_of), shares.get(ua, 0.0))
-            if k >= t.uniform_ua_min_share * len(ua_of) and -surprise >= t.uniform_ua_log10_p:
-                marked.update(i for i in idx if recs[i].user_agent_hash == ua)
-                tests["one_user_agent"] = {"user_agent_hash": ua, "voters": k, "of": len(ua_of),
-                                           "usual_share": round(shares.get(ua, 0.0), 4),
-                                           "log10_chance": round(surprise, 1)}
-                strength += t.uniform_ua_strength
+            counts, k = [], 0
+            for ua, n in Counter(ua_of.values()).most_common(t.uniform_ua_max_agents):
+                if k >= t.uniform_ua_cover * len(ua_of):
+                    break  # covered: bystanders' browsers stay out of the set
+                counts.append((ua, n))
+                k += n
+            few = {ua for ua, _ in counts}
+            surprise = _log10_tail(k, len(ua_of), sum(shares.get(ua, 0.0) for ua in few))
+            if k >= t.uniform_ua_cover * len(ua_of) and -surprise >= t.uniform_ua_log10_p:
+                alike = [i for i in idx if recs[i].user_agent_hash in few]
+                marked.update(alike)
+                # Hours in which these clients brought voters: a lesson fills one,
+                # a farm working through accounts fills them one after another.
+                hours = len({int(recs.stamps[i] // 3600) for i in alike})
+                sustained = hours >= t.uniform_ua_sustained_hours
+                tests["few_user_agents"] = {"user_agents": [[ua, n] for ua, n in counts], "voters": k,
+                                            "of": len(ua_of), "log10_chance": round(surprise, 1),
+                                            "hours_with_voters": hours}
+                strength += t.uniform_ua_sustained_strength if sustained else t.uniform_ua_strength
         # 2. page times bunched
         timed = [i for i in idx if recs[i].page_seconds is not None]
         if len(timed) >= need:
@@ -163,9 +190,9 @@ def sleeper_accounts(records: Sequence[BallotRecord], now: datetime, t: Threshol
     together for one entry: at least `sleeper_min_accounts` accounts created
     within `sleeper_batch_seconds` of each other, whose first ballot in the
     contest came at least `sleeper_min_age_seconds` after creation, and
-    which voted for the entry within `sleeper_wake_seconds` of each other.
-    Strength rises with how dedicated the batch is: the share of every
-    account created in that span (that voted at all) which is in it."""
+    which voted for the entry within `sleeper_wake_seconds` of each other,
+    and which are at least `sleeper_dedicated_share` of every account made in
+    that span that voted at all: a batch made for this."""
     recs = cast(records, now)
     stamps, who = recs.stamps, column(recs, "voter_id")
     first_vote: dict[int, float] = {}
@@ -206,10 +233,10 @@ def sleeper_accounts(records: Sequence[BallotRecord], now: datetime, t: Threshol
                     share = len(together) / max(1, everyone)
                     if len(together) > best[0]:
                         best = (len(together), share, batch[j][0] - batch[lo][0])
-        if not members:
+        if not members or best[1] < t.sleeper_dedicated_share:
             continue
         ballots = [i for v in members for i in woke[v]]
-        strength = t.sleeper_dedicated_strength if best[1] >= t.sleeper_dedicated_share else t.sleeper_strength
+        strength = t.sleeper_strength
         out.append(finding("sleeper_accounts", key("entry", entry), (recs[i].id for i in ballots), {
             "entry": entry, "accounts": len(members), "ballots": len(ballots), "peak_batch": best[0],
             "batch_share": round(best[1], 3), "created": span(created[v] for v in members),

@@ -16,13 +16,23 @@ from voting.fraud.domain.thresholds import Thresholds
 
 
 def shared_prefix(records: Sequence[BallotRecord], now: datetime, t: Thresholds) -> list[Finding]:
-    """Many distinct voters from one /24 (/64) choosing one entry within a short
-    window, and most of that network's voters in the window. Flags every
-    ballot those voters cast from that network."""
+    """Many distinct voters from one /24 (/64) choosing one entry, and most of
+    that network's voters, in a window of a quarter of an hour (a room voting
+    at once), of hours (a network working through accounts) or of days (one
+    network for one entry day after day). Flags every ballot those voters cast
+    from that network; the keys of the longer windows end in `:hours`, `:days`."""
     recs = cast(records, now)
+    out = []
+    for w_len, need, suffix in ((t.prefix_window_seconds, t.prefix_min_voters, ()),
+                                (t.prefix_hours_window_seconds, t.prefix_hours_min_voters, ("hours",)),
+                                (t.prefix_days_window_seconds, t.prefix_days_min_voters, ("days",))):
+        out += _prefix_crowds(recs, w_len, need, t.prefix_min_share, suffix)
+    return out
+
+
+def _prefix_crowds(recs, w_len: int, need: int, share: float, suffix: tuple) -> list[Finding]:
     who = column(recs, "voter_id")
     stamps = recs.stamps
-    w_len, need, share = t.prefix_window_seconds, t.prefix_min_voters, t.prefix_min_share
     out = []
     for prefix, idx in groups(recs, "prefix").items():
         if len(idx) < need or len({who[i] for i in idx}) < need:
@@ -50,7 +60,7 @@ def shared_prefix(records: Sequence[BallotRecord], now: datetime, t: Thresholds)
         for e, voters in hits.items():
             ballots = [i for i in idx if who[i] in voters]
             peak, total = peaks[e]
-            out.append(finding("shared_prefix", key("prefix", prefix, "entry", e), (recs[i].id for i in ballots), {
+            out.append(finding("shared_prefix", key("prefix", prefix, "entry", e, *suffix), (recs[i].id for i in ballots), {
                 "prefix": prefix, "entry": e, "voters": len(voters), "ballots": len(ballots),
                 "window_seconds": w_len, "peak_voters_on_entry": peak, "peak_voters_from_prefix": total,
                 "peak_share": round(peak / total, 3), **span(stamps[i] for i in ballots)},

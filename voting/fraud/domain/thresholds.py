@@ -68,6 +68,15 @@ class Thresholds:
     # a campus or a carrier range with many voters choosing many entries is
     # not concentrated; a farm is.
     prefix_min_share: float = _n(0.6, 0.0, 1.0, lo_open=True)
+    # The same over six hours, 60 voters: a network working through accounts
+    # for an afternoon (a campus or an office answering a mailing does this too:
+    # volume, to be corroborated) ...
+    prefix_hours_window_seconds: int = _n(6 * HOUR, 1, integer=True)
+    prefix_hours_min_voters: int = _n(60, 2, integer=True)
+    # ... and over three days, 60 voters: one network for one entry day after
+    # day, slower than any window above (a slow farm, a click farm's office).
+    prefix_days_window_seconds: int = _n(3 * DAY, 1, integer=True)
+    prefix_days_min_voters: int = _n(60, 2, integer=True)
 
     # --- shared_device: many accounts behind one device cookie ---------------
     # One day: a shared family computer or a library/lab machine is used by a
@@ -157,18 +166,34 @@ class Thresholds:
     # a day. Honest API clients are a fraction of a percent of voters and
     # spread over the entries: even a 1,500-strong wave brings a handful.
     pageless_min_voters: int = _n(8, 2, integer=True)
+    # ... and that many must be surprising for the entry's traffic in the day:
+    # the chance of as many page-less voters among its voters, at the
+    # contest's own page-less rate, below 10^-6. A wave of 1,500 supporters
+    # brings its handful of script blockers and proxy browsers.
+    pageless_log10_p: float = _n(6.0, 0.0)
+    # The contest's page-less rate is never taken as below this.
+    pageless_min_rate: float = _n(0.002, 0.0, 1.0, lo_open=True)
 
     # --- uniform_clients: a volume crowd whose clients are too alike ---------
     # Tests run only on crowds of at least 20 voters: below that, chance
     # likeness is too common to mean anything.
     uniform_min_voters: int = _n(20, 5, integer=True)
-    # One user agent held by at least half the crowd's voters ...
-    uniform_ua_min_share: float = _n(0.5, 0.0, 1.0, lo_open=True)
+    # At most three user agents cover 90 % of the crowd's voters ...
+    uniform_ua_max_agents: int = _n(3, 1, integer=True)
+    uniform_ua_cover: float = _n(0.9, 0.0, 1.0, lo_open=True)
     # ... where the chance of that among voters drawn from the contest is
-    # below 10^-9. A class on identical school laptops passes this test too,
-    # which is why it is the weakest of the three.
+    # below 10^-9 (people's browsers are a long tail: a hundred of them use
+    # dozens of user agents).
     uniform_ua_log10_p: float = _n(9.0, 1.0)
+    # A room on identical school laptops passes this test for the length of a
+    # lesson, so it is weak ...
     uniform_ua_strength: float = _n(0.3, 0.0, 1.0)
+    # ... unless those few clients bring voters in three distinct hours or
+    # more: a farm's machines working through accounts. (An organisation's office on one
+    # managed browser build, voting for its own entry all afternoon, looks the
+    # same: see docs/fraud.md.)
+    uniform_ua_sustained_hours: int = _n(3, 1, integer=True)
+    uniform_ua_sustained_strength: float = _n(0.6, 0.0, 1.0)
     # Page times: 60 % of the crowd's timed ballots within +-25 % of their
     # median. People's times spread over an order of magnitude (about a fifth
     # fall in such a band); a script's set sleep puts nearly all of them there.
@@ -189,11 +214,12 @@ class Thresholds:
     sleeper_min_age_seconds: int = _n(2 * DAY, 0, integer=True)
     # ... whose first ballots for one entry came within a day of each other.
     sleeper_wake_seconds: int = _n(DAY, 1, integer=True)
-    # When they are at least half of every account (that voted) made in that
-    # span, the batch was made for this: strong on its own. Otherwise weak.
+    # They must be at least half of every account (that voted) made in that
+    # span: the batch was made for this. An organisation's members who signed
+    # up after its mailing and voted days later are a minority of their batch
+    # (most voted at once), so they are not a finding.
     sleeper_dedicated_share: float = _n(0.5, 0.0, 1.0, lo_open=True)
-    sleeper_strength: float = _n(0.5, 0.0, 1.0)
-    sleeper_dedicated_strength: float = _n(1.0, 0.0, 1.0)
+    sleeper_strength: float = _n(1.0, 0.0, 1.0)
 
     @classmethod
     def from_overrides(cls, overrides: Mapping[str, float | int] | None) -> "Thresholds":
