@@ -158,9 +158,18 @@ def test_thirty_accounts_on_one_device_are_flagged():
     book = Book()
     farm = {book.add(after(k * 12), entry=40, device="phone-1").id for k in range(30)}
     book.add(after(-3000), entry=40, device="phone-1")  # two days earlier: outside the window
-    [f] = rules.shared_device(book.records, after(600), T)
-    assert f.key == "device:phone-1" and f.ballot_ids == farm
-    assert f.evidence["voters"] == 30 and f.evidence["top_entries"][0] == [40, 30]
+    day, week = rules.shared_device(book.records, after(600), T)
+    assert day.key == "device:phone-1" and day.ballot_ids == farm
+    assert day.evidence["voters"] == 30 and day.evidence["top_entries"][0] == [40, 30]
+    # Within the week, the earlier account counts too.
+    assert week.key == "device:phone-1:week" and week.evidence["voters"] == 31
+
+
+def test_a_phone_worked_through_by_hand_over_a_week_is_flagged():
+    book = Book()
+    farm = {book.add(after(k * 60 * 7), entry=40, device="phone-2").id for k in range(24)}  # 3 a day
+    [f] = rules.shared_device(book.records, after(60 * 24 * 9), T)
+    assert f.key == "device:phone-2:week" and f.ballot_ids == farm
 
 
 def test_ballots_without_a_device_are_not_one_device():

@@ -69,32 +69,40 @@ def _prefix_crowds(recs, w_len: int, need: int, share: float, suffix: tuple) -> 
 
 
 def shared_device(records: Sequence[BallotRecord], now: datetime, t: Thresholds) -> list[Finding]:
-    """Many distinct accounts behind one device cookie within a window. Flags the
-    device's ballots in every window that reaches the threshold."""
+    """Many distinct accounts behind one device cookie: `device_min_voters` in
+    a day (a device farm), or `device_week_min_voters` in a week (a phone
+    worked through by hand, a few accounts a day). Flags the device's ballots
+    in every window that reaches either; the week's finding is keyed
+    `device:<id>:week`."""
     recs = cast(records, now)
     who = column(recs, "voter_id")
     stamps = recs.stamps
-    w_len, need = t.device_window_seconds, t.device_min_voters
     out = []
     for device, idx in groups(recs, "device_id").items():
-        if len(idx) < need or len({who[i] for i in idx}) < need:
-            continue
-        w = Window()
-        taken: list[tuple[int, int]] = []
-        peak = 0
-        for i in idx:
-            w.add(stamps[i], who[i], i, stamps[i] - w_len)
-            if len(w) >= need:
-                taken += w.take_new()
-                peak = max(peak, len(w))
-        if not taken:
-            continue
-        flagged = sorted(i for _, i in taken)
-        entries = Counter(e for i in flagged for e in set(recs[i].entries))
-        out.append(finding("shared_device", key("device", device), (recs[i].id for i in flagged), {
-            "device": device, "voters": len({v for v, _ in taken}), "ballots": len(flagged),
-            "window_seconds": w_len, "peak_voters_in_window": peak, "top_entries": top(entries),
-            "networks": len({recs[i].prefix for i in flagged}), **span(stamps[i] for i in flagged)}))
+        distinct = None
+        for w_len, need, suffix in ((t.device_window_seconds, t.device_min_voters, ()),
+                                    (t.device_week_window_seconds, t.device_week_min_voters, ("week",))):
+            if len(idx) < need:
+                continue
+            distinct = distinct if distinct is not None else len({who[i] for i in idx})
+            if distinct < need:
+                continue
+            w = Window()
+            taken: list[tuple[int, int]] = []
+            peak = 0
+            for i in idx:
+                w.add(stamps[i], who[i], i, stamps[i] - w_len)
+                if len(w) >= need:
+                    taken += w.take_new()
+                    peak = max(peak, len(w))
+            if not taken:
+                continue
+            flagged = sorted(i for _, i in taken)
+            entries = Counter(e for i in flagged for e in set(recs[i].entries))
+            out.append(finding("shared_device", key("device", device, *suffix), (recs[i].id for i in flagged), {
+                "device": device, "voters": len({v for v, _ in taken}), "ballots": len(flagged),
+                "window_seconds": w_len, "peak_voters_in_window": peak, "top_entries": top(entries),
+                "networks": len({recs[i].prefix for i in flagged}), **span(stamps[i] for i in flagged)}))
     return out
 
 

@@ -73,9 +73,9 @@ class Thresholds:
     # volume, to be corroborated) ...
     prefix_hours_window_seconds: int = _n(6 * HOUR, 1, integer=True)
     prefix_hours_min_voters: int = _n(60, 2, integer=True)
-    # ... and over three days, 60 voters: one network for one entry day after
-    # day, slower than any window above (a slow farm, a click farm's office).
-    prefix_days_window_seconds: int = _n(3 * DAY, 1, integer=True)
+    # ... and over a week, 60 voters: one network for one entry day after day,
+    # slower than any window above (a slow farm, a click farm's office).
+    prefix_days_window_seconds: int = _n(7 * DAY, 1, integer=True)
     prefix_days_min_voters: int = _n(60, 2, integer=True)
 
     # --- shared_device: many accounts behind one device cookie ---------------
@@ -86,6 +86,11 @@ class Thresholds:
     # machine (up to 8 voters in a day in bench/campaign.py) stays below twelve
     # distinct accounts a day; a device farm cycles through 20 and more.
     device_min_voters: int = _n(12, 2, integer=True)
+    # ... and over a week, 20 accounts: a phone worked through by hand, a few
+    # accounts a day. A café's computer served a dozen customers in three weeks
+    # in bench/campaign.py.
+    device_week_window_seconds: int = _n(7 * DAY, 1, integer=True)
+    device_week_min_voters: int = _n(20, 2, integer=True)
 
     # --- shared_user_agent: an unusual user agent concentrated on one target --
     # One hour: the time a scripted client or a proxy farm takes to run through
@@ -193,7 +198,7 @@ class Thresholds:
     # managed browser build, voting for its own entry all afternoon, looks the
     # same: see docs/fraud.md.)
     uniform_ua_sustained_hours: int = _n(3, 1, integer=True)
-    uniform_ua_sustained_strength: float = _n(0.6, 0.0, 1.0)
+    uniform_ua_sustained_strength: float = _n(0.7, 0.0, 1.0)
     # Page times: 60 % of the crowd's timed ballots within +-25 % of their
     # median. People's times spread over an order of magnitude (about a fifth
     # fall in such a band); a script's set sleep puts nearly all of them there.
