@@ -18,7 +18,7 @@ counts every injected ballot (targets and the blind spot) as a true positive;
 its recall is over the target attacks' ballots.
 
     .venv/bin/python bench/campaign.py [--seed 1 2 3] [--scale 1.0] [--sweep-hours 6]
-        [--thresholds JSON] [--policy JSON] [--register-limit 10/hour] [--json-out FILE]
+        [--thresholds JSON] [--policy JSON] [--register-limit 500/hour] [--json-out FILE]
 """
 
 from __future__ import annotations
@@ -275,7 +275,7 @@ def main() -> int:
     parser.add_argument("--thresholds", default="{}", help="JSON: Thresholds overrides (SPEC fraud.thresholds)")
     parser.add_argument("--policy", default="{}",
                         help='JSON: Policy.from_spec arguments, e.g. {"rules": {"burst": "flag"}, "hold_threshold": 1}')
-    parser.add_argument("--register-limit", type=parse_limit, default=parse_limit("10/hour"),
+    parser.add_argument("--register-limit", type=parse_limit, default=parse_limit("500/hour"),
                         help="registrations per address, like 10/hour (today's setting)")
     parser.add_argument("--json-out", help="write the JSON there instead of printing it")
     args = parser.parse_args()

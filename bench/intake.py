@@ -93,11 +93,13 @@ def seed(env: dict[str, str], voters: int, categories: int) -> None:
             "categories": [{"slug": f"c{i}", "title": f"Category {i}"} for i in range(1, categories + 1)],
             "phases": {"voting": {"opens_at": (now - timedelta(hours=1)).isoformat(),
                                   "closes_at": (now + timedelta(days=1)).isoformat()}},
-            # Pre-solved 8-bit proofs: the spike threshold is out of reach, or the gate would (rightly)
-            # refuse them as too easy once the bench passes 600 ballots a minute.
+            # Pre-solved 8-bit proofs: the spike threshold and the address's "harder above" volumes are out
+            # of reach, or the gate would (rightly) refuse them as too easy once the bench passes 600 ballots
+            # a minute, or 1,000 from its one address.
             "voting": {"method": "single", "pow_bits": 8, "min_render_seconds": 0, "pow_spike_per_minute": 10_000_000,
                        "rate_limits": {"ip": unlimited, "prefix": unlimited, "account": unlimited,
-                                       "device": unlimited}},
+                                       "device": unlimited, "ip_harder_above": unlimited,
+                                       "prefix_harder_above": unlimited}},
         }, organiser, now)
         for category in contest.categories:
             for n in range(5):

@@ -66,7 +66,17 @@ class Settings:
     s3_prefix: str = ""  # put before every key, to share a bucket (e.g. "voting/")
     login_limit_ip: str = "20/minute;200/hour"
     login_limit_account: str = "5/minute;30/hour"
-    register_limit_ip: str = "10/hour"
+    # Registrations from one address (IPv4 address, IPv6 /64): a room of people behind one address (a class,
+    # a conference session on the venue's Wi-Fi, a campus behind one NAT) must get in, and a farm be slowed,
+    # not the other way round (docs/intake.md, "Addresses: slowed, not refused"). The first
+    # REGISTER_FREE_PER_HOUR accounts an hour from an address need nothing more than the form (a class of 30);
+    # beyond, each needs a proof of work of REGISTER_POW_BITS (about 65,000 hashes: under a second in a
+    # browser), one bit (twice the work) more at each doubling of the hour's accounts, at most six more;
+    # 0 bits turns the proof off. The hard limit only stops a flood: 500 an hour is a whole conference hall
+    # registering within the hour on one address. Every request to register counts against it.
+    register_limit_ip: str = "500/hour"
+    register_free_per_hour: int = 30
+    register_pow_bits: int = 16
     disposable_domains_file: str = ""  # extra domains, one a line, merged with the shipped list
     password_time_cost: int = 3
     password_memory_kib: int = 65536
@@ -122,6 +132,10 @@ class Settings:
             raise ConfigError(f"{PREFIX}COUNTER_REBUILD_INTERVAL must be at least 10 seconds")
         if not 0 <= self.counter_flush_ms <= 1000:
             raise ConfigError(f"{PREFIX}COUNTER_FLUSH_MS must be between 0 and 1000")
+        if self.register_free_per_hour < 1:
+            raise ConfigError(f"{PREFIX}REGISTER_FREE_PER_HOUR must be at least 1")
+        if not 0 <= self.register_pow_bits <= 28:
+            raise ConfigError(f"{PREFIX}REGISTER_POW_BITS must be between 0 and 28")
         if self.challenge_ttl < 30:
             raise ConfigError(f"{PREFIX}CHALLENGE_TTL must be at least 30 seconds")
         if self.media_storage not in {"local", "s3"}:

@@ -4,6 +4,8 @@ booking the same tick book it once."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from voting import clock, queues
@@ -12,26 +14,45 @@ from voting.contests.domain import phases
 from voting.contests.models import Contest
 from voting.extensions import db
 from voting.fraud import jobs as fraud_jobs
+from voting.fraud.models import FraudSweep
 from voting.ledger import jobs as ledger_jobs
 from voting.results import jobs as result_jobs
 
 
+def awaiting_final_sweep(now: datetime) -> list[Contest]:
+    """Contests whose vote has closed, unpublished, with no final sweep yet."""
+    swept = select(FraudSweep.id).where(FraudSweep.contest_id == Contest.id, FraudSweep.final.is_(True)).exists()
+    found = db.session.scalars(select(Contest).where(Contest.voting_closes_at <= now,
+                                                     Contest.published_at.is_(None), ~swept).order_by(Contest.id))
+    return [c for c in found if c.settings["voting"]["method"] != "none"]
+
+
 def periodic_tick(interval: int) -> dict[str, int]:
-    """During voting (and a little after, to catch the last ballots): sweep for
-    fraud (which then rebuilds the live counters) and repair the counters;
-    for every contest with ballots to seal: seal them; and publish booked
-    results whose time has come, should their own scheduled job be lost."""
+    """During voting (and a little after, to catch the last ballots): repair
+    the counters and, while voting is open, sweep for fraud (the sweep then
+    rebuilds the counters too); once voting has closed: the final sweep, once
+    (a final tally runs it itself should this one be lost); for every contest
+    with ballots to seal: seal them; and publish booked results whose time has
+    come, should their own scheduled job be lost."""
     now = clock.now()
     active = 0
     for contest in db.session.scalars(select(Contest).where(Contest.voting_opens_at <= now)):
         window = contest.windows()["voting"]
-        if window and (phases.is_open(contest.windows(), "voting", now) or
-                       (now - window.closes_at).total_seconds() < 2 * interval):
+        if not window:
+            continue
+        if phases.is_open(contest.windows(), "voting", now):
             ballot_jobs.enqueue_rebuild(contest.id)
             fraud_jobs.enqueue_sweep(contest.id)
             active += 1
+        elif (now - window.closes_at).total_seconds() < 2 * interval:
+            ballot_jobs.enqueue_rebuild(contest.id)
+            active += 1
+    finals = 0
+    for contest in awaiting_final_sweep(now):
+        fraud_jobs.enqueue_final_sweep(contest.id)
+        finals += 1
     sealing = ledger_jobs.enqueue_pending()
     booked = result_jobs.enqueue_due(now)
     slot, at = queues.next_slot(now, interval)
     queues.schedule_once("default", periodic_tick, f"voting-tick-{slot}", at, interval)
-    return {"voting": active, "sealing": sealing, "publishing": booked}
+    return {"voting": active, "final_sweeps": finals, "sealing": sealing, "publishing": booked}

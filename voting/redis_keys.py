@@ -66,37 +66,64 @@ def rendered(contest_id: int, render_id: str) -> str:
     return f"{contest_tag(contest_id)}:rendered:{render_id}"
 
 
+def registrations(subject: str, hour: int) -> str:
+    """Accounts registered from one address (IPv4 address, IPv6 /64) in one
+    clock hour: the sliding hour's count sets the registration's proof of work."""
+    return f"voting:register:n:{subject}:{hour}"
+
+
+def registration_pow_used(token: str) -> str:
+    """A registration's proof-of-work token, once used (until it expires)."""
+    return f"voting:register:pow:{hashlib.sha256(token.encode()).hexdigest()[:32]}"
+
+
 def judging_reminded(contest_id: int, day: str) -> str:
     """Set of the judges (user ids) mailed a judging reminder of the contest on
     `day` (YYYY-MM-DD, UTC): the claim that keeps it to one a judge a day."""
     return f"{contest_tag(contest_id)}:judging:reminded:{day}"
 
 
-# The proof-of-work difficulty from the intake's attempts in the last full
-# minute and this one so far: `ballots.pow.difficulty` line by line, in whole
-# numbers (Redis's Lua numbers are doubles, exact far beyond these values), so
-# that the challenge endpoint and the gate agree exactly; a test compares them.
+# The proof-of-work difficulty: `ballots.pow.extra_bits` and `pow.difficulty`
+# line by line, in whole numbers (Redis's Lua numbers are doubles, exact far
+# beyond these values), so that the challenge endpoint and the gate agree
+# exactly; a test compares them. `recent` is the contest's intake in the last
+# full minute and this one so far; `address_extra` the bits the client's
+# address and network prefix add for their recent ballots (docs/intake.md).
 DIFFICULTY_LUA = """
-local function difficulty(base, recent, spike)
-  if base == 0 or spike <= 0 or recent <= spike then
-    return base
+local function extra_bits(recent, threshold)
+  if threshold <= 0 or recent <= threshold then
+    return 0
   end
   local extra = 1
-  while extra < 6 and spike * 2 ^ extra <= recent do
+  while extra < 6 and threshold * 2 ^ extra <= recent do
     extra = extra + 1
+  end
+  return extra
+end
+local function difficulty(base, recent, spike, address_extra)
+  if base == 0 then
+    return 0
+  end
+  local extra = extra_bits(recent, spike) + address_extra
+  if extra == 0 then
+    return base
   end
   return math.min(28, base + extra)
 end
 """
 
 # Before the commit, in one round trip: rate limits (all checked, then all
-# counted), the proof-of-work token's difficulty against the contest's current
-# one and its single use, the dedupe pre-check, and last, for a ballot that
-# passed all of them, the single use of its page's render-time token.
+# counted), the proof-of-work token's difficulty against the current one for
+# this contest and this client's address, its single use, the dedupe
+# pre-check, and last, for a ballot that passed all of them, the single use
+# of its page's render-time token.
 # A window's counter gets its expiry when it is created (it is needed until
 # the window after it ends), so a ballot costs one INCR per limit.
-# The difficulty is read from the intake counters as they were before this
-# attempt's INCR, which is what the challenge endpoint would answer now.
+# The difficulty is read from the intake counters and the address's and
+# prefix's limit windows as they were before this attempt's INCRs, which is
+# what the challenge endpoint would answer now (`ballots.live.recent_counts`):
+# a limit with a "harder above" threshold (in its own window's ballots; 0:
+# none) adds `extra_bits` of its sliding count, in whole ballots.
 # A used render token does not refuse the ballot (the answer says whether it
 # was fresh: 1 or 0); the intake then judges its timing by its challenge.
 # KEYS: pow_used, voted, intake_rate (this minute), rendered (without a token:
@@ -104,22 +131,24 @@ end
 #       then (current, previous) window per limit.
 # ARGV: n_limits, pow_state (ok|bad|none), pow_ttl_ms, voter_id, token_bits,
 #       base_bits, spike_per_minute, render_ttl_ms (0: no token to mark),
-#       then (limit, window_ms, previous_weight) per limit.
+#       then (limit, window_ms, previous_weight, harder_above) per limit.
 GATE_SCRIPT = DIFFICULTY_LUA + """
 local n = tonumber(ARGV[1])
 local counts = redis.call('MGET', unpack(KEYS, 5, 5 + 2 * n))
+local address_extra = 0
 for i = 1, n do
-  local cur = tonumber(counts[2 * i] or '0')
-  local prev = tonumber(counts[2 * i + 1] or '0')
-  local limit = tonumber(ARGV[6 + 3 * i])
-  local weight = tonumber(ARGV[8 + 3 * i])
-  if cur + prev * weight + 1 > limit then
+  local recent = tonumber(counts[2 * i] or '0') + tonumber(counts[2 * i + 1] or '0') * tonumber(ARGV[7 + 4 * i])
+  if recent + 1 > tonumber(ARGV[5 + 4 * i]) then
     return {'rate_limited', i}
+  end
+  local harder = tonumber(ARGV[8 + 4 * i])
+  if harder > 0 then
+    address_extra = math.max(address_extra, extra_bits(math.floor(recent), harder))
   end
 end
 for i = 1, n do
   if redis.call('INCR', KEYS[4 + 2 * i]) == 1 then
-    redis.call('PEXPIRE', KEYS[4 + 2 * i], 2 * tonumber(ARGV[7 + 3 * i]))
+    redis.call('PEXPIRE', KEYS[4 + 2 * i], 2 * tonumber(ARGV[6 + 4 * i]))
   end
 end
 local this_minute = redis.call('INCR', KEYS[3])
@@ -131,7 +160,7 @@ if ARGV[2] == 'bad' then
 end
 if ARGV[2] == 'ok' then
   local recent = math.max(this_minute - 1, tonumber(counts[1] or '0'))
-  if tonumber(ARGV[5]) < difficulty(tonumber(ARGV[6]), recent, tonumber(ARGV[7])) then
+  if tonumber(ARGV[5]) < difficulty(tonumber(ARGV[6]), recent, tonumber(ARGV[7]), address_extra) then
     return {'challenge_too_easy', 0}
   end
   if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[3]) then

@@ -38,6 +38,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     # Accounts and session.
     ("GET", "/api/v1/session"): PUBLIC,
     ("POST", "/api/v1/auth/register"): PUBLIC,
+    ("GET", "/api/v1/auth/register/challenge"): PUBLIC,
     ("POST", "/api/v1/auth/verify"): PUBLIC,
     ("POST", "/api/v1/auth/verify/resend"): SIGNED_IN,
     ("POST", "/api/v1/auth/login"): PUBLIC,
@@ -75,6 +76,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/contests/<slug>/counters/rebuild"): MANAGER,
     ("GET", "/api/v1/jobs/<job_id>"): MANAGER,
     ("POST", "/api/v1/contests/<slug>/fraud/sweep"): MANAGER,
+    ("GET", "/api/v1/contests/<slug>/fraud/status"): MANAGER,
     ("GET", "/api/v1/contests/<slug>/fraud/clusters"): MANAGER,
     ("POST", "/api/v1/contests/<slug>/fraud/clusters/<int:cluster_id>/decision"): MANAGER,
     ("POST", "/api/v1/contests/<slug>/fraud/ballots/decision"): MANAGER,

@@ -49,7 +49,8 @@ def full_spec(**overrides) -> dict:
                    "require_verified_email": False, "pow_bits": 12, "pow_spike_per_minute": 900,
                    "min_render_seconds": 3,
                    "rate_limits": {"ip": "100/hour", "prefix": "1000/hour", "account": "30/hour",
-                                   "device": "50/hour"}},
+                                   "device": "50/hour", "ip_harder_above": "40/hour",
+                                   "prefix_harder_above": "200/hour"}},
         "judging": {"mode": "rubric", "judges_per_entry": 4, "normalization": "none",
                     "criteria": [{"key": "impact", "label": "Impact", "weight": 0.4, "min": 0.0, "max": 10.0,
                                   "guidance": "Who is better off, and by how much"},
@@ -149,8 +150,9 @@ def test_defaults_are_filled_per_kind(organiser, kind, voting, awards):
                                  "ranked_method": "irv", "require_verified_email": True,
                                  "pow_bits": voting["pow_bits"], "pow_spike_per_minute": 600,
                                  "min_render_seconds": 2,
-                                 "rate_limits": {"ip": "300/hour", "prefix": "2000/hour", "account": "60/hour",
-                                                 "device": "100/hour"}}
+                                 "rate_limits": {"ip": "10000/hour", "prefix": "20000/hour", "account": "60/hour",
+                                                 "device": "100/hour", "ip_harder_above": "1000/hour",
+                                                 "prefix_harder_above": "4000/hour"}}
     assert contest["judging"] == {"mode": "rubric", "judges_per_entry": 3, "normalization": "zscore",
                                   "criteria": [{"key": "overall", "label": "Overall", "weight": 1.0,
                                                 "min": 0.0, "max": 10.0, "guidance": ""}]}

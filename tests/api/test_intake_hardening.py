@@ -171,12 +171,13 @@ def test_a_refused_ballot_does_not_use_up_its_render_token(app, make):
     slug, ids = open_contest(app, min_render_seconds=30)
     api = voter_api(app, make)
     token = render_token(app, slug, datetime.now(timezone.utc) - timedelta(minutes=5))
-    form = {"website": "", "rendered": token}
+    form = {"website": "", "rendered": token, "script": {"visible_ms": 300_000, "input": True}}
     assert_error(cast(api, slug, "c1", [ids["c1"][0]], with_proof=False, form=form), 400, "challenge_failed")
     assert_error(cast(api, slug, "c1", [ids["c2"][0]], form=form), 422, "invalid_selection")
     assert cast(api, slug, "c1", [ids["c1"][0]], form=form).status_code == 201
     (ballot,) = ballots_of(app)
     assert ballot.status == "counted" and ballot.flags == []
+    assert 300_000 <= ballot.page_ms < 360_000  # the page's five minutes, not the refusals' moments
 
 
 def test_a_render_token_of_the_old_shape_is_no_render_time(app, make):

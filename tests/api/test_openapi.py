@@ -348,3 +348,45 @@ def test_live_ballot_answers_fit(app, client, make, organiser):
 def test_live_health_answers_fit(client):
     check_response(client.get("/api/v1/health"), "/api/v1/health", "get")
     check_response(client.get("/api/v1/health?deep=1"), "/api/v1/health", "get")
+
+
+def test_live_fraud_review_answers_fit(app, redis_client):
+    from tests.support.results import add_ballots, close_voting
+    from tests.support.voting import open_contest
+
+    slug, ids = open_contest(app, pow_bits=0)
+    boss = Api(app.test_client())
+    boss.login("organiser@example.org", PASSWORD)
+    base = "/api/v1/contests/{slug}"
+    assert boss.patch(f"/api/v1/contests/{slug}", json={"fraud": {"countries": ["CH"]}}).status_code == 200
+    add_ballots(app, slug, "c1", [ids["c1"][0]], 2, country="CH")
+    add_ballots(app, slug, "c1", [ids["c1"][1]], 3, country="TV")
+    check_response(boss.get(f"/api/v1/contests/{slug}/fraud/status"), base + "/fraud/status", "get")
+    with app.app_context():
+        from voting import clock
+        from voting.contests.models import Contest
+        from voting.extensions import db
+        from voting.fraud import services
+
+        services.sweep(db.session.scalar(db.select(Contest.id)), clock.now())
+        db.session.remove()
+    resp = boss.get(f"/api/v1/contests/{slug}/fraud/status")
+    check_response(resp, base + "/fraud/status", "get")
+    assert resp.get_json()["last_sweep"]["held"] == 3
+    resp = boss.get(f"/api/v1/contests/{slug}/fraud/clusters")
+    check_response(resp, base + "/fraud/clusters", "get")
+    cluster = resp.get_json()["clusters"][0]
+    first = cluster["ballots"][0]["id"]
+    resp = boss.post(f"/api/v1/contests/{slug}/fraud/ballots/decision",
+                     json={"ballot_ids": [first], "decision": "invalidate", "reason": "checked"})
+    check_response(resp, base + "/fraud/ballots/decision", "post")
+    resp = boss.post(f"/api/v1/contests/{slug}/fraud/clusters/{cluster['id']}/decision",
+                     json={"decision": "count", "reason": "diaspora"})
+    check_response(resp, base + "/fraud/clusters/{cluster_id}/decision", "post")
+    assert resp.get_json()["left_alone"] == [{"id": first, "status": "invalidated"}]
+    check_response(boss.get(f"/api/v1/contests/{slug}/fraud/report"), base + "/fraud/report", "get")
+    check_response(boss.get(f"/api/v1/contests/{slug}/fraud/clusters"), base + "/fraud/clusters", "get")
+    close_voting(app, slug)
+    resp = boss.post(f"/api/v1/contests/{slug}/tally")
+    check_response(resp, base + "/tally", "post")
+    assert resp.get_json()["review"]["invalidated"] == 1

@@ -207,7 +207,7 @@ def test_a_running_tally_reports_its_stage(app, prize, organiser, redis_client):
     stages = []
     with app.app_context():
         tally_module.run(db.session.scalar(select(Contest.id)), False, None, clock.now(), progress=stages.append)
-    assert stages == ["sealing", "counting", "storing"]
+    assert stages == ["final sweep", "sealing", "counting", "storing"]
     add_ballots(app, slug, "c2", [prize[1]["c2"][1]], 1)
     job_id = organiser.post(f"/api/v1/contests/{slug}/tally").get_json()["job_id"]
     run_tallies(app)

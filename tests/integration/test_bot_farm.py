@@ -17,6 +17,7 @@ from voting.worker import run_worker
 
 from tests.support.api import Api
 from tests.support.factories import PASSWORD
+from tests.support.results import add_ballots
 from tests.support.voting import open_contest
 
 
@@ -41,12 +42,17 @@ def test_sweep_holds_the_farm_and_keeps_honest_ballots(app, make, redis_client):
         honest.append(f"person{n}@example.org")
         for category in ("c1", "c2"):
             vote(api, slug, category, ids[category][n % 3])
-    with app.app_context():  # honest people registered days ago and voted over the last hours
+    with app.app_context():  # honest people registered days ago and voted from the page over the last hours
         now = datetime.now(timezone.utc)
         db.session.execute(update(User).where(User.email.in_(honest)).values(created_at=now - timedelta(days=3)))
         for n, ballot in enumerate(db.session.scalars(select(Ballot).order_by(Ballot.id))):
             ballot.cast_at = now - timedelta(hours=5) + timedelta(minutes=13 * n + n * n % 7)
+            ballot.flags = [f for f in ballot.flags or () if f not in ("no_page", "no_script")]
         db.session.commit()
+    # The contest's other voters, from the ballot page: what the farm's page-less ballots stand out against.
+    for category in ("c1", "c2"):
+        for entry in ids[category][:2]:
+            add_ballots(app, slug, category, [entry], 40)
     target = ids["c1"][2]
     for n in range(35):
         vote(voter(app, make, f"bot{n}@quickmail-farm.example", f"198.51.100.{n + 10}"), slug, "c1", target)
@@ -80,7 +86,7 @@ def test_sweep_holds_the_farm_and_keeps_honest_ballots(app, make, redis_client):
                           json={"decision": "invalidate", "reason": "35 new accounts on one /24 in a minute"})
     assert resp.status_code == 200, resp.get_json()
     report = organiser.get(f"/api/v1/contests/{slug}/fraud/report").get_json()
-    assert report["counted"] == 24 and report["invalidated"] == 35
+    assert report["counted"] == 24 + 160 and report["invalidated"] == 35
     assert report["invalidated_by_reason"] and sum(report["invalidated_by_reason"].values()) == 35
     actions = [e["action"] for e in organiser.get(f"/api/v1/contests/{slug}/audit").get_json()["entries"]]
     assert [a for a in actions if a.startswith("fraud.")] == ["fraud.sweep", "fraud.invalidate"]

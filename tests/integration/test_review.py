@@ -134,3 +134,35 @@ def test_receipt_carries_its_inclusion_proof_once_voting_closes(app, make):
     assert ledger["leaves_published"] and ledger["batches"][0]["root"] == proof["root"]
     result = app.test_cli_runner().invoke(args=["ledger", "verify", slug])
     assert result.exit_code == 0, result.output
+
+
+def test_review_status_counts_what_awaits_a_decision(app, make):
+    slug, ids, held, counted = setup_votes(app, make)
+    api = organiser(app)
+    status = api.get(f"/api/v1/contests/{slug}/fraud/status").get_json()
+    assert status == {"last_sweep": None, "final_sweep_at": None, "under_review": 2, "flagged": 0,
+                      "invalidated": 0, "open_clusters": 0}
+    assert api.post(f"/api/v1/contests/{slug}/fraud/ballots/decision", json={
+        "ballot_ids": held[:1], "decision": "invalidate", "reason": "honeypot"}).status_code == 200
+    status = api.get(f"/api/v1/contests/{slug}/fraud/status").get_json()
+    assert (status["under_review"], status["invalidated"]) == (1, 1)
+    voter = voter_api(app, make, "curious@example.org")
+    assert_error(voter.get(f"/api/v1/contests/{slug}/fraud/status"), 403, "forbidden")
+
+
+def test_the_fraud_policy_is_validated_and_stays_private(app, make):
+    slug, ids = open_contest(app, pow_bits=0)
+    api = organiser(app)
+    err = assert_error(api.patch(f"/api/v1/contests/{slug}", json={"fraud": {
+        "rules": {"burst": "sometimes", "made_up": "off"}, "hold_threshold": 0.01}}), 422, "validation_error")
+    assert set(err["fields"]) == {"fraud.rules.burst", "fraud.rules.made_up", "fraud.hold_threshold"}
+    resp = api.patch(f"/api/v1/contests/{slug}", json={"fraud": {"rules": {"burst": "off", "country": "flag"},
+                                                                 "hold_threshold": 1.5}})
+    assert resp.status_code == 200, resp.get_json()
+    full = api.get(f"/api/v1/contests/{slug}").get_json()["fraud"]
+    assert full["rules"] == {"burst": "off", "country": "flag"} and full["hold_threshold"] == 1.5
+    from voting.fraud.domain.policy import Policy
+
+    assert full["flag_threshold"] == Policy.flag_threshold
+    public = voter_api(app, make, "curious@example.org").get(f"/api/v1/contests/{slug}").get_json()
+    assert "fraud" not in public and "hold_threshold" not in str(public)

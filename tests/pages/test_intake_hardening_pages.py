@@ -175,8 +175,27 @@ def test_a_ballot_page_keeps_its_render_time_after_a_refusal_and_it_vouches_once
     # ballot is timed from its challenge, fetched a moment before.
     assert vote(client, slug, {"choice": str(ids["c2"][0])}, category="c2", fields=fields).status_code == 303
     first, second = stored(app)
-    assert first.status == "counted" and first.flags == []
-    assert second.status == "under_review" and {"render_reused", "too_fast"} <= set(second.flags)
+    assert first.status == "counted" and first.flags == [] and 60_000 <= first.page_ms < 120_000
+    assert second.status == "under_review" and {"render_reused", "too_fast", "no_page"} <= set(second.flags)
+    assert second.page_ms is None
+
+
+# --- what the page's script saw ----------------------------------------------------------------------------
+
+def test_the_page_records_what_its_script_saw_and_reads_a_bad_field_as_no_script(app, client, make):
+    """A page's ballot is never refused for its `script` field: one that does
+    not read as what pow.js writes counts as a script that did not run."""
+    slug, ids = open_contest(app, categories=4)
+    make.user(VOTER)
+    sign_in(client, VOTER)
+    sent = {"c1": '{"visible_ms":5000,"input":false}', "c2": "{not json",
+            "c3": '{"visible_ms":5000,"input":true,"extra":1}', "c4": "x" * 300}
+    for category, script in sent.items():
+        resp = vote(client, slug, {"choice": str(ids[category][0])}, category=category, script=script)
+        assert resp.status_code == 303, page(resp).text[:500]
+    flags = [b.flags for b in stored(app)]
+    assert flags == [["no_input"], ["no_script"], ["no_script"], ["no_script"]]
+    assert all(b.status == "counted" and b.page_ms is not None for b in stored(app))
 
 
 # --- gunicorn's access log -----------------------------------------------------------------------------------

@@ -101,3 +101,75 @@ def test_a_failed_challenge_request_shows_an_error_and_sends_nothing():
     assert result["prevented"] and result["submitted"] == 0
     assert result["status"] == "Failed" and "pow-error" in result["className"]
     assert result["token"] == "" and result["nonce"] == ""
+
+
+# --- what the page saw: the form's `script` field ----------------------------------------------------------
+
+# A page visible 4 s, hidden a minute, visible 1.5 s more; a script's click
+# (untrusted) and, if asked, a person's pointer. Then the form is sent.
+OBSERVE = """
+const [script, challengeJson, bits, carried, person] = process.argv.slice(1);
+const field = (value) => ({value: value || ""});
+const fields = {pow_token: field(), pow_nonce: field(), script: field(carried)};
+const status = {textContent: "", className: "pow-status"};
+const attrs = {"data-pow-bits": bits, "data-challenge-url": "/api/v1/challenge?contest=x",
+               "data-pow-working": "Checking", "data-pow-sending": "Sending", "data-pow-failed": "Failed"};
+const listeners = {}, seen = {};
+const form = {elements: {namedItem: (name) => fields[name]}, getAttribute: (name) => attrs[name],
+              querySelector: () => status, addEventListener: (type, fn) => { listeners[type] = fn; }};
+let now = 1000, submitted = 0;
+global.performance = {now: () => now};
+global.HTMLFormElement = function () {};
+HTMLFormElement.prototype.submit = function () { submitted += 1; };
+global.window = {addEventListener: () => {}};
+global.document = {visibilityState: "visible", querySelectorAll: () => [form],
+                   addEventListener: (type, fn) => { (seen[type] = seen[type] || []).push(fn); }};
+const fire = (type, trusted) => (seen[type] || []).forEach((fn) => fn({isTrusted: trusted}));
+global.fetch = () => Promise.resolve({ok: true, json: () => Promise.resolve(JSON.parse(challengeJson))});
+require(script);
+now += 4000;
+document.visibilityState = "hidden"; fire("visibilitychange");
+now += 60000;
+document.visibilityState = "visible"; fire("visibilitychange");
+now += 1500;
+fire("click", false);
+if (person === "yes") fire("pointerdown", true);
+let prevented = false;
+listeners.submit({preventDefault: () => { prevented = true; }});
+const report = () => process.stdout.write(JSON.stringify({prevented, submitted, script: fields.script.value}));
+const started = Date.now();
+(function wait() {
+  if (!prevented || submitted || Date.now() - started > 20000) return report();
+  setTimeout(wait, 10);
+})();
+"""
+CHALLENGE = {"token": "1.4.9999999999.abcd.0123456789abcdef0123456789abcdef", "bits": 4}
+
+
+def observed(bits: str, carried: str = "", person: str = "no") -> dict:
+    result = json.loads(node(OBSERVE, json.dumps(CHALLENGE), bits, carried, person))
+    return {**result, "script": json.loads(result["script"]) if result["script"] else None}
+
+
+def test_the_script_field_tells_the_visible_time_and_whether_a_person_touched_the_page():
+    with_proof = observed("4", person="yes")
+    assert with_proof["prevented"] and with_proof["submitted"] == 1
+    assert with_proof["script"] == {"visible_ms": 5500, "input": True, "webdriver": False}  # the hidden minute left out
+    without_proof = observed("0")  # the form is sent as it is, the field filled on the way
+    assert not without_proof["prevented"] and without_proof["submitted"] == 0
+    assert without_proof["script"] == {"visible_ms": 5500, "input": False, "webdriver": False}  # a script's click is no person's
+
+
+def test_a_form_shown_again_carries_what_its_first_showing_saw():
+    # After a refusal the server shows the form again with the field as sent; the
+    # script's own resend (data-pow-retry) must not lose the person's input.
+    carried = json.dumps({"visible_ms": 20_000, "input": True})
+    assert observed("4", carried)["script"] == {"visible_ms": 25_500, "input": True, "webdriver": False}
+    assert observed("4", "not json")["script"] == {"visible_ms": 5500, "input": False, "webdriver": False}
+
+
+def test_the_script_and_the_server_bound_the_visible_time_alike():
+    from voting.ballots import wire
+    assert f"MAX_VISIBLE_MS = {wire.MAX_VISIBLE_MS};" in POW_JS.read_text()
+    huge = json.dumps({"visible_ms": wire.MAX_VISIBLE_MS, "input": True})
+    assert observed("4", huge)["script"] == {"visible_ms": wire.MAX_VISIBLE_MS, "input": True, "webdriver": False}

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tests.pages.support import page, sign_in, submit
+from tests.pages.test_page_quality import check_page
 from tests.support.api import Api
 from tests.support.factories import PASSWORD
 from tests.support.jury import SLUG as JURY_SLUG
@@ -284,3 +285,23 @@ def test_a_big_contest_links_each_category_to_its_own_page(app, client, monkeypa
     doc = page(client.get(f"/contests/{slug}/results/categories/c1"))
     assert doc.find("svg", role="img") and doc.find("table") and "At place 2" in doc.text
     assert client.get(f"/contests/{slug}/results/categories/c9").status_code == 404
+
+
+def test_the_tally_form_says_what_the_fraud_review_still_holds(app, prize, boss):
+    """Before a tally the organiser sees the ballots under review (left out
+    unless counted), and whether the final sweep has run (a final tally runs
+    it first)."""
+    slug, _ids = prize
+    doc = page(boss.get(draft_url(slug)))
+    assert "1 ballot is still under review and will not be counted unless you count it." in doc.text
+    assert "At the close of voting" in doc.text  # the final sweep, while voting is open
+    assert doc.find("a", href=f"/organiser/contests/{slug}/review")
+    close_voting(app, slug)
+    doc = page(boss.get(draft_url(slug)))
+    assert "Not run yet: it is queued at the close, and a final tally runs it first" in doc.text
+    tally_on_page(app, boss, slug)
+    resp = boss.get(draft_url(slug))
+    check_page(resp)
+    text = page(resp).text
+    assert "Final sweep" in text and "Not run yet" not in text
+    assert "1 ballot is still under review" in text

@@ -243,7 +243,7 @@ def test_the_sweep_button_enqueues_a_job(app, client, make, redis_client):
 def test_without_redis_the_sweep_is_not_queued_and_decisions_stand(app, client, make, monkeypatch):
     state = setup_review(app, make, client)
 
-    def unreachable(contest_id):
+    def unreachable(contest_id, **_):
         raise redis.ConnectionError("down")
 
     monkeypatch.setattr("voting.fraud.jobs.enqueue_sweep", unreachable)
@@ -355,3 +355,71 @@ def test_big_lists_stay_under_the_page_budget(app, client, make):
                 f"/organiser/contests/{SLUG}/report"):
         check_page(client.get(url))
     check_page(submit(client, QUEUE, HELD_DECISION, decision="invalidate", reason="", ballot_ids=big[150:250]), 422)
+
+
+def add_verdicts(app, verdicts: dict[int, tuple[str, float]], rule: str = "burst") -> None:
+    """Verdicts as a sweep would record them, and a sweep that ran."""
+    from voting.fraud.models import FraudSweep, FraudVerdict
+
+    with app.app_context():
+        contest = db.session.scalar(select(Contest).where(Contest.slug == SLUG))
+        for ballot_id, (action, score) in verdicts.items():
+            db.session.add(FraudVerdict(ballot_id=ballot_id, contest_id=contest.id, action=action, score=score,
+                                        rules=[rule], reason=rule, updated_at=clock.now()))
+        db.session.add(FraudSweep(contest_id=contest.id, final=False, started_at=clock.now(),
+                                  finished_at=clock.now(), held=0, flagged=0))
+        db.session.commit()
+        db.session.remove()
+
+
+def test_the_queue_shows_the_sweeps_and_flagged_ballots(app, client, make):
+    state = setup_review(app, make, client)
+    doc = page(client.get(QUEUE))
+    assert "Last sweep None yet" in doc.text and "Final sweep At the close of voting" in doc.text
+    assert "4 ballots are under review and will not be counted unless you count them." in doc.text
+    flagged = make_cluster(app, [], rule="shared_device", key="device-9")
+    with app.app_context():
+        db.session.add(FraudClusterBallot(cluster_id=flagged, ballot_id=state["honest"]))
+        db.session.execute(update(FraudCluster).where(FraudCluster.id == flagged).values(strength=0.45))
+        db.session.commit()
+        db.session.remove()
+    add_verdicts(app, {state["honest"]: ("flag", 0.75)}, rule="shared_device")
+    resp = client.get(QUEUE)
+    check_page(resp)
+    doc = page(resp)
+    assert "Flagged, still counted 1" in doc.text
+    assert "1 flagged ballot is counted; look at it and confirm or invalidate it." in doc.text
+    assert "Shared device</abbr>: 1" in doc.html  # flagged, by reason
+    assert "Last sweep None yet" not in doc.text
+    card = doc.html[doc.html.index(f'id="cluster-{flagged}"'):]
+    assert "Strength</dt> <dd>0.45" in card[:3000] and "Behaviour: what people do not do" in card[:3000]
+    assert "Flagged, not decided</dt> <dd>1" in card[:3000]
+
+
+def test_a_cluster_page_shows_each_ballots_verdict(app, client, make):
+    state = setup_review(app, make, client)
+    first, second = state["in_cluster"]
+    add_verdicts(app, {first: ("hold", 1.2)})
+    resp = client.get(cluster_url(state["cluster"]))
+    check_page(resp)
+    doc = page(resp)
+    assert "Kind Volume: many ballots together; never holds alone" in doc.text and "Strength 1.00" in doc.text
+    rows = doc.html[doc.html.index("<tbody>"):doc.html.index("</tbody>")]
+    assert "<td>Held</td><td class=\"num\">1.20</td>" in rows
+    assert "<td>None</td><td class=\"num\">–</td>" in rows  # the other: no verdict
+
+
+def test_a_cluster_decision_leaves_ballots_decided_one_by_one_alone(app, client, make):
+    state = setup_review(app, make, client)
+    url = cluster_url(state["cluster"])
+    first, second = state["in_cluster"]
+    assert submit(client, url, HELD_DECISION, decision="count", reason="A real voter",
+                  ballot_ids=[first]).status_code == 303
+    resp = submit(client, url, f"{url}/decision", decision="invalidate", reason="The rest is a script")
+    assert resp.status_code == 303
+    found = statuses(app)
+    assert (found[first], found[second]) == ("counted", "invalidated")
+    text = page(client.get(url)).text
+    assert "1 ballot changed status (1 decided)." in text
+    assert "1 ballot an organiser had already decided on was left as it was" in text
+    assert "Status Partly counted, partly invalidated" in text

@@ -1,6 +1,7 @@
 """The voting pages, used the way a browser would: sign in through the login
-page, read the ballot form, fill in the proof of work as pow.js does (asking
-the challenge endpoint and solving it, here in Python) and send the form."""
+page, read the ballot form, fill in the proof of work and what the page saw as
+pow.js does (asking the challenge endpoint and solving it, here in Python) and
+send the form."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ from voting.contests.services import get_contest
 from voting.extensions import db
 
 VOTER = "voter@example.org"
-FORM_FIELDS = {"csrf_token", "rendered", "website", "pow_token", "pow_nonce"}
+FORM_FIELDS = {"csrf_token", "rendered", "website", "pow_token", "pow_nonce", "script"}
+# What pow.js writes into the form's `script` field as the ballot leaves.
+SCRIPT_SEEN = '{"visible_ms":41250,"input":true}'
 # For each method: the form's choices for entries (a, b, c), and the selection the API stores.
 METHODS = {
     "single": (lambda a, b, c: {"choice": str(b)}, lambda a, b, c: [b]),
@@ -47,10 +50,15 @@ def form_fields(client, slug: str, category: str = "c1") -> dict:
     return {name: value for name, value in fields.items() if name in FORM_FIELDS}
 
 
-def vote(client, slug: str, choices: dict, category: str = "c1", with_proof: bool = True, fields=None, **extra):
-    body = {**(fields or form_fields(client, slug, category)), **choices, **extra}
+def vote(client, slug: str, choices: dict, category: str = "c1", with_proof: bool = True, fields=None,
+         with_script: bool | None = None, **extra):
+    """`with_script`: as if pow.js ran (by default, when it sends a proof)."""
+    body = {**(fields or form_fields(client, slug, category)), **choices}
     if with_proof:
         body.update(proof(client, slug))
+    if with_proof if with_script is None else with_script:
+        body["script"] = SCRIPT_SEEN
+    body.update(extra)
     return client.post(ballot_url(slug, category), data=body)
 
 
@@ -127,7 +135,7 @@ def test_vote_with_each_method(app, client, make, method):
 
     (ballot,) = stored(app)
     assert ballot.selection == selection(a, b, c) and ballot.status == "counted"
-    assert "no_render_time" not in ballot.flags
+    assert ballot.flags == [] and ballot.page_ms is not None and ballot.page_ms >= 0
 
     again = client.get(ballot_url(slug))
     assert "You have already voted in this category" in page(again).text
@@ -207,13 +215,22 @@ def test_missing_proof_is_400_with_a_clear_message(app, client, make):
     assert stored(app) == []
 
 
-def test_without_proof_of_work_no_script_is_needed(app, client, make):
+def test_without_proof_of_work_no_script_is_needed_and_its_absence_is_recorded(app, client, make):
+    """The form path without JavaScript: with pow_bits 0 the page still votes,
+    and its ballot is flagged no_script (not held); with the script, nothing."""
     slug, ids = open_contest(app, pow_bits=0)
     make.user(VOTER)
     sign_in(client, VOTER)
     doc = page(client.get(ballot_url(slug)))
-    assert not doc.find("script") and "<noscript>" not in doc.html
+    assert "<noscript>" not in doc.html
+    assert doc.find("script", src="/static/pow.js", defer="")  # still: it tells what the page saw
+    assert doc.find("input", type="hidden", name="script")
     assert vote(client, slug, {"choice": str(ids["c1"][0])}, with_proof=False).status_code == 303
+    assert vote(client, slug, {"choice": str(ids["c2"][0])}, category="c2", with_proof=False,
+                with_script=True).status_code == 303
+    without, with_script = stored(app)
+    assert without.status == "counted" and without.flags == ["no_script"] and without.page_ms is not None
+    assert with_script.status == "counted" and with_script.flags == []
 
 
 def test_rate_limited_page_says_when_to_retry(app, client, make):

@@ -21,10 +21,14 @@ _serial = count(1)
 
 
 def add_ballots(app, slug: str, category: str, selection, n: int, status: str = "counted",
-                reason: str | None = None, method: str | None = None, serial=None) -> None:
-    """`n` ballots with this selection, each from its own new voter. Voters and
+                reason: str | None = None, method: str | None = None, serial=None, country: str | None = None,
+                fresh: bool = False) -> None:
+    """`n` ballots with this selection, each from its own voter. Voters and
     receipts are numbered by `serial` (an iterator of ints; a shared one by
-    default): pass your own for data that must come out the same twice."""
+    default): pass your own for data that must come out the same twice. The
+    voters look like people to the fraud rules, which a final tally runs
+    first: accounts made on scattered days weeks ago, each on its own network;
+    unless `fresh`: made seconds before voting. `country`: the voters' registered country."""
     with app.app_context():
         contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
         category_id = db.session.scalar(select(Category.id).where(Category.contest_id == contest.id,
@@ -33,13 +37,17 @@ def add_ballots(app, slug: str, category: str, selection, n: int, status: str = 
         rows = []
         for _ in range(n):
             k = next(serial or _serial)
-            user = User(email=f"bulk{k}@example.org", email_normalised=f"bulk{k}@example.org", password_hash="-", display_name=f"bulk{k}", verified_at=now)
+            made = now - (timedelta(seconds=5) if fresh else timedelta(
+                days=3, seconds=int(hashlib.sha256(f"made-{k}".encode()).hexdigest(), 16) % (60 * 86400)))
+            user = User(email=f"bulk{k}@example.org", email_normalised=f"bulk{k}@example.org", password_hash="-",
+                        display_name=f"bulk{k}", verified_at=made, created_at=made, country=country)
             db.session.add(user)
             db.session.flush()
             rows.append({"contest_id": contest.id, "category_id": category_id, "voter_id": user.id,
                          "receipt_hash": hashlib.sha256(f"receipt-{k}".encode()).hexdigest(),
                          "method": method or contest.settings["voting"]["method"], "selection": selection,
-                         "status": status, "flags": [], "client_ip": "192.0.2.1", "ip_prefix": "192.0.2.0/24",
+                         "status": status, "flags": [], "client_ip": f"2001:db8:{k % 65536:x}::1",
+                         "ip_prefix": f"2001:db8:{k % 65536:x}::/64",
                          "user_agent_hash": "0" * 64, "device_id": "", "cast_at": now, "status_reason": reason})
         if rows:
             db.session.execute(insert(Ballot), rows)

@@ -12,12 +12,16 @@ from tests.support.factories import PASSWORD, make_contest, make_organiser
 
 
 def open_contest(app, method="single", pow_bits=4, entries_per_category=3, slug="wsis-prizes-test",
-                 awards: dict | None = None, **voting):
-    """A prize contest in its voting phase; answers (slug, {category: [entry ids]})."""
+                 awards: dict | None = None, categories: int | None = None, **voting):
+    """A prize contest in its voting phase; answers (slug, {category: [entry ids]}).
+    `categories`: how many (c1, c2, ...), else the factories' two."""
     with app.app_context():
         organiser = make_organiser("organiser@example.org")
         settings = {"method": method, "pow_bits": pow_bits, "min_render_seconds": 0, **voting}
-        contest = make_contest(slug=slug, voting=settings, **({"awards": awards} if awards else {}))
+        extra = {"awards": awards} if awards else {}
+        if categories:
+            extra["categories"] = [{"slug": f"c{n}", "title": f"Category {n}"} for n in range(1, categories + 1)]
+        contest = make_contest(slug=slug, voting=settings, **extra)
         ids: dict[str, list[int]] = {}
         for category in contest.categories:
             for i in range(entries_per_category):

@@ -106,10 +106,13 @@ def test_receipt_codes():
     assert receipts.public_status("invalidated", voting_open=False) == "invalidated"
 
 
+SEEN = screening.ScriptSeen(visible_ms=12_000, input=True)
+
+
 def test_screening_flags():
-    flags = screening.flags_for("http://x", NOW - timedelta(seconds=1), NOW, 3, True, True)
+    flags = screening.flags_for("http://x", NOW - timedelta(seconds=1), NOW, 3, True, True, page=True, script=SEEN)
     assert flags == ["honeypot", "too_fast"] and screening.status_for(flags) == "under_review"
-    flags = screening.flags_for("", None, NOW, 3, False, False)
-    assert flags == ["no_render_time", "no_device", "redis_unavailable"]
+    flags = screening.flags_for("", None, NOW, 3, False, False, page=False, script=None)
+    assert flags == ["no_render_time", "no_device", "redis_unavailable", "no_page"]
     assert screening.status_for(flags) == "counted"
-    assert screening.flags_for(None, NOW - timedelta(seconds=5), NOW, 3, True, True) == []
+    assert screening.flags_for(None, NOW - timedelta(seconds=5), NOW, 3, True, True, page=True, script=SEEN) == []

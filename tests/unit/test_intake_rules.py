@@ -4,7 +4,7 @@ a backtracking pattern crawl, and the difficulty in whole numbers."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -96,8 +96,57 @@ def test_difficulty_is_exact_where_a_float_quotient_rounds_up_to_a_power_of_two(
 
 # --- screening ----------------------------------------------------------------------------------------------
 
+SEEN = screening.ScriptSeen(visible_ms=9_000, input=True)
+
+
 def test_render_token_notes_are_recorded_but_never_hold():
     for note in sorted(screening.RENDER_NOTES):
-        flags = screening.flags_for("", NOW, NOW, 0, True, True, note)
-        assert flags == [note] and screening.status_for(flags) == "counted"
-    assert screening.flags_for("", NOW, NOW, 0, True, True, "anything else") == []
+        flags = screening.flags_for("", NOW, NOW, 0, True, True, note, page=False, script=None)
+        assert flags == [note, "no_page"] and screening.status_for(flags) == "counted"
+    assert screening.flags_for("", NOW, NOW, 0, True, True, "anything else", page=True, script=SEEN) == []
+
+
+def test_client_flags_say_what_the_client_was_and_never_hold():
+    def flags(page, script):
+        return screening.flags_for("", NOW, NOW, 0, True, True, page=page, script=script)
+    assert flags(False, None) == ["no_page"]  # an API client, or a script that never rendered the page
+    assert flags(False, SEEN) == ["no_page"]  # what a script claims counts for nothing without a page
+    assert flags(True, None) == ["no_script"]  # a page without JavaScript, or its form sent by a script
+    assert flags(True, screening.ScriptSeen(9_000, False)) == ["no_input"]
+    assert flags(True, SEEN) == []
+    for found in (flags(False, None), flags(True, None), flags(True, screening.ScriptSeen(0, False))):
+        assert screening.status_for(found) == "counted" and screening.holding_reason(found) is None
+    assert set(screening.CLIENT_FLAGS).isdisjoint(screening.HOLDING_FLAGS)
+
+
+def test_page_ms_counts_milliseconds_from_the_render_and_never_below_zero():
+    assert screening.page_ms(NOW - timedelta(seconds=41, milliseconds=250), NOW) == 41_250
+    assert screening.page_ms(NOW + timedelta(milliseconds=800), NOW) == 0  # another process's clock, a little ahead
+
+
+# --- difficulty of busy addresses ---------------------------------------------------------------------------
+
+def test_an_address_adds_a_bit_above_its_threshold_and_at_each_doubling():
+    assert [pow.extra_bits(n, 1000) for n in (0, 1000, 1001, 1999, 2000, 3999, 4000, 8000, 32_000, 64_000, 10**9)] \
+        == [0, 0, 1, 1, 2, 2, 3, 4, 6, 6, 6]
+    assert pow.extra_bits(10**9, 0) == 0  # no threshold: no rise
+    assert pow.address_extra([(5400, 1000), (5400, 4000)]) == 3  # the address's own, the larger
+    assert pow.address_extra([(900, 1000), (9000, 4000)]) == 2  # a busy /24 of quiet addresses
+    assert pow.address_extra([]) == 0
+
+
+def test_the_address_adds_to_the_spike_within_the_cap_and_never_turns_proof_on():
+    assert pow.difficulty(16, 0, 600, 3) == 19
+    assert pow.difficulty(16, 601, 600, 3) == 20
+    assert pow.difficulty(16, 10**9, 600, 6) == pow.MAX_BITS
+    assert pow.difficulty(0, 10**9, 600, 6) == 0
+
+
+def test_sliding_counts_and_thresholds_in_whole_ballots():
+    assert ratelimit.recent(10, 100, 0.25) == 35
+    assert ratelimit.recent(0, 3, 1 / 3) == 0  # 0.999999: as the gate's Lua floors "0.333333" * 3
+    assert ratelimit.weight_text(1 / 3) == "0.333333"
+    hour = ratelimit.parse("10000/hour")
+    assert ratelimit.threshold_in(hour, ratelimit.parse("1000/hour")) == 1000
+    assert ratelimit.threshold_in(ratelimit.parse("200/minute"), ratelimit.parse("1200/hour")) == 20
+    assert ratelimit.threshold_in(ratelimit.parse("5/second"), ratelimit.parse("1/hour")) == 1  # never 0

@@ -1,6 +1,7 @@
 import pytest
 
 from voting.contests.domain.spec import SpecErrors, merge_patch, patch_spec, validate_spec
+from voting.fraud.domain.policy import Policy
 
 
 def base(**over):
@@ -93,6 +94,26 @@ def test_fraud_section():
     assert "fraud.countries.0" in errors(base(fraud={"countries": ["ch"]}))
     found = errors(base(fraud={"thresholds": {"no_such_threshold": 1, "burst_ratio": -3}}))
     assert set(found) == {"fraud.thresholds.no_such_threshold", "fraud.thresholds.burst_ratio"}
+
+
+def test_fraud_policy():
+    spec = validate_spec(base())
+    assert (spec.fraud.rules, spec.fraud.hold_threshold, spec.fraud.flag_threshold) == (
+        {}, Policy.hold_threshold, Policy.flag_threshold)
+    spec = validate_spec(base(fraud={"rules": {"burst": "off", "country": "flag"}, "hold_threshold": 2,
+                                     "flag_threshold": 0.8}))
+    assert spec.fraud.rules == {"burst": "off", "country": "flag"} and spec.fraud.hold_threshold == 2.0
+    # Every problem at once, each beside its field.
+    found = errors(base(fraud={"rules": {"no_such_rule": "hold", "burst": "maybe"}, "hold_threshold": 20,
+                               "flag_threshold": 0.05, "thresholds": {"burst_ratio": -3}}))
+    assert set(found) == {"fraud.rules.no_such_rule", "fraud.rules.burst", "fraud.hold_threshold",
+                          "fraud.flag_threshold", "fraud.thresholds.burst_ratio"}
+    assert "is not a rule" in found["fraud.rules.no_such_rule"]
+    assert "hold, flag or off" in found["fraud.rules.burst"]
+    assert errors(base(fraud={"hold_threshold": 0.5, "flag_threshold": 0.8})) == {
+        "fraud.flag_threshold": "must not be above hold_threshold"}
+    assert "fraud.hold_threshold" in errors(base(fraud={"hold_threshold": "high"}))
+    assert "fraud.rules.burst" in errors(base(fraud={"rules": {"burst": 1}}))
 
 
 def test_tie_break_chain_and_criterion_guidance():

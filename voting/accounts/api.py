@@ -7,11 +7,13 @@ from typing import Annotated
 from flask import Blueprint, jsonify
 from pydantic import BaseModel, ConfigDict, StrictStr, StringConstraints
 
-from voting.accounts import services
+from voting import clock
+from voting.accounts import registration, services
 from voting.accounts.limits import mail_ip, register_ip, with_login_limits
 from voting.api.csrf import api_token
 from voting.api.request import parse_body
 from voting.auth import actor, note_verified, require_user, sign_in, sign_out
+from voting.netutil import client_subject
 
 bp = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
 
@@ -22,11 +24,19 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Proof(Body):
+    token: Annotated[StrictStr, StringConstraints(max_length=500)]
+    nonce: Annotated[StrictStr, StringConstraints(max_length=40)]
+
+
 class RegisterBody(Body):
     email: Short
     password: Short
     display_name: Short
     country: Annotated[StrictStr, StringConstraints(max_length=2)] | None = None
+    # Needed once many accounts were registered from the client's address in the last hour
+    # (GET /auth/register/challenge says how much work, 0 bits when none).
+    pow: Proof | None = None
 
 
 class LoginBody(Body):
@@ -53,11 +63,21 @@ def session_info():
     return jsonify({"user": services.serialise(user) if user else None, "csrf_token": api_token()})
 
 
+@bp.get("/auth/register/challenge")
+def register_challenge():
+    issued = registration.issue(client_subject(), clock.now())
+    response = jsonify({"token": issued.token, "bits": issued.bits, "expires_at": issued.expires_at.isoformat()})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.post("/auth/register")
 @register_ip
 def register():
     body = parse_body(RegisterBody)
-    user = services.register(body.email, body.password, body.display_name, body.country)
+    proof = body.pow
+    user = registration.register(client_subject(), proof.token if proof else None, proof.nonce if proof else None,
+                                 clock.now(), body.email, body.password, body.display_name, body.country)
     return jsonify({"user": services.serialise(user)}), 201
 
 

@@ -1,5 +1,5 @@
 """Account rules that need no framework: address normalisation, disposable
-domains, password policy, roles."""
+domains, password policy, roles, the registration's proof of work."""
 
 from __future__ import annotations
 
@@ -67,3 +67,20 @@ def role_names(grants: list[RoleGrant]) -> list[str]:
     """Roles as the API shows them: voter for everyone, plus any granted ones."""
     names = {g.role for g in grants} | {"voter"}
     return [r for r in ROLES if r in names]
+
+
+MAX_EXTRA_REGISTRATION_BITS = 6
+
+
+def registration_bits(recent: int, free: int, base: int) -> int:
+    """The proof of work (in bits) the next account from an address needs,
+    given the accounts registered from it in the last hour: none for the first
+    `free`, then `base`, and one more bit (twice the work) at each doubling of
+    the hour's accounts beyond `free`, at most six more and 28 in all. A base of
+    0 turns the proof off."""
+    if base == 0 or recent < free:
+        return 0
+    extra = 0
+    while extra < MAX_EXTRA_REGISTRATION_BITS and free * 2 ** (extra + 1) <= recent:
+        extra += 1
+    return min(28, base + extra)

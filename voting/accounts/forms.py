@@ -20,6 +20,10 @@ class RegisterForm(FlaskForm):
     # validate_choice=False: the service checks the code and reports it by field.
     country = SelectField(_l("Country (optional)"), choices=[], validate_choice=False,
                           render_kw={"autocomplete": "country"})
+    # The proof of work once many accounts were registered from this address in
+    # the hour (accounts/registration.py), filled in by voting/static/pow.js.
+    pow_token = HiddenField()
+    pow_nonce = HiddenField()
 
 
 class LoginForm(FlaskForm):

@@ -12,16 +12,19 @@ from __future__ import annotations
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from voting.accounts import countries, services
+from voting import clock
+from voting.accounts import countries, registration, services
 from voting.accounts.forms import ForgotForm, LoginForm, RegisterForm, ResetForm, sentence, show_error
 from voting.accounts.limits import mail_ip, register_ip, with_login_limits
 from voting.auth import login_required, note_verified, require_user, sign_in, sign_out
 from voting.errors import ApiError
+from voting.netutil import client_subject
 
 bp = Blueprint("accounts_pages", __name__)
 
@@ -48,11 +51,23 @@ def country_choices() -> list[tuple[str, str]]:
     return [("", _("Not given")), *_country_choices(str(get_locale() or "en"))]
 
 
+# The proof of work failed: most often a browser without JavaScript, once the
+# address had registered many accounts in the hour (accounts/registration.py).
+PROOF_NEEDED = _l("Many accounts were created from your network in the last hour, so your browser has to do a few "
+                  "seconds of arithmetic before it sends the form. Check that JavaScript is turned on, then send "
+                  "the form again.")
+
+
 def _register_page(form: RegisterForm, err: ApiError | None = None):
     form.country.choices = country_choices()
-    summary = show_error(form, err.fields) if err else []
-    return render_template("accounts/register.html", form=form, summary=summary,
-                           message=err.message if err else ""), err.status if err else 200
+    form.pow_token.data = form.pow_nonce.data = ""  # a proof is used once, checked or not
+    proof_failed = err is not None and err.code == "challenge_failed"
+    summary = show_error(form, err.fields) if err and not proof_failed else []
+    message = str(PROOF_NEEDED) if proof_failed else (err.message if err else "")
+    return render_template("accounts/register.html", form=form, summary=summary, message=message,
+                           pow_bits=current_app.config["VOTING"].register_pow_bits,
+                           pow_needed=registration.required_bits(client_subject(), clock.now()) > 0), \
+        err.status if err else 200
 
 
 @bp.get("/register")
@@ -65,8 +80,9 @@ def register():
 def register_submit():
     form = RegisterForm()
     try:
-        user = services.register((form.email.data or "").strip(), form.password.data or "",
-                                 form.display_name.data or "", form.country.data or None)
+        user = registration.register(client_subject(), form.pow_token.data or None, form.pow_nonce.data or None,
+                                     clock.now(), (form.email.data or "").strip(), form.password.data or "",
+                                     form.display_name.data or "", form.country.data or None)
     except ApiError as err:
         return _register_page(form, err)
     flash(_("We have sent a link to %(email)s. Open it to confirm your address.", email=user.email), "success")

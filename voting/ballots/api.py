@@ -14,7 +14,7 @@ from voting.ballots import backends, challenges, contest_view, counters, intake,
 from voting.contests.domain import phases
 from voting.contests.access import managed_contest, public_contest
 from voting.errors import not_found, validation_error
-from voting.netutil import client_ip
+from voting.netutil import client_ip, network_prefix
 
 bp = Blueprint("ballots_api", __name__, url_prefix="/api/v1")
 
@@ -45,7 +45,8 @@ def challenge():
     view = contest_view.get(slug)  # 404 for an unknown contest
     if phases.current_phase(view.windows, now, published=False) == "draft":
         public_contest(slug, now)  # a draft: 404 unless the caller organises it (asked only then, not per ballot)
-    issued = challenges.issue(backends.current(), view, now)
+    ip = client_ip()
+    issued = challenges.issue(backends.current(), view, now, ip, network_prefix(ip))
     response = jsonify({"token": issued.token, "bits": issued.bits, "expires_at": issued.expires_at.isoformat()})
     response.headers["Cache-Control"] = "no-store"
     give_device_cookie(response)

@@ -35,24 +35,37 @@ class RenderToken:
         return self.rendered_at + timedelta(seconds=RENDER_TOKEN_SECONDS)
 
 
-def current_bits(contest: ContestView, now: datetime) -> int:
+def current_bits(contest: ContestView, now: datetime, ip: str = "", prefix: str = "") -> int:
+    """The difficulty the gate asks of a ballot from this client address now:
+    the contest's base, raised by its intake's spike and by the address's and
+    prefix's recent ballots (as the gate computes it, from the same counters)."""
     settings = contest.voting
+    if settings["pow_bits"] == 0:
+        return 0
     try:
-        recent = live.recent_intake(contest.id, int(now.timestamp() * 1000))
+        recent, counts = live.recent_counts(contest.id, int(now.timestamp() * 1000), {"ip": ip, "prefix": prefix},
+                                            contest.limits, contest.harder_above)
     except redis.RedisError:
-        recent = 0  # without Redis there is no spike to measure; the base still applies
-    return pow.difficulty(settings["pow_bits"], recent, settings["pow_spike_per_minute"])
+        recent, counts = 0, []  # without Redis there is nothing to measure; the base still applies
+    return pow.difficulty(settings["pow_bits"], recent, settings["pow_spike_per_minute"], pow.address_extra(counts))
 
 
-def issue(backends: Backends, contest: ContestView, now: datetime) -> pow.Challenge:
+def issue(backends: Backends, contest: ContestView, now: datetime, ip: str = "", prefix: str = "") -> pow.Challenge:
     ttl = backends.settings.challenge_ttl
-    return pow.issue(backends.pow_key, contest.id, current_bits(contest, now), now, ttl, secrets.token_hex(8))
+    return pow.issue(backends.pow_key, contest.id, current_bits(contest, now, ip, prefix), now, ttl,
+                     secrets.token_hex(8))
 
 
 def render_token(backends: Backends, contest: ContestView, now: datetime) -> str:
-    """Signed time at which a ballot page was rendered, for the timing check,
-    with a random id: one rendered page vouches for one ballot."""
-    return backends.render_serializer.dumps([contest.id, int(now.timestamp()), secrets.token_urlsafe(12)])
+    """Signed time at which a ballot page was rendered (in milliseconds), for
+    the timing check and the ballot's `page_ms`, with a random id: one rendered
+    page vouches for one ballot."""
+    return backends.render_serializer.dumps([contest.id, int(now.timestamp() * 1000), secrets.token_urlsafe(12)])
+
+
+# Tokens signed before the render time was in milliseconds hold seconds:
+# below this, a stamp is seconds (10**11 ms is in 1973; 10**11 s in 5138).
+SECONDS_BELOW = 10**11
 
 
 def read_render_token(backends: Backends, contest: ContestView, token: object) -> RenderToken | None:
@@ -67,8 +80,10 @@ def read_render_token(backends: Backends, contest: ContestView, token: object) -
     if contest_id != contest.id or type(stamp) is not int or not isinstance(render_id, str) \
             or not RENDER_ID.match(render_id):
         return None
+    stamp_ms = stamp * 1000 if stamp < SECONDS_BELOW else stamp
     try:
-        return RenderToken(render_id, datetime.fromtimestamp(stamp, timezone.utc))
+        return RenderToken(render_id, datetime.fromtimestamp(stamp_ms // 1000, timezone.utc)
+                           + timedelta(milliseconds=stamp_ms % 1000))
     except (OverflowError, OSError, ValueError):
         return None
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from voting.ballots.domain import ratelimit
 from voting.contests.models import Contest, Entry
 from voting.contests.domain.phases import Window
-from voting.contests.domain.spec import is_slug
+from voting.contests.domain.spec import RateLimits, is_slug
 from voting.errors import not_found
 from voting.extensions import db
 
@@ -37,7 +37,22 @@ class ContestView:
     categories: dict[str, int]  # slug -> id
     eligible: dict[int, frozenset[int]]  # category id -> approved entry ids
     limits: dict[str, ratelimit.Limit]  # the rate limits, parsed once per view
+    # Per scope (address, prefix): the recent ballots above which the proof of
+    # work gets harder, in ballots of that scope's limit window.
+    harder_above: dict[str, int]
     loaded_at: float
+
+
+# A contest stored before a rate-limit field existed has its default.
+DEFAULT_LIMITS = RateLimits().model_dump(mode="json")
+
+
+def _limits(stored: dict[str, str]) -> tuple[dict[str, ratelimit.Limit], dict[str, int]]:
+    texts = {**DEFAULT_LIMITS, **stored}
+    limits = {scope: ratelimit.parse(texts[scope]) for scope in ratelimit.SCOPES}
+    harder = {scope: ratelimit.threshold_in(limits[scope], ratelimit.parse(texts[field]))
+              for scope, field in ratelimit.HARDER_ABOVE.items()}
+    return limits, harder
 
 
 def _load(slug: str) -> ContestView:
@@ -50,10 +65,10 @@ def _load(slug: str) -> ContestView:
         eligible[category_id].add(entry_id)
     categories = {c.slug: c.id for c in contest.categories}  # loaded with the contest
     voting = dict(contest.settings["voting"])
-    limits = {scope: ratelimit.parse(text) for scope, text in voting["rate_limits"].items()}
+    limits, harder_above = _limits(voting["rate_limits"])
     return ContestView(contest.id, contest.slug, voting, contest.windows(), categories,
                        {cid: frozenset(eligible.get(cid, ())) for cid in categories.values()}, limits,
-                       time.monotonic())
+                       harder_above, time.monotonic())
 
 
 def get(slug: str, app: Flask | None = None) -> ContestView:

@@ -28,6 +28,9 @@ class BallotForm(FlaskForm):
     # "1" once pow.js has sent this ballot again by itself after its challenge
     # became too easy during a spike: it does so once, then asks the voter.
     pow_retried = HiddenField()
+    # What the page's script observed, as JSON ({"visible_ms": …, "input": …}),
+    # written by the script as the ballot leaves: empty when it did not run.
+    script = HiddenField()
 
 
 class ReceiptForm(FlaskForm):

@@ -8,7 +8,9 @@
 4. in one Redis round trip: rate limits, the proof's current difficulty and
    single use, the dedupe pre-check, the single use of the page's render-time
    token;
-5. honeypot and timing flags (a tripped check holds the ballot for review);
+5. honeypot and timing flags (a tripped check holds the ballot for review),
+   and what the client was (a page of ours, its script: flags that never
+   hold), with the time from the page's render;
 6. the ballot committed in SQL in its own transaction, only while the
    session's account and version are current; the unique constraint on
    (contest, category, voter) has the final word;
@@ -43,6 +45,7 @@ class Client:
     prefix: str
     user_agent_hash: str
     device_id: str
+    automated: bool = False  # its user agent declares automation (wire.AUTOMATION)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class BallotInput:
     pow_nonce: str | None
     honeypot: str | None
     rendered: RenderToken | None  # the page's render-time token, when this server signed it
+    script: screening.ScriptSeen | None = None  # what the page's script sent, if it ran
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,7 @@ def pass_gate(backends: Backends, contest: ContestView, category_id: int, voter:
         result = live.gate(backends.scripts.gate, contest.id, category_id, voter.id, subjects, contest.limits,
                            pow_state, ballot.pow_token, ttl_ms, int(now.timestamp() * 1000), bits,
                            (voting["pow_bits"], voting["pow_spike_per_minute"]),
-                           rendered.id if rendered else None, render_ttl_ms)
+                           rendered.id if rendered else None, render_ttl_ms, contest.harder_above)
     except redis.RedisError:
         log.warning("intake without Redis for contest %s", contest.id, exc_info=True)
         if backends.settings.intake_without_redis == "reject":
@@ -174,7 +178,8 @@ def already_voted() -> ApiError:
 
 
 def commit_ballot(conn: store.IntakeConnection, contest: ContestView, category_id: int, voter: SessionUser,
-                  client: Client, chosen, flags: list[str], now: datetime, verified: bool) -> Cast:
+                  client: Client, chosen, flags: list[str], page_ms: int | None, now: datetime,
+                  verified: bool) -> Cast:
     code, code_hash = receipts.issue(secrets.token_bytes(15))
     status = screening.status_for(flags)
     reason = screening.holding_reason(flags)
@@ -182,7 +187,7 @@ def commit_ballot(conn: store.IntakeConnection, contest: ContestView, category_i
                receipt_hash=code_hash, method=contest.voting["method"], selection=chosen,
                status=status, flags=flags, client_ip=client.ip, ip_prefix=client.prefix,
                user_agent_hash=client.user_agent_hash, device_id=client.device_id, cast_at=now,
-               status_reason=reason)
+               status_reason=reason, page_ms=page_ms)
     try:
         ballot_id = conn.insert_ballot(row, voter.version)
     except store.Duplicate:
@@ -206,19 +211,24 @@ def update_counters(backends: Backends, contest: ContestView, category_id: int, 
 
 
 def screen(backends: Backends, contest: ContestView, client: Client, ballot: BallotInput, pow_state: str,
-           rendered: RenderToken | None, redis_ok: bool, render_fresh: bool, now: datetime) -> list[str]:
-    """The flags. The timing check measures from the page's render time when
-    its token is good (signed, unexpired, first use), else from the challenge's
-    issue time, as for any API client: a kept or reused token is worth no more
-    than none."""
+           rendered: RenderToken | None, redis_ok: bool, render_fresh: bool,
+           now: datetime) -> tuple[list[str], int | None]:
+    """The flags, and the milliseconds since the page's render when its token
+    is good (signed, unexpired, first use). The timing check measures from that
+    render time, else from the challenge's issue time, as for any API client:
+    a kept or reused token is worth no more than none (`no_page`)."""
     note = None
     if ballot.rendered is not None and rendered is None:
         note = "render_expired"
     elif rendered is not None and not render_fresh:
         rendered, note = None, "render_reused"
-    since = rendered.rendered_at if rendered else _challenge_issued_at(backends, ballot, pow_state)
+    if rendered is None:
+        since, page_ms = _challenge_issued_at(backends, ballot, pow_state), None
+    else:
+        since, page_ms = rendered.rendered_at, screening.page_ms(rendered.rendered_at, now)
     return screening.flags_for(ballot.honeypot, since, now, contest.voting["min_render_seconds"],
-                               bool(client.device_id), redis_ok, note)
+                               bool(client.device_id), redis_ok, note, page=rendered is not None,
+                               script=ballot.script, automated=client.automated), page_ms
 
 
 def cast(backends: Backends, contest: ContestView, voter: SessionUser, client: Client, ballot: BallotInput,
@@ -233,8 +243,8 @@ def cast(backends: Backends, contest: ContestView, voter: SessionUser, client: C
         rendered = usable_render_token(ballot.rendered, now) if ballot.rendered else None
         redis_ok, render_fresh = pass_gate(backends, contest, category_id, voter, client, ballot, pow_state,
                                            rendered, now)
-        flags = screen(backends, contest, client, ballot, pow_state, rendered, redis_ok, render_fresh, now)
-        result = commit_ballot(conn, contest, category_id, voter, client, chosen, flags, now, verified)
+        flags, page_ms = screen(backends, contest, client, ballot, pow_state, rendered, redis_ok, render_fresh, now)
+        result = commit_ballot(conn, contest, category_id, voter, client, chosen, flags, page_ms, now, verified)
     update_counters(backends, contest, category_id, voter, result, chosen)
     return result
 

@@ -12,7 +12,7 @@ from voting.ballots import feed, held_redis
 from voting.ballots.domain import ratelimit
 from voting.extensions import get_redis
 
-SCOPES = ("ip", "prefix", "account", "device")
+SCOPES = ratelimit.SCOPES
 
 
 @dataclass(frozen=True)
@@ -27,11 +27,13 @@ class GateResult:
 def gate(script, contest_id: int, category_id: int, voter_id: int, subjects: dict[str, str],
          limits: dict[str, ratelimit.Limit], pow_state: str, pow_token: str | None, pow_ttl_ms: int, now_ms: int,
          pow_bits: int = 0, difficulty: tuple[int, int] = (0, 0), render_id: str | None = None,
-         render_ttl_ms: int = 0) -> GateResult:
+         render_ttl_ms: int = 0, harder_above: dict[str, int] | None = None) -> GateResult:
     """The gate's one round trip on this thread's connection (`GATE_SCRIPT`).
     `pow_bits` are the token's, compared with the difficulty that
-    `difficulty` (the contest's base bits and spike per minute) gives now;
-    `render_id` names the page's render-time token to mark used (None: none).
+    `difficulty` (the contest's base bits and spike per minute) and the
+    address's and prefix's recent ballots above `harder_above` (per scope, in
+    ballots of that limit's window) give now; `render_id` names the page's
+    render-time token to mark used (None: none).
     Plain arguments, not an object: every ballot comes this way."""
     scopes = [s for s in SCOPES if subjects.get(s)]
     this_minute, last_minute = keys.intake_rates(contest_id, now_ms // 60000)
@@ -40,11 +42,13 @@ def gate(script, contest_id: int, category_id: int, voter_id: int, subjects: dic
                 keys.rendered(contest_id, render_id) if render_id else pow_key, last_minute]
     args: list[object] = [len(scopes), pow_state, max(1, pow_ttl_ms), voter_id, pow_bits, difficulty[0],
                           difficulty[1], max(1, render_ttl_ms) if render_id else 0]
+    harder_above = harder_above or {}
     for scope in scopes:
         limit = limits[scope]
         current, _previous, weight = ratelimit.windows(limit, now_ms)
         key_list += keys.limit_windows(contest_id, scope, subjects[scope], limit.window, current)
-        args += [limit.count, limit.window * 1000, f"{weight:.6f}"]
+        # The weight as ratelimit.weight_text writes it, inline: every ballot comes this way.
+        args += [limit.count, limit.window * 1000, f"{weight:.6f}", harder_above.get(scope, 0)]
     outcome, detail = held_redis.run_script(script, key_list, args)
     outcome = outcome.decode() if isinstance(outcome, bytes) else outcome
     if outcome == "rate_limited":
@@ -88,11 +92,25 @@ def apply_soon(script, interval_ms: int, contest_id: int, category_id: int, vote
     feed.feed(interval_ms / 1000).put(feed.Update(script, key_list, args))
 
 
-def recent_intake(contest_id: int, now_ms: int) -> int:
-    """Ballot attempts in the last full minute and this one so far."""
+def recent_counts(contest_id: int, now_ms: int, subjects: dict[str, str], limits: dict[str, ratelimit.Limit],
+                  harder_above: dict[str, int]) -> tuple[int, list[tuple[int, int]]]:
+    """What the difficulty is computed from, read with one MGET as the gate
+    reads it: the contest's ballot attempts in the last full minute and this
+    one so far, and (recent ballots, threshold) of each subject (the client's
+    address and prefix) whose limit has a "harder above" threshold."""
     minute = now_ms // 60000
-    values = get_redis().mget([keys.intake_rate(contest_id, minute - 1), keys.intake_rate(contest_id, minute)])
-    return max(int(v or 0) for v in values)
+    names = [keys.intake_rate(contest_id, minute - 1), keys.intake_rate(contest_id, minute)]
+    measured = []
+    for scope, threshold in harder_above.items():
+        if scope in limits and subjects.get(scope):
+            limit = limits[scope]
+            current, _previous, weight = ratelimit.windows(limit, now_ms)
+            names += keys.limit_windows(contest_id, scope, subjects[scope], limit.window, current)
+            measured.append((weight, threshold))
+    values = [int(v or 0) for v in get_redis().mget(names)]
+    counts = [(ratelimit.recent(values[2 + 2 * i], values[3 + 2 * i], weight), threshold)
+              for i, (weight, threshold) in enumerate(measured)]
+    return max(values[0], values[1]), counts
 
 
 def board(contest_id: int, category_id: int) -> dict[int, int]:

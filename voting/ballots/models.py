@@ -45,4 +45,7 @@ class Ballot(db.Model):
     # it stays once a review decides, so invalidations can be reported by rule.
     status_reason: Mapped[str | None] = mapped_column(String(60))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Milliseconds from the ballot page's render (its render-time token: signed,
+    # unexpired, first use) to the ballot; None when no page vouched for it.
+    page_ms: Mapped[int | None] = mapped_column()
     sealed: Mapped[bool] = mapped_column(default=False, server_default=false())

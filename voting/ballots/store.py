@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 
 # `sealed` is left to its server default (false): a ballot is sealed into the ledger later.
 BALLOT_COLUMNS = ("contest_id", "category_id", "voter_id", "receipt_hash", "method", "selection", "status",
-                  "flags", "client_ip", "ip_prefix", "user_agent_hash", "device_id", "cast_at", "status_reason")
+                  "flags", "client_ip", "ip_prefix", "user_agent_hash", "device_id", "cast_at", "status_reason",
+                  "page_ms")
 
 
 @dataclass(frozen=True)

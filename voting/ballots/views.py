@@ -21,7 +21,7 @@ from flask_babel import ngettext
 from voting import clock
 from voting.accounts.forms import sentence
 from voting.auth import SessionUser, login_required, require_user
-from voting.ballots import backends, challenges, contest_view, intake, my_votes, receipt_lookup
+from voting.ballots import backends, challenges, contest_view, intake, my_votes, receipt_lookup, wire
 from voting.ballots.api import client_info, give_device_cookie
 from voting.ballots.forms import BallotForm, Choices, ReceiptForm, read_choices
 from voting.contests import entries
@@ -161,7 +161,8 @@ def cast(slug: str, category: str):
     ballot_input = intake.BallotInput(
         category=found.slug, selection=choices.selection, pow_token=form.pow_token.data or None,
         pow_nonce=form.pow_nonce.data or None, honeypot=form.website.data or "",
-        rendered=challenges.read_render_token(intake_backends, view, form.rendered.data))
+        rendered=challenges.read_render_token(intake_backends, view, form.rendered.data),
+        script=wire.script_from_page(form.script.data))
     try:
         user = require_user()
         voter = SessionUser(user.id, user.session_version, user.verified)

@@ -12,7 +12,7 @@ from voting.api.request import parse_body
 from voting.audit import services as audit
 from voting.ballots import jobs as ballot_jobs
 from voting.contests.access import managed_contest
-from voting.fraud import jobs, report, services
+from voting.fraud import decisions, jobs, overview, report, services
 
 bp = Blueprint("fraud_api", __name__, url_prefix="/api/v1")
 Reason = Annotated[StrictStr, StringConstraints(max_length=500)]
@@ -33,14 +33,20 @@ class BallotDecisionBody(DecisionBody):
 def sweep(slug: str):
     contest, _user = managed_contest(slug)
     services.require_open_review(contest)
-    job = jobs.enqueue_sweep(contest.id)
+    job = jobs.enqueue_sweep(contest.id, final=services.voting_closed(contest, clock.now()))
     return jsonify({"job_id": job.id}), 202
+
+
+@bp.get("/contests/<slug>/fraud/status")
+def review_status(slug: str):
+    contest, _user = managed_contest(slug)
+    return jsonify(overview.status(contest))
 
 
 @bp.get("/contests/<slug>/fraud/clusters")
 def clusters(slug: str):
     contest, _user = managed_contest(slug)
-    return jsonify({"clusters": services.clusters(contest)})
+    return jsonify({"clusters": overview.clusters(contest)})
 
 
 @bp.post("/contests/<slug>/fraud/clusters/<int:cluster_id>/decision")
@@ -49,10 +55,9 @@ def decide_cluster(slug: str, cluster_id: int):
     cluster = services.get_cluster(contest, cluster_id)
     body = parse_body(DecisionBody)
     services.require_open_review(contest)
-    result = services.decide(contest, services.cluster_ballot_ids(cluster), body.decision, body.reason, actor,
-                             clock.now(), cluster)
+    result = decisions.decide_cluster(contest, cluster, body.decision, body.reason, actor, clock.now())
     ballot_jobs.enqueue_rebuild(contest.id)
-    return jsonify({**result, "cluster": {"id": cluster.id, "status": cluster.status}})
+    return jsonify(result)
 
 
 @bp.post("/contests/<slug>/fraud/ballots/decision")
@@ -60,7 +65,7 @@ def decide_ballots(slug: str):
     contest, actor = managed_contest(slug)
     body = parse_body(BallotDecisionBody)
     services.require_open_review(contest)
-    result = services.decide(contest, body.ballot_ids, body.decision, body.reason, actor, clock.now())
+    result = decisions.decide(contest, body.ballot_ids, body.decision, body.reason, actor, clock.now())
     ballot_jobs.enqueue_rebuild(contest.id)
     return jsonify(result)
 
@@ -68,7 +73,7 @@ def decide_ballots(slug: str):
 @bp.get("/contests/<slug>/fraud/report")
 def invalidation_report(slug: str):
     contest, _user = managed_contest(slug)
-    return jsonify(report.invalidation_report(contest))
+    return jsonify(report.invalidation_report(contest, flagged=True))
 
 
 @bp.get("/contests/<slug>/audit")

@@ -1,5 +1,8 @@
 """The invalidation report: how many ballots were counted, are under review
-or were invalidated, and by which rule or check, per contest and category."""
+or were invalidated, and by which rule or check, per contest and category.
+With `flagged`, the organisers' copy adds the flagged ballots (counted, in
+the review queue) by the rule named as the reason; the tally's copy, which
+the published results carry, leaves them out."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from sqlalchemy import func, select
 from voting.ballots.models import Ballot
 from voting.contests.models import Contest
 from voting.extensions import db
+from voting.fraud.models import FraudVerdict
 
 
 def _blank() -> dict[str, Any]:
@@ -26,9 +30,26 @@ def _add(bucket: dict[str, Any], status: str, reason: str | None, n: int) -> Non
         by[key] = by.get(key, 0) + n
 
 
-def invalidation_report(contest: Contest) -> dict[str, Any]:
+def _flagged(contest: Contest, totals: dict[str, Any], per_category: dict[int, dict[str, Any]]) -> None:
+    """Flagged ballots still counted and not decided, by reason rule."""
+    for bucket in (totals, *per_category.values()):
+        bucket["flagged"], bucket["flagged_by_reason"] = 0, {}
+    rows = db.session.execute(
+        select(Ballot.category_id, FraudVerdict.reason, func.count())
+        .join(FraudVerdict, FraudVerdict.ballot_id == Ballot.id)
+        .where(Ballot.contest_id == contest.id, FraudVerdict.action == "flag", Ballot.status == "counted",
+               Ballot.decided_at.is_(None))
+        .group_by(Ballot.category_id, FraudVerdict.reason))
+    for category_id, reason, n in rows:
+        for bucket in (totals, per_category[category_id]):
+            bucket["flagged"] += n
+            bucket["flagged_by_reason"][reason] = bucket["flagged_by_reason"].get(reason, 0) + n
+
+
+def invalidation_report(contest: Contest, flagged: bool = False) -> dict[str, Any]:
     totals = _blank()
-    per_category: dict[int, dict[str, Any]] = defaultdict(_blank)
+    # Every category has its bucket, ballots or not.
+    per_category: dict[int, dict[str, Any]] = defaultdict(_blank, {c.id: _blank() for c in contest.categories})
     rows = db.session.execute(
         select(Ballot.category_id, Ballot.status, Ballot.status_reason, func.count())
         .where(Ballot.contest_id == contest.id)
@@ -36,4 +57,6 @@ def invalidation_report(contest: Contest) -> dict[str, Any]:
     for category_id, status, reason, n in rows:
         _add(totals, status, reason, n)
         _add(per_category[category_id], status, reason, n)
+    if flagged:
+        _flagged(contest, totals, per_category)
     return {**totals, "categories": [{"slug": c.slug, **per_category[c.id]} for c in contest.categories]}

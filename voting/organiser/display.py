@@ -14,6 +14,12 @@ from voting.fraud.labels import RULES, by_reason, rule  # noqa: F401  (the pages
 STATUSES = {"counted": _l("Counted"), "under_review": _l("Under review"), "invalidated": _l("Invalidated"),
             "open": _l("Open"), "mixed": _l("Partly counted, partly invalidated")}
 
+# What kind of signal a rule is (voting/fraud/domain/policy.py) and what the
+# combined evidence made of a ballot (voting/fraud/overview.VERDICTS).
+KINDS = {"volume": _l("Volume: many ballots together; never holds alone"),
+         "behaviour": _l("Behaviour: what people do not do"), "policy": _l("The contest's own terms")}
+VERDICTS = {"held": _l("Held"), "flagged": _l("Flagged, still counted")}
+
 ACTIONS = {"fraud.sweep": _l("Fraud sweep"), "fraud.count": _l("Ballots counted after review"),
            "fraud.invalidate": _l("Ballots invalidated")}
 
@@ -25,6 +31,19 @@ TEXT_SHOWN = 300
 
 def status(name: str) -> str:
     return str(STATUSES.get(name, name))
+
+
+def kind(name: str | None) -> str:
+    return str(KINDS.get(name or "", name or ""))
+
+
+def verdict(name: str | None) -> str:
+    return str(VERDICTS[name]) if name in VERDICTS else _("None")
+
+
+def score(value: float | None) -> str:
+    """A strength or combined evidence, to two places (evidence sums to about 1 where a ballot is held)."""
+    return "–" if value is None else f"{value:.2f}"
 
 
 def action(name: str) -> str:

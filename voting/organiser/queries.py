@@ -11,16 +11,20 @@ from sqlalchemy import func, select
 from voting.ballots.models import Ballot
 from voting.contests.models import Category, Contest
 from voting.extensions import db
-from voting.fraud.models import FraudCluster, FraudClusterBallot
+from voting.fraud.models import FraudCluster, FraudClusterBallot, FraudVerdict
+from voting.fraud.overview import verdict
 
-ROW = (Ballot.id, Category.slug, Ballot.status, Ballot.status_reason, Ballot.cast_at, Ballot.ip_prefix)
+ROW = (Ballot.id, Category.slug, Ballot.status, Ballot.status_reason, Ballot.cast_at, Ballot.ip_prefix,
+       FraudVerdict.action, FraudVerdict.score)
 
 
 def _rows(query, offset: int, limit: int) -> list[dict[str, Any]]:
     rows = db.session.execute(query.join(Category, Category.id == Ballot.category_id)
+                              .outerjoin(FraudVerdict, FraudVerdict.ballot_id == Ballot.id)
                               .order_by(Ballot.id).offset(offset).limit(limit))
     return [{"id": bid, "category": category, "status": status, "reason": reason, "cast_at": cast_at,
-             "ip_prefix": prefix} for bid, category, status, reason, cast_at, prefix in rows]
+             "ip_prefix": prefix, "verdict": verdict(action), "score": score}
+            for bid, category, status, reason, cast_at, prefix, action, score in rows]
 
 
 def _held_filter(contest: Contest) -> tuple:
@@ -43,6 +47,15 @@ def cluster_counts(cluster: FraudCluster) -> dict[str, int]:
     return dict(db.session.execute(
         select(Ballot.status, func.count()).join(FraudClusterBallot, FraudClusterBallot.ballot_id == Ballot.id)
         .where(FraudClusterBallot.cluster_id == cluster.id).group_by(Ballot.status)).all())
+
+
+def cluster_flagged(cluster: FraudCluster) -> int:
+    """The cluster's flagged ballots still counted that nobody has decided on."""
+    return db.session.scalar(
+        select(func.count()).select_from(Ballot).join(FraudClusterBallot, FraudClusterBallot.ballot_id == Ballot.id)
+        .join(FraudVerdict, FraudVerdict.ballot_id == Ballot.id)
+        .where(FraudClusterBallot.cluster_id == cluster.id, FraudVerdict.action == "flag",
+               Ballot.status == "counted", Ballot.decided_at.is_(None))) or 0
 
 
 def cluster_ballots(cluster: FraudCluster, offset: int, limit: int) -> list[dict[str, Any]]:

@@ -21,8 +21,8 @@ from voting.contests.models import Contest
 from voting.contests.access import managed_contest
 from voting.contests.views import describe_contest
 from voting.errors import ApiError, validation_error
+from voting.fraud import decisions, overview, report, services
 from voting.fraud import jobs as fraud_jobs
-from voting.fraud import report, services
 from voting.fraud.models import FraudCluster
 from voting.organiser import display, queries
 from voting.organiser.blueprint import bp
@@ -36,27 +36,33 @@ FIELD_LABELS = {"decision": _l("Decision"), "reason": _l("Reason"), "ballot_ids"
 
 
 def summary(contest: Contest) -> dict[str, Any]:
-    """The invalidation report's totals, with each reason's name (the report page shows it per category)."""
-    found = report.invalidation_report(contest)
+    """The invalidation report's totals (with the flagged ballots), with each
+    reason's name (the report page shows it per category)."""
+    found = report.invalidation_report(contest, flagged=True)
     return {**found, "invalidated_reasons": display.by_reason(found["invalidated_by_reason"]),
-            "under_review_reasons": display.by_reason(found["under_review_by_reason"])}
+            "under_review_reasons": display.by_reason(found["under_review_by_reason"]),
+            "flagged_reasons": display.by_reason(found["flagged_by_reason"])}
 
 
 def _ballot_rows(rows: list[dict]) -> list[dict]:
     return [{**row, "status_label": display.status(row["status"]), "reason": display.rule(row["reason"]),
-             "cast_iso": row["cast_at"].isoformat()} for row in rows]
+             "cast_iso": row["cast_at"].isoformat(), "verdict_label": display.verdict(row.get("verdict")),
+             "score_text": display.score(row.get("score"))} for row in rows]
 
 
 def _cluster_card(found: dict) -> dict:
     ballots = found["ballots"]
     return {"id": found["id"], "rule": display.rule(found["rule"]), "status": found["status"],
             "status_label": display.status(found["status"]), "evidence": display.pairs(found["evidence"]),
-            "ballots": len(ballots), "under_review": sum(b["status"] == "under_review" for b in ballots)}
+            "kind": display.kind(found["kind"]), "strength": display.score(found["strength"]),
+            "ballots": len(ballots), "under_review": sum(b["status"] == "under_review" for b in ballots),
+            "flagged": sum(b["verdict"] == "flagged" and b["status"] == "counted" and b["decided_at"] is None
+                           for b in ballots)}
 
 
 def _queue_page(contest: Contest, problem: dict | None = None, status: int = 200):
     page, held_page = display.page_arg("page"), display.page_arg("held")
-    found = sorted(services.clusters(contest), key=lambda c: (c["status"] != "open", c["id"]))
+    found = sorted(overview.clusters(contest), key=lambda c: (c["status"] != "open", c["id"]))
     clusters = display.pager(len(found), page, CLUSTERS_PER_PAGE,
                              lambda n: url_for(".review", slug=contest.slug, page=n, held=held_page))
     held = display.pager(queries.held_count(contest), held_page, HELD_PER_PAGE,
@@ -64,7 +70,8 @@ def _queue_page(contest: Contest, problem: dict | None = None, status: int = 200
     cards = [_cluster_card(c) for c in found[clusters["offset"]:clusters["offset"] + clusters["limit"]]]
     return render_template(
         "organiser/review.html", contest=describe_contest(contest, clock.now()), summary=summary(contest),
-        clusters=cards, cluster_pages=clusters, cluster_total=len(found), held_pages=held,
+        state=overview.page_state(contest, clock.now()), clusters=cards, cluster_pages=clusters,
+        cluster_total=len(found), held_pages=held,
         held=_ballot_rows(queries.held_ballots(contest, held["offset"], held["limit"])),
         page_args=display.page_args(page=clusters["page"], held=held["page"]), problem=problem), status
 
@@ -77,7 +84,9 @@ def _cluster_page(contest: Contest, cluster: FraudCluster, problem: dict | None 
         "organiser/cluster.html", contest=describe_contest(contest, clock.now()),
         cluster={"id": cluster.id, "rule": display.rule(cluster.rule), "status_label": display.status(cluster.status),
                  "found_at": cluster.found_at, "evidence": display.pairs(cluster.evidence),
-                 "ballots": sum(counts.values()), "under_review": counts.get("under_review", 0)},
+                 "kind": display.kind(overview.kind(cluster.rule)), "strength": display.score(cluster.strength),
+                 "ballots": sum(counts.values()), "under_review": counts.get("under_review", 0),
+                 "flagged": queries.cluster_flagged(cluster)},
         ballots=_ballot_rows(queries.cluster_ballots(cluster, pages["offset"], pages["limit"])), pages=pages,
         page_args=display.page_args(page=pages["page"]), problem=problem), status
 
@@ -100,7 +109,7 @@ def review_cluster(slug: str, cluster_id: int):
 def sweep(slug: str):
     contest, _user = managed_contest(slug)
     try:
-        job = fraud_jobs.enqueue_sweep(contest.id)
+        job = fraud_jobs.enqueue_sweep(contest.id, final=services.voting_closed(contest, clock.now()))
     except redis.RedisError:
         flash(_("The sweep could not be queued because the job queue is unavailable. Try again shortly."), "error")
     else:
@@ -142,6 +151,11 @@ def _decided(contest: Contest, result: dict[str, Any]) -> None:
     flash(ngettext("%(num)d ballot changed status (%(decided)d decided). Audit entry %(hash)s.",
                    "%(num)d ballots changed status (%(decided)d decided). Audit entry %(hash)s.",
                    result["changed"], decided=result["decided"], hash=result["audit_hash"]), "success")
+    if result.get("left_alone"):
+        flash(ngettext("%(num)d ballot an organiser had already decided on was left as it was; decide it on "
+                       "its own to change it.",
+                       "%(num)d ballots an organiser had already decided on were left as they were; decide them "
+                       "on their own to change them.", len(result["left_alone"])), "notice")
     try:
         ballot_jobs.enqueue_rebuild(contest.id)
     except redis.RedisError:
@@ -157,8 +171,7 @@ def decide_cluster(slug: str, cluster_id: int):
     sent = _submitted()
     try:
         services.require_open_review(contest)
-        result = services.decide(contest, services.cluster_ballot_ids(cluster), sent["decision"], sent["reason"],
-                                 user, clock.now(), cluster)
+        result = decisions.decide_cluster(contest, cluster, sent["decision"], sent["reason"], user, clock.now())
     except ApiError as err:
         return _cluster_page(contest, cluster, _refusal("cluster", err, sent), err.status)
     _decided(contest, result)
@@ -176,8 +189,8 @@ def decide_ballots(slug: str):
     sent = _submitted()
     try:
         services.require_open_review(contest)
-        result = services.decide(contest, _ballot_ids(sent["ballot_ids"]), sent["decision"], sent["reason"],
-                                 user, clock.now())
+        result = decisions.decide(contest, _ballot_ids(sent["ballot_ids"]), sent["decision"], sent["reason"],
+                                  user, clock.now())
     except ApiError as err:
         if cluster is not None:
             return _cluster_page(contest, cluster, _refusal("ballots", err, sent), err.status)

@@ -41,7 +41,7 @@ def flag(name: str) -> bool:
 def tally(slug: str):
     contest, user = managed_contest(slug)
     job_id = services.request_tally(contest, user, flag("preview"), clock.now())
-    return jsonify({"job_id": job_id}), 202
+    return jsonify({"job_id": job_id, "review": services.review_status(contest)}), 202
 
 
 @bp.get("/contests/<slug>/results")

@@ -28,6 +28,7 @@ from voting.contests.models import Contest, Entry
 from voting.contests.views import describe_contest, describe_entry
 from voting.errors import ApiError, validation_error
 from voting.extensions import db
+from voting.fraud import overview
 from voting.results import charts, services, wording
 from voting.results.api import PublishBody
 
@@ -60,6 +61,7 @@ def draft_page(contest: Contest, now: datetime, job_id: str | None = None) -> di
         "contest": describe_contest(contest, now), "draft": True, "results": None, "categories": []}
     view["job"] = _job(contest, job_id)
     view["voting_open"] = services.voting_open(contest, now)
+    view["review"] = overview.page_state(contest, now)  # what a tally now would leave out
     if results:
         view["publishable"] = not results["preview"] and results["published_at"] is None
         view["correction"] = bool(results.get("history")) and results["published_at"] is None

@@ -22,6 +22,7 @@ from voting.audit import services as audit
 from voting.contests.models import Contest
 from voting.errors import ApiError, validation_error
 from voting.extensions import db
+from voting.fraud import overview
 from voting.results import jobs
 from voting.results.models import ResultSnapshot
 
@@ -56,10 +57,18 @@ def require_inputs_final(contest: Contest, now: datetime, doing: str) -> None:
 
 def request_tally(contest: Contest, user: User, preview: bool, now: datetime) -> str:
     """Enqueue the tally; its job id. A final tally needs the vote and the
-    jury done; a preview counts as things stand and can never be published."""
+    jury done, and runs the final fraud sweep first unless it has run
+    (tally.run; review_status says which); a preview counts as things stand
+    and can never be published."""
     if not preview:
         require_inputs_final(contest, now, "tally")
     return jobs.enqueue_tally(contest.id, preview, user.id).id
+
+
+def review_status(contest: Contest) -> dict[str, Any]:
+    """What the fraud review still holds before a tally (voting/fraud/overview.status):
+    ballots under review are not counted unless an organiser counts them."""
+    return overview.status(contest)
 
 
 def latest(contest: Contest, *, include_previews: bool) -> ResultSnapshot | None:

@@ -3,6 +3,10 @@ the award policy and the tie chain, measure every cut line, and store the
 result as an immutable snapshot (models.py). The RQ job calls `run`.
 
 Order of work, and why:
+0. A final tally runs the final fraud sweep first, unless it has run
+   (voting/fraud/services.ensure_final_sweep): the periodic tick books it at
+   the close, and this is the net under a lost or late one. A final count
+   never comes before the rules have judged every account.
 1. Seal every decided ballot the ledger lacks, so the ledger's head that the
    snapshot records covers every ballot it counts (anyone can then recount
    the result from the published ledger). If another seal holds some, the
@@ -25,9 +29,11 @@ from sqlalchemy import func, select
 
 from voting.accounts.models import User
 from voting.audit import services as audit
+from voting.ballots import jobs as ballot_jobs
 from voting.ballots import counted as inputs
 from voting.contests.models import Contest
 from voting.extensions import db
+from voting.fraud import services as fraud_services
 from voting.fraud.report import invalidation_report
 from voting.ledger import head
 from voting.results.domain import awards, snapshot
@@ -95,6 +101,11 @@ def run(contest_id: int, preview: bool, user_id: int | None, now: datetime,
     contest = db.session.get(Contest, contest_id)
     if contest is None:
         return {"skipped": "no such contest"}
+    if not preview:
+        progress("final sweep")
+        if fraud_services.ensure_final_sweep(contest_id, now):
+            ballot_jobs.enqueue_rebuild(contest_id)  # what it held leaves the live counters
+        contest = db.session.get(Contest, contest_id)
     progress("sealing")
     sealed = head.seal_all(contest.id, now)
     db.session.rollback()

@@ -1,10 +1,14 @@
-/* Proof of work for ballot forms (docs/intake.md, step 3).
+/* The ballot page's script: proof of work for ballot (and registration)
+   forms, and what the page saw of its visitor (docs/intake.md, steps 2 and 5).
    Before a ballot is sent, the browser asks the server for a challenge and
    finds the smallest decimal nonce such that SHA-256(token + ":" + nonce)
    starts with `bits` zero bits. That costs a browser a moment and a vote farm
    a lot. SHA-256 is written out here rather than taken from crypto.subtle,
    which exists only on HTTPS pages and is slow when called once per hash.
-   `solve` is a pure function so node can check it against the server. */
+   `solve` is a pure function so node can check it against the server.
+   As a ballot leaves, the form's `script` field gets what the page observed:
+   how long it was visible, and whether a person's input reached it. A ballot
+   from a page without it is one whose script never ran (`no_script`). */
 (function () {
   "use strict";
 
@@ -93,10 +97,52 @@
     });
   }
 
-  function attach(form) {
+  var MAX_VISIBLE_MS = 86400000; // a day: the server's bound (ballots/wire.py, MAX_VISIBLE_MS)
+  var INPUTS = ["pointerdown", "touchstart", "keydown", "click", "change", "input"];
+
+  /* Watches a document from now on: time visible, and whether trusted input
+     (a person's, not a script's dispatchEvent) reached it. Answers a function
+     of what was seen, added to what an earlier showing of the form carried. */
+  function observe(doc, now) {
+    var visibleMs = 0, since = doc.visibilityState === "hidden" ? null : now(), input = false;
+    if (doc.addEventListener) {
+      doc.addEventListener("visibilitychange", function () {
+        if (doc.visibilityState === "hidden") {
+          if (since !== null) { visibleMs += now() - since; since = null; }
+        } else if (since === null) {
+          since = now();
+        }
+      });
+      var seeInput = function (event) { if (event.isTrusted) input = true; };
+      for (var i = 0; i < INPUTS.length; i++) doc.addEventListener(INPUTS[i], seeInput, {capture: true, passive: true});
+    }
+    return function seen(carried) {
+      var ms = visibleMs + (since === null ? 0 : now() - since) + (carried ? carried.visible_ms : 0);
+      return {visible_ms: Math.max(0, Math.min(MAX_VISIBLE_MS, Math.round(ms))), input: input || !!(carried && carried.input),
+              webdriver: typeof navigator !== "undefined" && navigator.webdriver === true};
+    };
+  }
+
+  /* What an earlier showing of the form observed (the server shows a refused
+     ballot's form again with the field as sent), or null. */
+  function carriedFrom(field) {
+    try {
+      var value = field && field.value ? JSON.parse(field.value) : null;
+      return value && typeof value.visible_ms === "number" ? value : null;
+    } catch (err) {
+      return null;
+    }
+  }
+
+  function attach(form, seen) {
     var status = form.querySelector("[data-pow-status]");
     var token = form.elements.namedItem("pow_token"), nonce = form.elements.namedItem("pow_nonce");
+    var script = form.elements.namedItem("script"), carried = carriedFrom(script);
     var state = "idle"; // idle, working, sent
+
+    function observed() {
+      if (script && seen) script.value = JSON.stringify(seen(carried));
+    }
 
     function say(name, failed) {
       if (!status) return;
@@ -131,6 +177,7 @@
               nonce.value = found;
               state = "sent";
               say("sending", false);
+              observed();
               HTMLFormElement.prototype.submit.call(form); // no second submit event
             });
           })
@@ -142,7 +189,7 @@
 
     form.addEventListener("submit", function (event) {
       if (state === "sent") { event.preventDefault(); return; } // a second click would be a second ballot
-      if (Number(form.getAttribute("data-pow-bits")) <= 0 || (token.value && nonce.value)) return;
+      if (Number(form.getAttribute("data-pow-bits")) <= 0 || (token.value && nonce.value)) { observed(); return; }
       event.preventDefault();
       if (state === "working") return;
       send();
@@ -160,12 +207,16 @@
   }
 
   if (typeof module !== "undefined" && module.exports) {
-    module.exports = {solve: solve, solveInSteps: solveInSteps, sha256: sha256, leadingZeroBits: leadingZeroBits};
+    module.exports = {solve: solve, solveInSteps: solveInSteps, sha256: sha256, leadingZeroBits: leadingZeroBits,
+                      observe: observe, MAX_VISIBLE_MS: MAX_VISIBLE_MS};
   }
   if (typeof document !== "undefined") {
+    var clock = typeof performance !== "undefined" && performance.now ? function () { return performance.now(); }
+                                                                       : function () { return Date.now(); };
+    var seen = observe(document, clock);
     var forms = document.querySelectorAll("form[data-pow-bits]");
     for (var i = 0; i < forms.length; i++) {
-      if (forms[i].elements.namedItem("pow_token") && forms[i].elements.namedItem("pow_nonce")) attach(forms[i]);
+      if (forms[i].elements.namedItem("pow_token") && forms[i].elements.namedItem("pow_nonce")) attach(forms[i], seen);
     }
   }
 })();

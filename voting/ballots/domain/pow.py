@@ -4,9 +4,11 @@ arguments.
 A token is `contest.bits.expires.random.mac`: the server keeps nothing when it
 hands one out, and checks the MAC, the contest, the expiry and the work when
 one comes back. That a token is used only once, and that its bits are still
-the contest's current difficulty, is checked in Redis: the intake's gate marks
-it used with SET NX for as long as it could still be valid, and computes the
-difficulty from the same counters as `difficulty` below (`redis_keys.DIFFICULTY_LUA`).
+the current difficulty for this contest and this client's address, is checked
+in Redis: the intake's gate marks it used with SET NX for as long as it could
+still be valid, and computes the difficulty from the same counters as
+`difficulty` below (`redis_keys.DIFFICULTY_LUA`): the contest's intake of the
+last minute, and the client address's and network prefix's recent ballots.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Iterable
 
 MAX_EXTRA_BITS = 6
 MAX_BITS = 28
@@ -98,18 +101,36 @@ def bits_and_expiry(token: str) -> tuple[int, int]:
     return int(bits), int(expires)
 
 
-def difficulty(base_bits: int, ballots_last_minute: int, spike_per_minute: int) -> int:
-    """Base difficulty, raised by a bit for each doubling of intake above the
-    spike threshold (each bit doubles a client's expected work), at most +6:
-    one bit above the threshold, another at twice it, at four times, and so on.
-    A contest with base 0 has turned proof of work off and stays off.
+def extra_bits(recent: int, threshold: int) -> int:
+    """Bits added for a count above its threshold: one above it, another at
+    twice it, at four times, and so on, at most MAX_EXTRA_BITS (each bit
+    doubles a client's expected work); none at or below it, or without one.
 
     Whole numbers only, and written as the gate's Lua writes it
     (`redis_keys.DIFFICULTY_LUA`): the challenge endpoint and the gate must
     agree exactly, and a float log2 can land on either side of a power of two."""
-    if base_bits == 0 or spike_per_minute <= 0 or ballots_last_minute <= spike_per_minute:
-        return base_bits
+    if threshold <= 0 or recent <= threshold:
+        return 0
     extra = 1
-    while extra < MAX_EXTRA_BITS and spike_per_minute * 2 ** extra <= ballots_last_minute:
+    while extra < MAX_EXTRA_BITS and threshold * 2 ** extra <= recent:
         extra += 1
-    return min(MAX_BITS, base_bits + extra)
+    return extra
+
+
+def address_extra(counts: Iterable[tuple[int, int]]) -> int:
+    """The bits a client's address adds: of its (recent ballots, threshold)
+    pairs, address and network prefix, the one that adds most (the prefix's
+    count includes the address's own)."""
+    return max((extra_bits(recent, threshold) for recent, threshold in counts), default=0)
+
+
+def difficulty(base_bits: int, ballots_last_minute: int, spike_per_minute: int, address_bits: int = 0) -> int:
+    """Base difficulty, raised by `extra_bits` of the contest's intake above
+    its spike threshold, and by the bits of the client's own address
+    (`address_extra`: its recent ballots above an honest room's volume), at
+    most MAX_BITS in all. A contest with base 0 has turned proof of work off
+    and stays off."""
+    if base_bits == 0:
+        return 0
+    extra = extra_bits(ballots_last_minute, spike_per_minute) + address_bits
+    return min(MAX_BITS, base_bits + extra) if extra else base_bits

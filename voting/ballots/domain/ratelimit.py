@@ -7,8 +7,16 @@ cent, and checkable in one Lua call."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
+
+# What the intake limits ballots by: the client address, its network prefix
+# (/24, /64), the account and the device cookie.
+SCOPES = ("ip", "prefix", "account", "device")
+# The scopes whose recent volume also raises the proof of work, and the
+# SPEC's rate_limits field naming the volume above which it does.
+HARDER_ABOVE = {"ip": "ip_harder_above", "prefix": "prefix_harder_above"}
 
 UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 # Far longer than any limit written by hand ("1000000 / 99999 minutes" is 24),
@@ -46,3 +54,21 @@ def windows(limit: Limit, now_ms: int) -> tuple[int, int, float]:
     index = now_ms // (limit.window * 1000)
     elapsed = (now_ms % (limit.window * 1000)) / (limit.window * 1000)
     return index, index - 1, 1.0 - elapsed
+
+
+def weight_text(weight: float) -> str:
+    """The previous window's weight as the gate's Lua receives it (and reads it back)."""
+    return f"{weight:.6f}"
+
+
+def recent(current: int, previous: int, weight: float) -> int:
+    """The sliding window's count, in whole ballots, exactly as the gate's Lua
+    computes it from the same counters (`weight` read back from `weight_text`)."""
+    return math.floor(current + previous * float(weight_text(weight)))
+
+
+def threshold_in(limit: Limit, harder_above: Limit) -> int:
+    """A "harder above" volume in the ballots of `limit`'s window, whose
+    counters it is read against: "1000/hour" is 1000 against an hourly limit,
+    about 17 against a minute's."""
+    return max(1, harder_above.count * limit.window // harder_above.window)

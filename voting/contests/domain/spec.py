@@ -16,6 +16,7 @@ from pydantic import (AfterValidator, AwareDatetime, BaseModel, BeforeValidator,
                       StrictFloat, StrictInt, StrictStr, StringConstraints, ValidationError)
 
 from voting.ballots.domain import ratelimit
+from voting.fraud.domain.policy import Policy, PolicyError
 from voting.fraud.domain.thresholds import Thresholds
 
 KINDS = ("prize", "hackathon", "photo")
@@ -84,14 +85,34 @@ class PhasesSpec(Strict):
 
 class RateLimits(Strict):
     """Ballots allowed per client address, network prefix (/24, /64), account
-    and device cookie. An account casts at most one ballot per category, so
-    its limit only slows scripted retries; addresses and prefixes are shared
-    by households, campuses and offices, so theirs are generous."""
+    and device cookie, and the volumes above which an address's or prefix's
+    ballots need more proof of work (docs/intake.md, "Addresses: slowed, not
+    refused").
 
-    ip: LimitText = "300/hour"
-    prefix: LimitText = "2000/hour"
+    A room of people behind one address must get in, so the address and
+    prefix caps are far above any honest room: a venue of 500 people voting
+    in 18 categories within an hour sends 9,000 ballots from one address.
+    Below the caps a farm is slowed, not refused: above `ip_harder_above`
+    (about 55 people voting in every category of an 18-category contest
+    within the hour, a class or a session room) the address's proof of work
+    gets a bit harder, doubling a client's work, at each doubling of its
+    recent ballots, at most six bits; a venue of 300 (5,400 ballots an hour)
+    pays three bits more on its later ballots (eight times the work: a few
+    seconds a ballot in a phone's browser instead of well under one); a farm
+    at the cap pays four. The /24's threshold is four times the address's,
+    for a campus's or carrier's several NAT addresses. What catches a farm is
+    the fraud sweep's combined evidence, not these limits. An account casts
+    at most one ballot per category, so its limit only slows scripted
+    retries. A "harder above" volume is read against its scope's limit window
+    (scaled when the windows differ); set it to the limit itself to turn the
+    rise off."""
+
+    ip: LimitText = "10000/hour"
+    prefix: LimitText = "20000/hour"
     account: LimitText = "60/hour"
     device: LimitText = "100/hour"
+    ip_harder_above: LimitText = "1000/hour"
+    prefix_harder_above: LimitText = "4000/hour"
 
 
 class VotingSpec(Strict):
@@ -101,7 +122,8 @@ class VotingSpec(Strict):
     ranked_method: Literal["irv", "schulze", "borda"] = "irv"
     require_verified_email: StrictBool = True
     pow_bits: Annotated[StrictInt, Field(ge=0, le=28)] = 16
-    # Above this many ballots a minute, the challenge gets harder (see ballots/pow.py).
+    # Above this many ballots a minute, the challenge gets harder (see ballots/pow.py); the client's own
+    # address and prefix add their bits above rate_limits' `*_harder_above` volumes.
     pow_spike_per_minute: Annotated[StrictInt, Field(ge=1, le=10_000_000)] = 600
     # A ballot sent sooner than this after its page or challenge was issued is held for review.
     min_render_seconds: Annotated[StrictInt, Field(ge=0, le=600)] = 2
@@ -152,12 +174,17 @@ Country = Annotated[StrictStr, StringConstraints(pattern=r"^[A-Z]{2}$")]
 
 class FraudSpec(Strict):
     """Where voters may come from (ISO 3166 codes of their registered country;
-    empty: anywhere), and overrides of the fraud rules' thresholds by name
-    (see docs/fraud.md)."""
+    empty: anywhere), overrides of the fraud rules' thresholds by name, what
+    each rule may do (`hold`, `flag` or `off`; a rule not named holds), and
+    the combined evidence that holds a ballot or flags it (see docs/fraud.md;
+    checked by Policy.from_spec in rule_problems)."""
 
     countries: Annotated[list[Country], Field(max_length=300)] = Field(default_factory=list)
     thresholds: dict[Annotated[StrictStr, StringConstraints(max_length=60)], StrictFloat] = Field(
         default_factory=dict)
+    rules: dict[Annotated[StrictStr, StringConstraints(max_length=60)], StrictStr] = Field(default_factory=dict)
+    hold_threshold: StrictFloat = Policy.hold_threshold
+    flag_threshold: StrictFloat = Policy.flag_threshold
 
 
 class SubmissionsSpec(Strict):
@@ -307,6 +334,11 @@ def rule_problems(spec: ContestSpec) -> dict[str, str]:
         except ValueError as exc:
             for key, why in getattr(exc, "errors", {"": str(exc)}).items():
                 problems[f"fraud.thresholds.{key}".rstrip(".")] = why
+    try:
+        Policy.from_spec(spec.fraud.rules, spec.fraud.hold_threshold, spec.fraud.flag_threshold)
+    except PolicyError as exc:
+        for key, why in exc.errors.items():
+            problems[f"fraud.{key}"] = why
     if spec.voting.method == "none" and spec.phases.voting is not None:
         problems["phases.voting"] = "a contest without a public vote (voting.method none) has no voting phase"
     return problems

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Iterable, Sequence
 
 from voting.fraud.domain.policy import CORROBORATING, KINDS, Policy
@@ -106,11 +105,15 @@ def _whole_accounts(verdicts: dict[int, Verdict], records: Iterable[BallotRecord
     held = {b for b, v in verdicts.items() if v.action == "hold"}
     if not held:
         return verdicts
+    recs = list(records)
+    held_ids = set(held)
+    accounts = {r.voter_id for r in recs if r.id in held_ids}
     ballots_of: dict[int, list[int]] = defaultdict(list)
     account_of = {}
-    for r in records:
-        ballots_of[r.voter_id].append(r.id)
-        account_of[r.id] = r.voter_id
+    for r in recs:
+        if r.voter_id in accounts:
+            ballots_of[r.voter_id].append(r.id)
+            account_of[r.id] = r.voter_id
     for ballot in sorted(held):
         v = verdicts[ballot]
         for other in ballots_of.get(account_of.get(ballot), ()):

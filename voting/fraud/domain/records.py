@@ -12,10 +12,12 @@ from typing import Any
 #               rendered the page;
 #   no_script   a page was rendered but its script never ran (the ballot did
 #               not carry what the page's script adds);
+#   no_input    the script ran but no person's input (pointer, touch, key,
+#               click) reached the page before the ballot left;
 #   automated   the client declares automation (a HeadlessChrome or HTTP
 #               library user agent, or the page's script saw navigator.webdriver);
 #   no_device   no device cookie; honeypot / too_fast: the intake's own holds.
-CLIENT_FLAGS = ("no_page", "no_script", "automated")
+CLIENT_FLAGS = ("no_page", "no_script", "no_input", "automated")
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,10 +73,17 @@ def _log10_tail(k: int, n: int, p: float) -> float:
     if k <= n * p:
         return 0.0
     p = min(max(p, 1e-9), 1 - 1e-9)
-    terms = [math.lgamma(n + 1) - math.lgamma(j + 1) - math.lgamma(n - j + 1)
-             + j * math.log(p) + (n - j) * math.log1p(-p) for j in range(k, n + 1)]
-    top_term = max(terms)
-    return (top_term + math.log(sum(math.exp(x - top_term) for x in terms))) / math.log(10)
+    # Above the mean the terms only shrink: sum from the first until they no
+    # longer matter (e^-35 of it), each from the one before.
+    first = term = (math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+                    + k * math.log(p) + (n - k) * math.log1p(-p))
+    odds, total = math.log(p) - math.log1p(-p), 1.0
+    for j in range(k, n):
+        term += math.log((n - j) / (j + 1)) + odds
+        if term < first - 35:
+            break
+        total += math.exp(term - first)
+    return (first + math.log(total)) / math.log(10)
 
 
 def _ua_shares(recs) -> dict[str, float]:
