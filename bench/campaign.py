@@ -276,7 +276,7 @@ def main() -> int:
     parser.add_argument("--policy", default="{}",
                         help='JSON: Policy.from_spec arguments, e.g. {"rules": {"burst": "flag"}, "hold_threshold": 1}')
     parser.add_argument("--register-limit", type=parse_limit, default=parse_limit("500/hour"),
-                        help="registrations per address, like 10/hour (today's setting)")
+                        help="registrations per address an hour: 500/hour is the hard cap (the old limit was 10/hour)")
     parser.add_argument("--json-out", help="write the JSON there instead of printing it")
     args = parser.parse_args()
     if args.days < 14:
