@@ -63,7 +63,8 @@ def sweep_fraud(contest_slug: str):
     from voting.fraud import services as fraud_service
 
     contest = contest_or_exit(contest_slug)
-    summary = fraud_service.sweep(contest.id, clock.now())
+    now = clock.now()
+    summary = fraud_service.sweep(contest.id, now, final=fraud_service.voting_closed(contest, now))
     click.echo(f"{summary['clusters']} cluster(s), {summary['held']} ballot(s) newly held for review")
 
 

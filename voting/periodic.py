@@ -17,13 +17,19 @@ from voting.fraud import jobs as fraud_jobs
 from voting.fraud.models import FraudSweep
 from voting.ledger import jobs as ledger_jobs
 from voting.results import jobs as result_jobs
+from voting.results.models import ResultSnapshot
 
 
 def awaiting_final_sweep(now: datetime) -> list[Contest]:
-    """Contests whose vote has closed, unpublished, with no final sweep yet."""
+    """Contests whose vote has closed, unpublished, with no final sweep yet and
+    no final tally either (a contest tallied before final sweeps existed keeps
+    the review its tally saw: a sweep now could change what it counted)."""
     swept = select(FraudSweep.id).where(FraudSweep.contest_id == Contest.id, FraudSweep.final.is_(True)).exists()
+    tallied = select(ResultSnapshot.id).where(ResultSnapshot.contest_id == Contest.id,
+                                              ResultSnapshot.preview.is_(False)).exists()
     found = db.session.scalars(select(Contest).where(Contest.voting_closes_at <= now,
-                                                     Contest.published_at.is_(None), ~swept).order_by(Contest.id))
+                                                     Contest.published_at.is_(None), ~swept, ~tallied)
+                               .order_by(Contest.id))
     return [c for c in found if c.settings["voting"]["method"] != "none"]
 
 

@@ -203,3 +203,44 @@ def test_rules_set_off_report_nothing():
     quiet = rules.assess(book.records, after(12), policy=Policy.from_spec({"instant_single_vote": "off"}),
                          final=True)
     assert quiet.findings == [] and quiet.verdicts == {}
+
+
+# --- what the review of the first version found ----------------------------------------
+
+def test_single_entry_is_judged_over_every_ballot_of_the_voter_not_only_the_found_ones():
+    book = Book()
+    voter = book.voter()
+    found = book.add(after(0), voter, entry=1, created=after(-5))
+    book.add(after(1), voter, entry=2, created=after(-5))
+    book.add(after(2), voter, entry=3, created=after(-5))
+    verdict = combine([f("pageless", [found.id], 0.8)], book.records)[found.id]
+    assert verdict.score == pytest.approx(0.9) and verdict.action == "flag"  # fresh, but not single-entry
+
+
+def test_a_sleeper_batch_is_dedicated_or_not_group_by_group():
+    book, woke = sleeper_book(asleep_days=20)
+    # An organisation's sign-up batch ten days earlier: 100 accounts, 80 voted at once; every fifth
+    # woke for entry 12 with the farm.
+    made = T0 - timedelta(days=10)
+    org = []
+    for k in range(100):
+        v = book.voter()
+        if k % 5:
+            book.add(made + timedelta(minutes=k * 0.6 + 1), v, entry=400 + k % 7, created=made + timedelta(minutes=k * 0.6))
+        else:
+            org.append(book.add(after(300 + k), v, entry=12, created=made + timedelta(minutes=k * 0.6)))
+    found = sleeper_accounts(book.records, after(600), T)
+    assert found and found[0].ballot_ids == {r.id for r in woke}
+
+
+def test_a_volume_rule_set_off_lends_no_crowd_to_uniform_clients():
+    book, crowd, _ = crowd_book(page=12.0, beat=15)
+    volume_off = Policy.from_spec({r: "off" for r, kind in KINDS.items() if kind == "volume"})
+    quiet = rules.assess(book.records, after(10), policy=volume_off)
+    assert not any(x.rule == "uniform_clients" for x in quiet.findings)
+    assert any(x.rule == "uniform_clients" for x in rules.assess(book.records, after(10)).findings)
+
+
+def test_the_lookback_covers_every_window():
+    t = Thresholds.from_overrides({"prefix_days_window_seconds": 30 * 86400})
+    assert rules.lookback_seconds(t) >= 30 * 86400

@@ -27,6 +27,14 @@ RULES = {
                                                                   "quiet.")),
     "scripted_cadence": (_l("Scripted timing"), _l("Ballots from one network, device or entry arriving at "
                                                    "machine-regular intervals.")),
+    "pageless": (_l("Without the ballot page"), _l("Many voters for one entry whose ballots no ballot page vouched "
+                                                   "for, whose page's script never ran, or whose client says it is "
+                                                   "automated: more than the contest's usual rate explains.")),
+    "uniform_clients": (_l("Clients too alike"), _l("A crowd whose clients are far more alike than people: a few "
+                                                    "browser builds bringing voters for hours, page times bunched "
+                                                    "around one value, or accounts made on a regular beat.")),
+    "sleeper_accounts": (_l("Accounts woken together"), _l("A batch of accounts made together long ago that never "
+                                                           "voted, then voted for one entry within a day.")),
     "country": (_l("Country outside the contest"), _l("Voters whose registered country is not one of the "
                                                       "contest's countries.")),
     "honeypot": (_l("Honeypot filled"), _l("The ballot form's hidden field, which people never see, was "

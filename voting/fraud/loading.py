@@ -235,7 +235,10 @@ def build(batches: Iterable[list[tuple]], voters: dict[int, tuple], intern: Inte
             page = seconds.get(ms, False)
             if page is False:
                 page = intern.page_seconds(ms)
-            uid, created, domain, country = voters[voter]
+            known = voters.get(voter)
+            if known is None:  # a new voter's ballot committed after the voters' query: the next sweep's
+                continue
+            uid, created, domain, country = known
             append(make(bid, same(category, category), entries, uid, created, domain, country, same(ip, ip),
                         same(prefix, prefix), same(device, device), same(ua, ua), convert(cast_at),
                         same(status, status), flag_tuple, page))

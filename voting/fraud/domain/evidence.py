@@ -48,14 +48,20 @@ class Assessment:
     verdicts: dict[int, Verdict]
 
 
-def context(records: Iterable[BallotRecord]) -> dict[int, float]:
-    """Per ballot id, the context weight: single entry and fresh account."""
-    entries: dict[int, set[int]] = defaultdict(set)
+def context(records: Iterable[BallotRecord], found: Iterable[int] | None = None) -> dict[int, float]:
+    """Per ballot id (of `found`, else of every record), the context weight:
+    single entry (over every ballot of the voter) and fresh account."""
     recs = list(records)
+    wanted = set(found) if found is not None else {r.id for r in recs}
+    voters = {r.voter_id for r in recs if r.id in wanted}
+    entries: dict[int, set[int]] = defaultdict(set)
     for r in recs:
-        entries[r.voter_id].update(r.entries)
+        if r.voter_id in voters:
+            entries[r.voter_id].update(r.entries)
     out = {}
     for r in recs:
+        if r.id not in wanted:
+            continue
         weight = SINGLE_ENTRY_WEIGHT if len(entries[r.voter_id]) == 1 else 0.0
         if 0 <= stamp(r.cast_at) - stamp(r.voter_created_at) <= FRESH_SECONDS:
             weight += FRESH_WEIGHT
@@ -82,7 +88,7 @@ def combine(findings: Sequence[Finding], records: Iterable[BallotRecord], policy
                 seen[f.rule] = f.strength
     if not best:
         return {}
-    weights = context(r for r in records if r.id in best)
+    weights = context(records, best)
     verdicts = {}
     for ballot, by_rule in best.items():
         extra = weights.get(ballot, 0.0)

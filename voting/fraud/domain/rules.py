@@ -2,12 +2,16 @@
 Gavel's crowd_bt.py. Pure: no framework, no clock, no randomness of their own.
 
 Every rule is `rule(records, now, thresholds) -> list[Finding]`; `country`
-also takes the contest's allowed countries. A rule looks only at ballots cast
-at or before `now`, and every window it judges ends at a ballot and looks only
-backwards, so a later sweep over more ballots finds every cluster an earlier
-one found, under the same key, with as many ballots or more (the one
-exception: `instant_single_vote` judges an account only once it has been quiet
-for `instant_settle_seconds`, and no longer if it votes for a second entry).
+also takes the contest's allowed countries, `uniform_clients` the volume
+rules' crowds. A rule looks only at ballots cast at or before `now`, and every
+window it judges ends at a ballot and looks only backwards, so a later sweep
+over more ballots finds every cluster an earlier one found, under the same
+key, with as many ballots or more. The exceptions: `instant_single_vote`
+judges an account only once it has been quiet for `instant_settle_seconds`,
+and no longer if it votes for a second entry; `pageless`, `uniform_clients`
+and `sleeper_accounts` compare with the contest's own rates and shares, which
+move as ballots arrive. Holds are sticky in the service, so a later sweep
+that no longer finds a ballot does not release it.
 Each finding's `rule` is the rule's name, `key` identifies the cluster within
 the rule and never contains the sweep time, `evidence` is a small JSON-able
 dict for the organiser. What each rule catches and misses: docs/fraud.md.
@@ -51,13 +55,15 @@ __all__ = ["ALL_RULES", "run_all", "assess", *ALL_RULES]
 
 
 def run_all(records: Sequence[BallotRecord], now: datetime, t: Thresholds | None = None,
-            allowed_countries: frozenset[str] = frozenset()) -> list[Finding]:
+            allowed_countries: frozenset[str] = frozenset(), policy: Policy | None = None) -> list[Finding]:
     """Every rule over the ballots cast by `now`; all findings, sorted by
     (rule, key). The ballots are filtered and sorted once for all rules."""
     t = t or Thresholds()
     recs = cast(records, now)
     findings: list[Finding] = []
     for name, rule in ALL_RULES.items():
+        if policy is not None and policy.mode(name) == "off":
+            continue  # neither its findings nor (for a volume rule) its crowds
         if name == "country":
             findings += country(recs, now, t, allowed_countries)
         elif name == "uniform_clients":
@@ -78,7 +84,7 @@ def assess(records: Sequence[BallotRecord], now: datetime, t: Thresholds | None 
         t = replace(t, instant_settle_seconds=0)
     policy = policy or Policy()
     recs = cast(records, now)
-    findings = [f for f in run_all(recs, now, t, allowed_countries) if policy.mode(f.rule) != "off"]
+    findings = run_all(recs, now, t, allowed_countries, policy)
     return Assessment(findings, combine(findings, recs, policy))
 
 
@@ -90,6 +96,8 @@ def lookback_seconds(t: Thresholds | None = None) -> int:
     device-level rules read whenever they were cast)."""
     t = t or Thresholds()
     return int(max(t.burst_window_seconds + t.burst_lookback_seconds, t.prefix_window_seconds,
-                   t.device_window_seconds, t.ua_window_seconds + t.ua_lookback_seconds,
+                   t.prefix_hours_window_seconds, t.prefix_days_window_seconds,
+                   t.device_window_seconds, t.device_week_window_seconds,
+                   t.ua_window_seconds + t.ua_lookback_seconds,
                    t.instant_window_seconds + t.instant_settle_seconds, t.domain_window_seconds,
                    t.pageless_window_seconds, t.sleeper_wake_seconds))

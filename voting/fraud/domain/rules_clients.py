@@ -235,12 +235,14 @@ def sleeper_accounts(records: Sequence[BallotRecord], now: datetime, t: Threshol
                     a += 1
                 if b - a + 1 >= need:
                     together = [v for _, v in group[a:b + 1]]
-                    members.update(together)
                     everyone = _count_between(made_sorted, batch[lo][0], batch[j][0])
                     share = len(together) / max(1, everyone)
+                    if share < t.sleeper_dedicated_share:
+                        continue  # a minority of its sign-up batch: not a batch made for this
+                    members.update(together)
                     if len(together) > best[0]:
                         best = (len(together), share, batch[j][0] - batch[lo][0])
-        if not members or best[1] < t.sleeper_dedicated_share:
+        if not members:
             continue
         ballots = [i for v in members for i in woke[v]]
         strength = t.sleeper_strength
