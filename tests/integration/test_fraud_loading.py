@@ -198,3 +198,26 @@ def test_postgres_settings_are_put_back(app):
         assert len(loading.load_records(contest_id, cast_from=CUT)) == 5
         assert settings() == before
         db.session.remove()
+
+
+def test_a_voter_who_arrived_after_the_voters_were_read_waits_for_the_next_sweep(app, monkeypatch):
+    """The voters and the ballots are two reads: a new voter's first ballot
+    committed between them is left for the next sweep, not a crash."""
+    contest_id, cats, e = contest_ids(app)
+    with app.app_context():
+        early = user("early@example.org", T0 - timedelta(days=3))
+        late = user("late@example.org", T0)
+        add = Ballots(contest_id, cats).add
+        kept = add(early, "c1", [e["c1"][0]], T0)
+        add(late, "c1", [e["c1"][1]], T0 + timedelta(minutes=1))
+        db.session.commit()
+        read = loading.load_voters
+
+        def before_the_late_voter(statement, intern):
+            voters = read(statement, intern)
+            voters.pop(late)  # as if the voters' read ran before the late voter existed
+            return voters
+
+        monkeypatch.setattr(loading, "load_voters", before_the_late_voter)
+        assert [r.id for r in loading.load_records(contest_id)] == [kept]
+        db.session.remove()
