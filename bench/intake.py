@@ -39,7 +39,7 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
+from benchdb import reset_database
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -59,17 +59,6 @@ def settings_env(db_url: str, redis_url: str, instance: str) -> dict[str, str]:
         "VOTING_PASSWORD_TIME_COST": "1", "VOTING_PASSWORD_MEMORY_KIB": "1024",
     })
     return env
-
-
-def reset_database(db_url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(db_url)
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def seed(env: dict[str, str], voters: int, categories: int) -> None:

@@ -11,7 +11,7 @@ import sys
 import time
 from datetime import UTC, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from benchdb import reset_database
 
 import numpy as np
 from sweep_attacks import attacks
@@ -28,17 +28,6 @@ BALLOT_COLUMNS = ("contest_id", "category_id", "voter_id", "receipt_hash", "meth
                   "client_ip", "ip_prefix", "user_agent_hash", "device_id", "cast_at")
 USER_COLUMNS = ("id", "email", "email_normalised", "password_hash", "display_name", "country", "verified_at",
                 "created_at", "session_version")
-
-
-def reset_database(db_url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(db_url)
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def migrate(env) -> None:

@@ -28,16 +28,12 @@ import hashlib
 from datetime import UTC, datetime
 
 import numpy as np
+from campaign_world import COUNTRIES
 
 START = datetime(2025, 5, 5, tzinfo=UTC)  # voting opens; fixed so every load is the same
 DAY, HOUR = 86400.0, 3600.0
-# Countries the contest admits (code, UTC offset for the daily cycle, weight); TV is not admitted.
-COUNTRIES = [("CH", 1, 3), ("FR", 1, 4), ("DE", 1, 4), ("ES", 1, 3), ("IT", 1, 3), ("GB", 0, 4),
-             ("PL", 1, 2), ("RO", 2, 2), ("EG", 2, 3), ("KE", 3, 3), ("NG", 1, 4), ("GH", 0, 2),
-             ("ZA", 2, 2), ("RW", 2, 2), ("SA", 3, 3), ("AE", 4, 2), ("IN", 5, 6), ("PK", 5, 3),
-             ("BD", 6, 3), ("ID", 7, 3), ("MY", 8, 2), ("PH", 8, 3), ("CN", 8, 3), ("JP", 9, 2),
-             ("KR", 9, 2), ("AU", 10, 1), ("BR", -3, 4), ("AR", -3, 2), ("MX", -6, 3), ("CO", -5, 2),
-             ("US", -5, 4), ("CA", -5, 2)]
+# Countries the contest admits (code, UTC offset for the daily cycle, weight): the
+# campaign benchmark's; TV is not admitted.
 ALLOWED = sorted(c for c, _, _ in COUNTRIES)
 FOREIGN = "TV"
 PUBLIC = [("gmail.com", 50), ("outlook.com", 8), ("hotmail.com", 8), ("yahoo.com", 8), ("icloud.com", 5),

@@ -77,7 +77,7 @@ import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
+from benchdb import reset_database
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -125,17 +125,6 @@ def settings_env(db_url: str, redis_url: str, instance: str) -> dict[str, str]:
                 "VOTING_BASE_URL": "https://localhost", "VOTING_DATABASE_URL": db_url,
                 "VOTING_REDIS_URL": redis_url, "VOTING_INSTANCE_PATH": instance})
     return env
-
-
-def reset_database(db_url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(db_url)
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 # --- the campaign ---------------------------------------------------------------------------
