@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from PIL import Image
 
-from tests.support.api import Api, assert_error
+from tests.support.api import Api, assert_error, organiser_api
 from tests.support.factories import PASSWORD, iso, spec
 
 
@@ -65,10 +65,7 @@ def full_spec(**overrides) -> dict:
 
 @pytest.fixture
 def organiser(app, make) -> Api:
-    make.organiser("boss@example.org")
-    api = Api(app.test_client())
-    api.login("boss@example.org", PASSWORD)
-    return api
+    return organiser_api(app, make)
 
 
 def signed_in(app, make, email: str, verified: bool = True) -> Api:

@@ -15,7 +15,7 @@ from judging.scoring import criteria_of
 from tests.api.test_judging import CRITERIA, add_judge, entry_ids, judge_api, listed, score, window
 from tests.api.test_judging_pairwise import FINANCE, FRAILTY, add_entries, hackathon, pair, walk
 from tests.api.test_judging_pairwise import SLUG as PAIRWISE_SLUG
-from tests.support.api import Api, assert_error
+from tests.support.api import Api, assert_error, organiser_api
 from tests.support.factories import PASSWORD, spec
 from voting.contests.services import get_contest
 from voting.extensions import db
@@ -33,10 +33,7 @@ def contest_spec(mode: str = "rubric") -> dict:
 
 @pytest.fixture
 def organiser(app, make) -> Api:
-    make.organiser("boss@example.org", manages=False)
-    api = Api(app.test_client())
-    api.login("boss@example.org", PASSWORD)
-    return api
+    return organiser_api(app, make, manages=False)
 
 
 @pytest.fixture

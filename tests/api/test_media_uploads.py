@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from tests.support import images
-from tests.support.api import Api, assert_error
+from tests.support.api import Api, assert_error, organiser_api
 from tests.support.factories import PASSWORD, iso, spec
 from voting.extensions import db
 from voting.media import jobs
@@ -29,10 +29,7 @@ def window(start_days: float, end_days: float) -> dict:
 
 @pytest.fixture
 def organiser(app, make) -> Api:
-    make.organiser("boss@example.org")
-    api = Api(app.test_client())
-    api.login("boss@example.org", PASSWORD)
-    return api
+    return organiser_api(app, make)
 
 
 @pytest.fixture

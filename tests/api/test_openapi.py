@@ -18,7 +18,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 import voting.api
-from tests.support.api import Api
+from tests.support.api import Api, organiser_api
 from tests.support.factories import PASSWORD, iso, spec
 from voting import errors
 from voting.contests.domain import spec as spec_module
@@ -221,10 +221,7 @@ def test_kind_defaults_are_documented():
 
 @pytest.fixture
 def organiser(app, make):
-    make.organiser("boss@example.org")
-    api = Api(app.test_client())
-    api.login("boss@example.org", PASSWORD)
-    return api
+    return organiser_api(app, make)
 
 
 def live_spec(**overrides):

@@ -7,12 +7,12 @@ relative to now."""
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.support.api import Api, assert_error
+from tests.support.api import Api, assert_error, organiser_api
+from tests.support.threads import run_together
 from tests.support.factories import PASSWORD, iso, spec
 from voting.submissions.domain import flow
 
@@ -32,10 +32,7 @@ PROJECT = {"category": "c1", "title": "Digital Estonia", "summary": "e-governmen
 
 @pytest.fixture
 def organiser(app, make) -> Api:
-    make.organiser("boss@example.org")
-    api = Api(app.test_client())
-    api.login("boss@example.org", PASSWORD)
-    return api
+    return organiser_api(app, make)
 
 
 def signed_in(app, make, email: str = "team@example.org", verified: bool = True) -> Api:
@@ -283,22 +280,6 @@ def test_the_per_person_limit(app, make, organiser, participant):
     draft = [e for e in mine(participant) if e["status"] == "draft"][0]
     assert participant.post(f"{URL}/entries/{draft['id']}/withdraw").status_code == 200
     created(post(participant, {**PROJECT, "title": "Third"}))
-
-
-def run_together(calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait()
-        results[i] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 def test_a_concurrent_double_submit_stays_within_the_limit(app, organiser, participant):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 from sqlalchemy import select
@@ -13,22 +12,7 @@ from voting.contests.services import get_contest
 from voting.extensions import db
 
 from tests.support.voting import open_contest, proof, voter_api
-
-
-def run_together(calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait()
-        results[i] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
+from tests.support.threads import run_together
 
 
 def test_fifty_concurrent_attempts_by_one_voter_count_once(app, make):

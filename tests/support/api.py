@@ -53,3 +53,13 @@ def remembers_verified(client) -> bool:
     """Whether the client's session says its account is verified."""
     with client.session_transaction() as sess:
         return sess.get("voter_verified") is not None and sess.get("voter_verified") == sess.get("_user_id")
+
+
+def organiser_api(app, make, email: str = "boss@example.org", *, manages: bool = True) -> Api:
+    """An API client signed in as a new organiser (`manages`: of the contests it creates)."""
+    from tests.support.factories import PASSWORD
+
+    make.organiser(email, manages=manages)
+    api = Api(app.test_client())
+    api.login(email, PASSWORD)
+    return api
