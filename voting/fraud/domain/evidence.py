@@ -48,11 +48,11 @@ class Assessment:
     verdicts: dict[int, Verdict]
 
 
-def context(records: Iterable[BallotRecord], found: Iterable[int] | None = None) -> dict[int, float]:
-    """Per ballot id (of `found`, else of every record), the context weight:
-    single entry (over every ballot of the voter) and fresh account."""
+def context(records: Iterable[BallotRecord], found: Iterable[int]) -> dict[int, float]:
+    """Per ballot id of `found`, the context weight: single entry (over every
+    ballot of the voter, found or not) and fresh account."""
     recs = list(records)
-    wanted = set(found) if found is not None else {r.id for r in recs}
+    wanted = set(found)
     voters = {r.voter_id for r in recs if r.id in wanted}
     entries: dict[int, set[int]] = defaultdict(set)
     for r in recs:

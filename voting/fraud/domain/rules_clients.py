@@ -221,7 +221,7 @@ def sleeper_accounts(records: Sequence[BallotRecord], now: datetime, t: Threshol
             continue
         batch = sorted((created[v], v) for v in woke)
         members: set[int] = set()
-        lo, best = 0, (0, 0.0, 0.0)
+        lo, best = 0, (0, 0.0)  # the largest dedicated group: its size and its share
         for j in range(len(batch)):
             while batch[lo][0] < batch[j][0] - t.sleeper_batch_seconds:
                 lo += 1
@@ -241,7 +241,7 @@ def sleeper_accounts(records: Sequence[BallotRecord], now: datetime, t: Threshol
                         continue  # a minority of its sign-up batch: not a batch made for this
                     members.update(together)
                     if len(together) > best[0]:
-                        best = (len(together), share, batch[j][0] - batch[lo][0])
+                        best = (len(together), share)
         if not members:
             continue
         ballots = [i for v in members for i in woke[v]]
