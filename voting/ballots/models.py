@@ -45,6 +45,9 @@ class Ballot(db.Model):
     # it stays once a review decides, so invalidations can be reported by rule.
     status_reason: Mapped[str | None] = mapped_column(String(60))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The hash of the audit-log entry of the latest review decision on the ballot: an invalidated
+    # ballot's leaf names it (docs/ledger.md), so that anyone can see which decision took it out.
+    decision_audit_hash: Mapped[str | None] = mapped_column(String(64))
     # Milliseconds from the ballot page's render (its render-time token: signed,
     # unexpired, first use) to the ballot; None when no page vouched for it.
     page_ms: Mapped[int | None] = mapped_column()

@@ -102,6 +102,7 @@ def _apply(contest: Contest, ballots: list[Ballot], left: list[Ballot], decision
         changed += ballot.status != status
         amendments.amend(ballot, status, why, amendments.signer(actor), entry.hash, now)
         ballot.decided_at = now
+        ballot.decision_audit_hash = entry.hash  # an invalidated leaf names the decision's audit entry
     db.session.flush()
     touched: set[int] = set()
     ids = [b.id for b in ballots]

@@ -11,16 +11,17 @@ loser rolls back and answers None. The next seal picks up whatever is left.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timezone
 
-from sqlalchemy import false, insert, select, update
+from sqlalchemy import and_, false, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from voting.audit.models import AuditEntry
 from voting.ballots.models import Ballot
-from voting.contests.models import Contest
+from voting.contests.models import Contest, Entry
 from voting.extensions import db
 from voting.ledger.domain import encoding, merkle
-from voting.ledger.models import LedgerBatch, LedgerLeaf
+from voting.ledger.models import LedgerBatch, LedgerLeaf, LedgerRules
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +36,60 @@ def last_batch(contest_id: int) -> LedgerBatch | None:
 
 
 def pending(contest_id: int, limit: int) -> list:
-    """The oldest decided ballots not sealed yet (id, category_id, receipt_hash, selection, status)."""
+    """The oldest decided ballots not sealed yet (id, category_id, receipt_hash, selection, status,
+    status_reason, decision_audit_hash, and the decision's reason from its audit entry)."""
     return list(db.session.execute(
-        select(Ballot.id, Ballot.category_id, Ballot.receipt_hash, Ballot.selection, Ballot.status)
+        select(Ballot.id, Ballot.category_id, Ballot.receipt_hash, Ballot.selection, Ballot.status,
+               Ballot.status_reason, Ballot.decision_audit_hash, AuditEntry.details)
+        .outerjoin(AuditEntry, and_(AuditEntry.contest_id == Ballot.contest_id,
+                                    AuditEntry.hash == Ballot.decision_audit_hash,
+                                    Ballot.status == "invalidated"))
         .where(Ballot.contest_id == contest_id, Ballot.sealed == false(), Ballot.status.in_(SEALABLE))
         .order_by(Ballot.id).limit(limit)))
+
+
+def _leaf(contest: Contest, slugs: dict[int, str], row) -> str:
+    invalidation = None
+    if row.status == "invalidated":
+        # An invalidation comes from a review decision (voting/fraud/decisions.py), which records the
+        # hash of its audit entry on the ballot. Should one ever lack it, the leaf says so with an empty
+        # hash, which every verifier rejects: a server bug shows rather than hides.
+        reason = (row.details or {}).get("reason", "") if isinstance(row.details, dict) else ""
+        invalidation = (row.status_reason or "", str(reason), row.decision_audit_hash or "")
+    return encoding.leaf(contest.slug, slugs[row.category_id], row.receipt_hash, row.selection, row.status,
+                         invalidation)
+
+
+def current_rules(contest: Contest) -> dict:
+    """The ballot rules as they stand: the method and its limits, the categories
+    and every entry a ballot may have named (any handed-in entry: one approved
+    when a ballot was cast may have been withdrawn or sent back since)."""
+    voting = contest.settings["voting"]
+    entries: dict[int, list[tuple[int, str]]] = {}
+    for category_id, entry_id, title in db.session.execute(
+            select(Entry.category_id, Entry.id, Entry.title)
+            .where(Entry.contest_id == contest.id, Entry.status != "draft")):
+        entries.setdefault(category_id, []).append((entry_id, title))
+    return encoding.rules(contest.slug, voting["method"], voting.get("ranked_method", "irv"),
+                          voting.get("max_choices", 1), voting.get("score_max", 5),
+                          [(c.slug, c.title, entries.get(c.id, [])) for c in contest.categories])
+
+
+def _store_rules(contest_id: int, rules: dict) -> str:
+    digest = encoding.rules_hash(rules)
+    known = db.session.scalar(select(LedgerRules.id).where(LedgerRules.contest_id == contest_id,
+                                                           LedgerRules.hash == digest))
+    if known is None:
+        db.session.add(LedgerRules(contest_id=contest_id, hash=digest,
+                                   body=encoding.canonical(rules).decode("utf-8")))
+    return digest
+
+
+def audit_head(contest: Contest) -> tuple[int, str]:
+    """The contest's audit log as it stands: (last seq, its hash), or (0, the audit genesis)."""
+    last = db.session.execute(select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.contest_id == contest.id)
+                              .order_by(AuditEntry.seq.desc()).limit(1)).first()
+    return (last.seq, last.hash) if last else (0, encoding.audit_genesis(contest.slug))
 
 
 def pending_contests() -> list[int]:
@@ -77,13 +127,19 @@ def seal(contest_id: int, now: datetime, limit: int = BATCH_LIMIT) -> LedgerBatc
         db.session.rollback()
         return None
     slugs = {c.id: c.slug for c in contest.categories}
-    leaves = [encoding.leaf(contest.slug, slugs[r.category_id], r.receipt_hash, r.selection, r.status)
-              for r in rows]
-    root = merkle.root([text.encode("utf-8") for text in leaves]).hex()
+    leaves = [_leaf(contest, slugs, r) for r in rows]
+    tree = merkle.levels([text.encode("utf-8") for text in leaves])
+    root = tree[-merkle.HASH_SIZE:].hex()
     seq = previous.seq + 1 if previous else 1
     prev_chain = previous.chain if previous else encoding.genesis(contest.slug)
+    # Whole seconds in UTC: the header hashes the time, and it must read back as hashed.
+    sealed_at = now.astimezone(timezone.utc).replace(microsecond=0)
+    audit_seq, audit_hash = audit_head(contest)
+    header = encoding.header(contest.slug, seq, len(rows), root, prev_chain, sealed_at.isoformat(),
+                             _store_rules(contest_id, current_rules(contest)), audit_seq, audit_hash)
     batch = LedgerBatch(contest_id=contest_id, seq=seq, size=len(rows), root=root, prev_chain=prev_chain,
-                        chain=encoding.chain(prev_chain, root, seq, len(rows)), sealed_at=now)
+                        chain=encoding.chain(header), sealed_at=sealed_at, rules_hash=header["rules_hash"],
+                        audit_seq=audit_seq, audit_head=audit_hash, tree=tree)
     try:
         db.session.add(batch)
         db.session.flush()

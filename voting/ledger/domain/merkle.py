@@ -89,3 +89,42 @@ def root_from_proof(hashed_leaf: bytes, index: int, size: int, proof: list[bytes
         fn >>= 1
         sn >>= 1
     return r if sn == 0 else None
+
+
+# Stored tree levels: a batch keeps every level of its tree (leaf hashes first,
+# the root last) as one run of 32-byte hashes, so that a receipt's audit path
+# is a handful of 32-byte reads instead of re-hashing the whole batch.
+
+def level_sizes(size: int) -> list[int]:
+    """The number of nodes on each level of a tree of `size` leaves, leaves first, root last."""
+    if size < 1:
+        raise ValueError("a stored tree has at least one leaf")
+    sizes = [size]
+    while sizes[-1] > 1:
+        sizes.append((sizes[-1] + 1) // 2)  # an odd last node moves up unchanged
+    return sizes
+
+
+def levels(leaves: list[bytes]) -> bytes:
+    """Every level of the tree over the leaves, concatenated (leaf hashes first, the root last)."""
+    level = [leaf_hash(leaf) for leaf in leaves]
+    out = [b"".join(level)]
+    while len(level) > 1:
+        level = _level_up(level)
+        out.append(b"".join(level))
+    return b"".join(out)
+
+
+def proof_offsets(index: int, size: int) -> list[int]:
+    """Byte offsets, in the stored levels of a tree of `size` leaves, of the
+    hashes of the audit path of leaf `index`, from the leaf up."""
+    if not 0 <= index < size:
+        raise IndexError(f"leaf {index} of a tree of {size}")
+    offsets, start = [], 0
+    for count in level_sizes(size)[:-1]:
+        sibling = index ^ 1
+        if sibling < count:  # a node carried up unchanged has no sibling at this level
+            offsets.append((start + sibling) * HASH_SIZE)
+        start += count
+        index //= 2
+    return offsets
