@@ -442,6 +442,38 @@ def add_jury(env, made: dict, wsis_votes: dict, seed: int) -> int:
     return sheets
 
 
+def record_decisions(env, made: dict) -> dict:
+    """The review decision behind the invalidated ballots, as the fraud review makes it: one audit
+    entry per contest naming them, its hash on each (an invalidated leaf names it: docs/ledger.md)."""
+    os.environ.update(env)
+    from sqlalchemy import select, update
+
+    from voting import create_app
+    from voting.audit import services as audit
+    from voting.ballots.models import Ballot
+    from voting.contests.models import Contest
+    from voting.extensions import db
+
+    app = create_app()
+    out = {}
+    with app.app_context():
+        for slug, info in made.items():
+            contest = db.session.get(Contest, info["id"])
+            ids = list(db.session.scalars(select(Ballot.id).where(Ballot.contest_id == contest.id,
+                                                                  Ballot.status == "invalidated")))
+            if not ids:
+                continue
+            entry = audit.append(contest, None, "fraud.invalidate", f"{len(ids)} ballot(s)",
+                                 {"reason": "bench: held by a rule and invalidated on review", "ballots": ids,
+                                  "status": "invalidated"}, VOTING[1])
+            db.session.execute(update(Ballot).where(Ballot.contest_id == contest.id, Ballot.status == "invalidated")
+                               .values(decision_audit_hash=entry.hash))
+            db.session.commit()
+            out[slug] = len(ids)
+        db.session.remove()
+    return out
+
+
 def seal_everything(env, made: dict) -> dict:
     """The ledger's own seal job, run until nothing is left, contest by contest."""
     os.environ.update(env)
@@ -517,6 +549,7 @@ def load(args, env, db_url) -> dict:
     copied = copy_ballots(db_url, campaign, made, args.seed)
     with spawn.Pool(1) as pool:
         sheets = pool.apply(add_jury, (env, made, copied["wsis_votes"], args.seed))
+        pool.apply(record_decisions, (env, made))
         t2 = time.perf_counter()
         sealed = pool.apply(seal_everything, (env, made))
         seal_s = time.perf_counter() - t2

@@ -21,13 +21,14 @@ import binascii
 import hashlib
 import hmac
 import json
-import time
 import zlib
 from typing import Any
 
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
+
+from voting import clock
 
 
 class _Signer(TimestampSigner):
@@ -107,7 +108,7 @@ def _fast_open(signer: _Signer, cookie: str, max_age: int) -> Any:
         if not hmac.compare_digest(_b64(signature), expected):
             return None
         payload, _, stamp = signed.rpartition(b".")
-        if not 0 <= int(time.time()) - int.from_bytes(_b64(stamp), "big") <= max_age:
+        if not 0 <= int(clock.now().timestamp()) - int.from_bytes(_b64(stamp), "big") <= max_age:
             return None
         text = zlib.decompress(_b64(payload[1:])) if payload[:1] == b"." else _b64(payload)
         # Flask tags values JSON cannot hold as {" t": ...}: a key or string starting with a space.

@@ -28,4 +28,7 @@ class UTCDateTime(TypeDecorator):
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """The columns' default time: the clock's (voting/clock.py), looked up at each call."""
+    from voting import clock
+
+    return clock.now()

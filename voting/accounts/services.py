@@ -8,6 +8,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from voting import clock
 from voting.accounts import disposable, tokens
 from voting.accounts.countries import is_country
 from voting.accounts.domain import ROLES, RoleGrant, is_disposable, normalise_email, password_problem, role_names
@@ -16,7 +17,6 @@ from voting.accounts.passwords import check_password, hash_password, needs_rehas
 from voting.errors import ApiError, validation_error
 from voting.extensions import db
 from voting.mail import send_template
-from voting.types import utcnow
 
 
 def _settings():
@@ -101,7 +101,7 @@ def verify(token: object) -> User:
     if user is None or user.email_normalised != data.get("e"):
         raise validation_error({"token": "the token is not valid"}, "The verification link is not valid.")
     if user.verified_at is None:
-        user.verified_at = utcnow()
+        user.verified_at = clock.now()
         db.session.commit()
     return user
 
@@ -160,7 +160,7 @@ def reset_password(token: object, password: str) -> User:
     user.session_version += 1
     # Following the link proves the mailbox, just as the verification link does.
     if user.verified_at is None:
-        user.verified_at = utcnow()
+        user.verified_at = clock.now()
     db.session.commit()
     return user
 
@@ -204,7 +204,7 @@ def ensure_user(email: str, password: str | None, display_name: str | None = Non
     if organisation:
         user.organisation = organisation[:200]
     if verified and user.verified_at is None:
-        user.verified_at = utcnow()
+        user.verified_at = clock.now()
     return user, created
 
 
