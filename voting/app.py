@@ -197,6 +197,7 @@ def _register_blueprints(app: Flask) -> None:
     from voting.fraud.api import bp as fraud_api
     from voting.health import bp as health_bp
     from voting.ledger.api import bp as ledger_api
+    from voting.ledger.export_api import bp as ledger_export_api
     from voting.results.api import bp as results_api
     from voting.results.export_api import bp as results_exports
     from voting.results.views import bp as results_pages
@@ -206,8 +207,9 @@ def _register_blueprints(app: Flask) -> None:
     from voting.submissions.teams.views import bp as team_pages
     from voting.submissions.views import bp as submission_pages
 
-    for blueprint in (accounts_api, contests_api, ballots_api, fraud_api, ledger_api, results_api, results_exports,
-                      judging_api, judging_pairwise_api, submissions_api, teams_api, health_bp, openapi_bp):
+    for blueprint in (accounts_api, contests_api, ballots_api, fraud_api, ledger_api, ledger_export_api, results_api,
+                      results_exports, judging_api, judging_pairwise_api, submissions_api, teams_api, health_bp,
+                      openapi_bp):
         csrf.exempt(blueprint)  # the API has its own CSRF rule (voting.api.csrf)
         app.register_blueprint(blueprint)
     for blueprint in (media, accounts_pages, contest_pages, ballot_pages, organiser_pages(), judging_pages(),

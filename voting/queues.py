@@ -12,6 +12,7 @@ from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, get_current_job
 
+from voting import clock
 from voting.extensions import get_redis
 
 QUEUE_NAMES = ("counters", "fraud", "ledger", "tallies", "default")
@@ -94,5 +95,5 @@ def next_slot(now: datetime, interval: int) -> tuple[int, datetime]:
 def ensure_periodic(interval: int) -> None:
     from voting.periodic import periodic_tick
 
-    slot, at = next_slot(datetime.now(timezone.utc), interval)
+    slot, at = next_slot(clock.now(), interval)
     schedule_once("default", periodic_tick, f"voting-tick-{slot}", at, interval)

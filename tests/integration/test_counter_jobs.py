@@ -70,7 +70,7 @@ def test_periodic_tick_books_upkeep_for_open_contests_and_the_next_tick(app, mak
 
     open_contest(app, pow_bits=0)
     with app.app_context():
-        assert periodic_tick(300) == {"voting": 1, "final_sweeps": 0, "sealing": 0, "publishing": 0}
+        assert periodic_tick(300) == {"voting": 1, "final_sweeps": 0, "sealing": 0, "exports": 0, "publishing": 0}
         assert Queue("counters", connection=redis_client).count == 1
         assert Queue("fraud", connection=redis_client).count == 1
         scheduled = ScheduledJobRegistry("default", connection=redis_client).get_job_ids()

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from voting import clock, queues
-from voting.ledger import sealing
+from voting.contests.models import Contest
+from voting.extensions import db
+from voting.ledger import export, publish, sealing
 
 # One job seals at most this many batches (a million ballots); the next tick goes on.
 MAX_BATCHES_PER_JOB = 100
+# An export reads and compresses every leaf the first time (about 10 s a million ballots; a re-export only
+# checks the files it keeps); the margin is for a slow store.
+EXPORT_TIMEOUT = 1800
 
 
 def seal_ledger(contest_id: int) -> dict:
@@ -32,3 +37,20 @@ def enqueue_pending() -> int:
     for contest_id in contest_ids:
         enqueue_seal(contest_id)
     return len(contest_ids)
+
+
+def export_ledger(contest_id: int) -> dict:
+    """Write the contest's static export (voting/ledger/export.py) of what is
+    sealed now; nothing before voting has closed, since until then amendments
+    show only their hashes. It does not seal: the seal job does, and the next
+    tick exports again what it adds."""
+    now = clock.now()
+    contest = db.session.get(Contest, contest_id)
+    if contest is None or not publish.voting_over(contest, now):
+        return {"exported": False}
+    return {"exported": True, **export.write(contest, now)}
+
+
+def enqueue_export(contest_id: int):
+    return queues.enqueue_once("ledger", export_ledger, f"export-ledger-{contest_id}", contest_id,
+                               timeout=EXPORT_TIMEOUT, contest_id=contest_id)
