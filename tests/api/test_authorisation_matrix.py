@@ -71,6 +71,10 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/receipts/<code>"): PUBLIC,
     ("POST", "/api/v1/receipts/lookup"): PUBLIC,
     ("GET", "/api/v1/contests/<slug>/ledger"): PUBLIC,
+    ("GET", "/api/v1/contests/<slug>/ledger/amendments"): PUBLIC,
+    ("GET", "/api/v1/contests/<slug>/ledger/batches/<int:seq>"): PUBLIC,  # the world has no batch: a 404 to all
+    ("GET", "/api/v1/contests/<slug>/ledger/export"): PUBLIC,  # served once the leaves are published
+    ("GET", "/api/v1/contests/<slug>/ledger/export/<name>"): PUBLIC,
     # Live counts, jobs, fraud review, audit.
     ("GET", "/api/v1/contests/<slug>/leaderboard"): MANAGER,
     ("POST", "/api/v1/contests/<slug>/counters/rebuild"): MANAGER,
@@ -242,7 +246,7 @@ def world(make_app, make):
     team_id = form_team(callers["voter"], slug="team-contest")["id"]
     values = {"team_id": str(team_id), "slug": slug, "entry_id": str(ids["c1"][0]), "cluster_id": "1", "job_id": job, "code": receipt,
               "_code": receipt, "user_id": str(spare), "category": "c1", "filename": "site.css", "sha256": "0" * 64,
-              "name": "display-0.jpg"}
+              "name": "display-0.jpg", "seq": "1"}
     return app, callers, values
 
 

@@ -153,7 +153,8 @@ def build_world(app, make) -> World:
     team = form_team(api, slug="hack")
     return World(api, {"slug": contest.slug, "entry_id": resp.get_json()["id"], "code": "AAAA-BBBB-CCCC-DDDD",
                        "job_id": "no-such-job", "cluster_id": empty_cluster(app, contest.id), "sha256": "0" * 64,
-                       "user_id": api.get("/api/v1/session").get_json()["user"]["id"], "team_id": team["id"]},
+                       "user_id": api.get("/api/v1/session").get_json()["user"]["id"], "team_id": team["id"],
+                       "seq": 1, "name": "batch-000001.jsonl.gz"},
                  {"contest": contest.slug})
 
 

@@ -387,3 +387,39 @@ def test_live_fraud_review_answers_fit(app, redis_client):
     resp = boss.post(f"/api/v1/contests/{slug}/tally")
     check_response(resp, base + "/tally", "post")
     assert resp.get_json()["review"]["invalidated"] == 1
+
+
+def test_live_ledger_answers_fit(app, client, make):
+    """The ledger's three routes, before and after the close and the publication (a streamed page)."""
+    from tests.integration.test_ledger import add_ballots, decide, seal
+    from tests.support.results import close_voting, mark_published
+    from tests.support.voting import open_contest
+
+    slug, ids = open_contest(app, pow_bits=0, method="approval", max_choices=2)
+    codes = add_ballots(app, slug, ids["c1"], 3)
+    held = add_ballots(app, slug, ids["c2"], 1, status="under_review", category="c2")
+    decide(app, held[0], "invalidated", "a bot")
+    seal(app, slug)
+    decide(app, codes[0], "invalidated", "a bot too")
+    base = "/api/v1/contests/{slug}/ledger"
+    url = f"/api/v1/contests/{slug}/ledger"
+
+    def every_answer():
+        check_response(client.get(url), base, "get")
+        check_response(client.get(url + "?after=1&limit=1"), base, "get")
+        check_response(client.get(url + "?limit=0"), base, "get")  # 422
+        check_response(client.get(url + "/amendments"), base + "/amendments", "get")
+        check_response(client.get(url + "/amendments?after=x"), base + "/amendments", "get")  # 422
+        check_response(client.get(url + "/batches/1"), base + "/batches/{seq}", "get")
+        check_response(client.get(url + "/batches/2"), base + "/batches/{seq}", "get")  # 404
+        check_response(client.get(f"/api/v1/receipts/{codes[1]}"), "/api/v1/receipts/{code}", "get")
+
+    every_answer()
+    close_voting(app, slug)
+    every_answer()
+    assert client.get(f"/api/v1/receipts/{codes[1]}").get_json()["ledger"]["size"] == 4
+    assert "receipt_hash" in client.get(url + "/amendments").get_json()["amendments"][0]
+    mark_published(app, slug)
+    every_answer()
+    page = client.get(url)
+    assert page.is_streamed and len(page.get_json()["batches"][0]["leaves"]) == 4

@@ -140,24 +140,50 @@ def test_leaf_encoding_is_canonical_json():
     text = encoding.leaf("wsis", "c1", "ab" * 32, {"12": 3, "4": 5}, "counted")
     assert text == ('{"category":"c1","contest":"wsis","receipt_hash":"' + "ab" * 32
                     + '","selection":{"12":3,"4":5},"status":"counted"}')
-    assert encoding.leaf("concours-été", "c1", "0" * 64, [3, 1], "invalidated").encode("utf-8") == (
-        '{"category":"c1","contest":"concours-été","receipt_hash":"' + "0" * 64
-        + '","selection":[3,1],"status":"invalidated"}').encode("utf-8")
+    invalidated = encoding.leaf("concours-été", "c1", "0" * 64, [3, 1], "invalidated", ("burst", "é" * 600, "cd" * 32))
+    assert invalidated.encode("utf-8") == (
+        '{"audit_hash":"' + "cd" * 32 + '","category":"c1","contest":"concours-été","reason":"' + "é" * 500
+        + '","receipt_hash":"' + "0" * 64 + '","rule":"burst","selection":[3,1],"status":"invalidated"}'
+    ).encode("utf-8")  # the reason cut at 500 characters
+    assert '"rule":""' in encoding.leaf("wsis", "c1", "0" * 64, [1], "invalidated", (None, "why", "cd" * 32))
     with pytest.raises(ValueError):
         encoding.leaf("wsis", "c1", "0" * 64, [1], "under_review")
+    with pytest.raises(ValueError):  # an invalidated leaf says which rule, why and which audit entry
+        encoding.leaf("wsis", "c1", "0" * 64, [1], "invalidated")
+    with pytest.raises(ValueError):
+        encoding.leaf("wsis", "c1", "0" * 64, [1], "counted", ("burst", "why", "cd" * 32))
     with pytest.raises(TypeError):
         encoding.canonical({"stars": 1.0})
 
 
-def test_batch_chain():
+def test_batch_chain_hashes_the_whole_header():
     g = encoding.genesis("wsis")
     assert g == hashlib.sha256(b"voting-ledger:wsis").hexdigest()
-    root = "11" * 32
-    expected = hashlib.sha256(bytes.fromhex(g) + bytes.fromhex(root) + (1).to_bytes(8, "big")
-                              + (300).to_bytes(8, "big")).hexdigest()
-    assert encoding.chain(g, root, 1, 300) == expected
-    assert encoding.chain(g, root, 2, 300) != expected
+    head = encoding.header("wsis", 1, 300, "11" * 32, g, "2021-05-18T12:05:00+00:00", "22" * 32, 7, "33" * 32)
+    expected = hashlib.sha256(
+        ('{"audit_head":"' + "33" * 32 + '","audit_seq":7,"contest":"wsis","prev_chain":"' + g + '","root":"'
+         + "11" * 32 + '","rules_hash":"' + "22" * 32 + '","sealed_at":"2021-05-18T12:05:00+00:00","seq":1,'
+         '"size":300}').encode()).hexdigest()
+    assert encoding.chain(head) == expected
+    assert encoding.chain({**head, "chain": "ignored", "leaves": ["ignored"]}) == expected
+    for field in encoding.HEADER_FIELDS:
+        other = {**head, field: 2 if isinstance(head[field], int) else head[field] + "x"}
+        assert encoding.chain(other) != expected, field
     assert encoding.genesis("wsis2") != g
+    assert encoding.audit_genesis("wsis") == hashlib.sha256(b"voting-audit:wsis").hexdigest()
+
+
+def test_rules_object_and_its_hash():
+    categories = [("c1", "Governance", [(9, "Nine"), (3, "Three")]), ("c2", "Été", [])]
+    rules = encoding.rules("wsis", "approval", "irv", 2, 5, categories)
+    assert rules == {"contest": "wsis", "method": "approval", "ranked_method": None, "max_choices": 2,
+                     "score_max": None,
+                     "categories": [{"slug": "c1", "title": "Governance",
+                                     "entries": [{"id": 3, "title": "Three"}, {"id": 9, "title": "Nine"}]},
+                                    {"slug": "c2", "title": "Été", "entries": []}]}
+    assert encoding.rules_hash(rules) == hashlib.sha256(encoding.canonical(rules)).hexdigest()
+    assert encoding.rules("wsis", "ranked", "schulze", 2, 5, [])["ranked_method"] == "schulze"
+    assert encoding.rules("wsis", "score", "irv", 2, 10, [])["score_max"] == 10
 
 
 def test_amendment_chain():
@@ -172,10 +198,39 @@ def test_amendment_chain():
     assert encoding.amendment_hash(g, {**fields, "reason": "other"}) != encoding.amendment_hash(g, fields)
 
 
+@pytest.mark.parametrize("size", list(range(1, 40)) + [64, 65, 100, 1000])
+def test_stored_levels_hold_every_node_and_the_offsets_find_each_audit_path(size):
+    leaves = [f"leaf {i}".encode() for i in range(size)]
+    stored = merkle.levels(leaves)
+    sizes = merkle.level_sizes(size)
+    assert sizes[0] == size and sizes[-1] == 1
+    assert len(stored) == sum(sizes) * merkle.HASH_SIZE
+    assert stored[:merkle.HASH_SIZE] == merkle.leaf_hash(leaves[0])
+    assert stored[-merkle.HASH_SIZE:] == merkle.root(leaves)
+    for index in range(size) if size <= 100 else (0, 1, 511, 512, 998, 999):
+        path = [stored[o:o + merkle.HASH_SIZE] for o in merkle.proof_offsets(index, size)]
+        assert path == merkle.inclusion_proof(leaves, index)
+
+
+def test_level_sizes_and_offsets_by_hand():
+    assert merkle.level_sizes(1) == [1]
+    assert merkle.level_sizes(5) == [5, 3, 2, 1]  # the fifth leaf moves up unchanged twice
+    assert merkle.level_sizes(10_000)[:3] == [10_000, 5000, 2500] and len(merkle.level_sizes(10_000)) == 15
+    assert merkle.proof_offsets(0, 1) == []
+    # Leaf 4 of 5: no sibling on the two lower levels; its sibling on level 2 is node 0 (after 5 + 3 nodes).
+    assert merkle.proof_offsets(4, 5) == [(5 + 3 + 0) * 32]
+    assert merkle.proof_offsets(0, 5) == [1 * 32, (5 + 1) * 32, (5 + 3 + 1) * 32]
+    assert merkle.levels([b"a"]) == merkle.leaf_hash(b"a")
+    with pytest.raises(IndexError):
+        merkle.proof_offsets(5, 5)
+    with pytest.raises(ValueError):
+        merkle.level_sizes(0)
+
+
 def test_merkle_and_encoding_are_pure():
     root = Path(encoding.__file__).parent
-    for name in ("merkle.py", "encoding.py"):
+    for name in ("merkle.py", "encoding.py", "validity.py"):
         tree = ast.parse((root / name).read_text())
         modules = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         modules |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
-        assert modules <= {"__future__", "hashlib", "json", "typing"}, (name, modules)
+        assert modules <= {"__future__", "hashlib", "json", "re", "typing"}, (name, modules)

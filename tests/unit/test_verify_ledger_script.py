@@ -1,187 +1,181 @@
 """tools/verify_ledger.py, the standalone verifier, run as outsiders run it
-(a subprocess) on ledgers and receipts that the project's own code produced,
-and on tampered copies of them, which it must refuse."""
+(a subprocess, isolated from the project's packages) on genuine format-2
+ledgers (tests/support/ledgers.py) read in each of its three shapes: the API's
+pages through a local HTTP server, a saved file, and the static export; with
+its options; and on input it cannot read. Tampered ledgers:
+test_verifier_tampering.py and test_verifier_sources.py."""
 
 from __future__ import annotations
 
-import copy
+import ast
 import json
 import shutil
 import subprocess
 import sys
-import threading
-from datetime import datetime, timedelta, timezone
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from voting.ballots import receipt_lookup
-from voting.contests.services import get_contest
-from voting.extensions import db
-from voting.ledger import publish, sealing
-
-from tests.integration.test_ledger import add_ballots, ballot_of, decide
-from tests.support.voting import open_contest
+from tests.support import ledgers as L
+from voting.results.domain import counting
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tools" / "verify_ledger.py"
+CHECKS = ROOT / "tools" / "ledger_checks.py"
 COUNTING = ROOT / "voting" / "results" / "domain" / "counting.py"
 
 
 def run(*args, script: Path = SCRIPT, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-I", str(script), *map(str, args)], capture_output=True, text=True,
-                          timeout=60, cwd=cwd)
+                          timeout=120, cwd=cwd)
 
 
-@pytest.fixture
-def produced(app, make, tmp_path):
-    """A sealed ledger of two batches with amendments, as published during and
-    after voting, and two receipts with their proofs."""
-    slug, ids = open_contest(app, pow_bits=0)
-    a, b, c = ids["c1"]
-    codes = add_ballots(app, slug, [a, a, b], 3)
-    codes += add_ballots(app, slug, [ids["c2"][0]], 1, status="invalidated", category="c2")
-    with app.app_context():
-        sealing.seal(get_contest(slug).id, datetime.now(timezone.utc))
-    codes += add_ballots(app, slug, [c], 2, first=3)
-    with app.app_context():
-        sealing.seal(get_contest(slug).id, datetime.now(timezone.utc))
-    decide(app, codes[0], "invalidated", "burst")   # a: 2 -> 1
-    decide(app, codes[3], "counted", "appeal")      # the c2 ballot now counts
-    with app.app_context():
-        contest = get_contest(slug)
-        during = publish.ledger_json(contest, datetime.now(timezone.utc))
-        later = contest.voting_closes_at + timedelta(minutes=1)
-        contest.published_at = later  # as if the results were announced then: the leaves come out with them
-        after = publish.ledger_json(contest, later)
-        receipts = [{**receipt_lookup.lookup(code, later),
-                     "ledger": publish.receipt_ledger(ballot_of(code), contest, later)} for code in codes[1:3]]
-        db.session.remove()
-    files = {"during": during, "after": after, "receipt1": receipts[0], "receipt2": receipts[1]}
-    for name, body in files.items():
-        (tmp_path / f"{name}.json").write_text(json.dumps(body))
-    return {"dir": tmp_path, "codes": codes, "ids": ids, **files}
+def passes(*args, **kw) -> str:
+    result = run(*args, **kw)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().endswith("OK")
+    return result.stdout
 
 
-def write(tmp_path, name, body) -> Path:
-    path = tmp_path / name
+def write(path: Path, body) -> Path:
     path.write_text(json.dumps(body))
     return path
 
 
-def test_a_genuine_ledger_verifies_with_its_recount(produced):
-    d, ids = produced["dir"], produced["ids"]
-    a, b, c = ids["c1"]
-    result = run(d / "after.json", "--proof", d / "receipt1.json", "--proof", d / "receipt2.json",
-                 "--receipt", produced["codes"][0].lower(), "--receipt", produced["codes"][4])
-    assert result.returncode == 0, result.stdout + result.stderr
-    out = result.stdout
-    assert "2 batch(es) chained" in out and "2 amendment(s) chained" in out
-    assert out.count("included in batch") == 2
-    looked_up = next(line for line in out.splitlines() if line.startswith(produced["codes"][0].lower()))
-    assert looked_up.endswith(", invalidated")  # sealed counted, then amended
-    # c1: a twice (one invalidated), b once, c twice; c2: the reinstated ballot.
-    assert f"c1: 4 ballot(s); entry {c}: 2, entry {a}: 1, entry {b}: 1" in out
-    assert f"c2: 1 ballot(s); entry {ids['c2'][0]}: 1" in out
-    assert out.strip().endswith("OK")
+def genuine(**kw) -> L.Ledger:
+    """Seven ballots in three batches, one sealed invalidated, then three decisions."""
+    return L.build([L.Ballot("c1", [1]), L.Ballot("c1", [2]), L.Ballot("c2", [4], "invalidated", rule="burst"),
+                    L.Ballot("c1", [1]), L.Ballot("c2", [5]), L.Ballot("c1", [3]), L.Ballot("c1", [2])],
+                   changes=[(0, "invalidated"), (2, "counted"), (4, "under_review")], **kw)
 
 
-def test_while_voting_is_open_the_roots_and_chains_verify(produced):
-    result = run(produced["dir"] / "during.json")
-    assert result.returncode == 0, result.stdout
-    assert "2 shown without their fields" in result.stdout
-    assert "roots and chain checked only" in result.stdout
+COUNTED = "c1: 4 ballot(s); entry 2: 2, entry 1: 1, entry 3: 1"  # ballot 0 invalidated; c2: 4 counted back, 5 held
+
+
+def test_the_api_pages_followed_through_a_local_server(tmp_path):
+    ledger = genuine()
+    routes = L.pages(ledger, per_page=2, per_amendments_page=1)
+    assert len(routes) == 2 + 3  # two pages of batches, three of amendments
+    with L.serve(routes) as base:
+        out = passes(f"{base}/api/v1/contests/example/ledger", "--save", tmp_path / "saved.json")
+    assert "3 batch(es) chained, 7 ballot(s)" in out and "3 amendment(s) chained" in out
+    assert COUNTED in out and "c2: 1 ballot(s); entry 4: 1, entry 5: 0" in out
+    assert "over the entries the rules name" in out
+    # --save wrote the ledger read as one object in the page's shape, which reads back the same.
+    saved = json.loads((tmp_path / "saved.json").read_text())
+    assert saved["next"] is None and saved["head"] == L.head(ledger)
+    assert saved["batches"] == L.saved(ledger)["batches"] and saved["amendments"] == ledger.amendments
+    assert saved["rules"] == ledger.rules
+    assert passes(tmp_path / "saved.json").split("recount")[1] == out.split("recount")[1]
+
+
+def test_a_saved_file(tmp_path):
+    out = passes(write(tmp_path / "ledger.json", L.saved(genuine())))
+    assert COUNTED in out
+
+
+def test_the_export_as_a_directory_a_manifest_file_and_a_url(tmp_path):
+    ledger = genuine()
+    manifest = L.export(ledger, tmp_path / "export")
+    assert COUNTED in passes(tmp_path / "export")
+    assert COUNTED in passes(manifest, "--save", tmp_path / "saved.json")
+    assert passes(tmp_path / "saved.json")
+    base = "/api/v1/contests/example/ledger/export"
+    files = L.export_files(ledger)
+    routes = {base: files.pop("manifest.json"), **{f"{base}/{name}": data for name, data in files.items()}}
+    with L.serve(routes) as server:
+        assert COUNTED in passes(server + base)
+
+
+def test_while_the_leaves_are_embargoed_every_chain_is_still_checked(tmp_path):
+    ledger = genuine()
+    ledger.leaves_published = False
+    with L.serve(L.pages(ledger)) as base:
+        out = passes(f"{base}/api/v1/contests/example/ledger")
+    assert "the leaves are not published yet" in out and "no recount" in out
+    ledger.amendments_revealed = False  # and while voting is open, the amendments' fields too
+    out = passes(write(tmp_path / "during.json", L.saved(ledger)))
+    assert "3 amendment(s) chained (3 shown without their fields until voting closes)" in out
     # A receipt cannot be looked up before the leaves are out.
-    assert run(produced["dir"] / "during.json", "--receipt", produced["codes"][1]).returncode == 1
+    result = run(tmp_path / "during.json", "--receipt", ledger.codes[1])
+    assert result.returncode == 1 and "the leaves are not published yet" in result.stdout
 
 
-def tampered(produced, change) -> Path:
-    body = copy.deepcopy(produced["after"])
-    change(body)
-    return write(produced["dir"], "tampered.json", body)
+def test_receipts_proofs_and_the_audit_log(tmp_path):
+    ledger = genuine()
+    path = write(tmp_path / "ledger.json", L.saved(ledger))
+    proof = write(tmp_path / "proof.json", L.receipt(ledger, 0))
+    audit = write(tmp_path / "audit.json", L.audit_log(ledger))
+    out = passes(path, "--proof", proof, "--receipt", ledger.codes[0].lower(), "--receipt", ledger.codes[6],
+                 "--audit", audit)
+    assert "included in batch 1 at index 0" in out
+    assert f"{ledger.codes[0].lower()}: batch 1 index 0, category c1, selection [1], invalidated" in out
+    assert f"{ledger.codes[6]}: batch 3 index 0, category c1, selection [2], counted" in out
+    assert "audit log: 5 entries chained" in out
+    assert "audit hash(es) named" in passes(path)  # without the log, says what it could check with it
 
 
-def swap_selection(body):
-    leaf = json.loads(body["batches"][0]["leaves"][1])
-    leaf["selection"] = [leaf["selection"][0] + 1]
-    body["batches"][0]["leaves"][1] = json.dumps(leaf, sort_keys=True, separators=(",", ":"))
+@pytest.mark.parametrize("method, options, ballots", [
+    ("approval", {"max_choices": 2}, [[1, 2], [2], [2, 3], [1]]),
+    ("score", {"score_max": 5}, [{"1": 5, "2": 3}, {"2": 4}, {"3": 0}, {"1": 1}]),
+    ("ranked", {"ranked_method": "irv"}, [[1, 2, 3], [2, 1], [3, 2], [2]]),
+    ("ranked", {"ranked_method": "schulze"}, [[1, 2, 3], [2, 1], [3, 2], [2]]),
+    ("ranked", {"ranked_method": "borda"}, [[1, 2, 3], [2, 1], [3, 2], [2]]),
+], ids=["approval", "score", "irv", "schulze", "borda"])
+def test_every_method_recounts_and_agrees_with_its_results(tmp_path, method, options, ballots):
+    ledger = L.build([L.Ballot("c1", s) for s in ballots], method=method, **options)
+    name = options.get("ranked_method", method)
+    expected = counting.count_selections(name, [1, 2, 3], ballots)
+    results = {"contest": "example", "method": name, "ledger": L.head(ledger), "categories": [
+        {"slug": "c1", "ballots": expected.ballots, "count": {"detail": expected.detail},
+         "ranking": [{"entry_id": e, "public_votes": expected.scores[e]} for g in expected.order for e in g]},
+        {"slug": "c2", "ballots": 0, "ranking": []}]}
+    path = write(tmp_path / "ledger.json", L.saved(ledger))
+    out = passes(path, "--results", write(tmp_path / "results.json", results))
+    assert f"recount ({name}:" in out and "over the results' entries" in out
+    assert "the results were tallied from this ledger" in out and "categories equal the recount" in out
+    results["categories"][0]["ranking"][0]["public_votes"] += 1
+    bad = run(path, "--results", write(tmp_path / "changed.json", results))
+    assert bad.returncode == 1 and "in the results" in bad.stdout and "in the recount" in bad.stdout
 
 
-def set_root(body):
-    body["batches"][1]["root"] = "00" * 32
+def test_input_it_cannot_read(tmp_path):
+    assert run(tmp_path / "nope.json").returncode == 2
+    (tmp_path / "bad.json").write_text("{not json")
+    assert run(tmp_path / "bad.json").returncode == 2
+    path = write(tmp_path / "ledger.json", L.saved(genuine()))
+    result = run(path, "--audit", tmp_path / "nope.json")
+    assert result.returncode == 2 and "cannot read the input" in result.stderr
+    with L.serve({}) as base:
+        result = run(f"{base}/api/v1/contests/example/ledger")
+    assert result.returncode == 2 and "404" in result.stderr
+    result = run(path, "--save", tmp_path / "no-such-dir" / "saved.json")
+    assert result.returncode == 2
 
 
-@pytest.mark.parametrize("change, why", [
-    (swap_selection, "root does not match its leaves"),
-    (lambda body: body["batches"][0]["leaves"].pop(), "leaves for a size"),
-    (set_root, "chain does not match"),
-    (lambda body: body["batches"].pop(0), "prev_chain is not the chain"),
-    (lambda body: body["amendments"].pop(0), "prev_hash is not the hash"),
-    (lambda body: body["amendments"][1].update(reason="nothing to see"), "hash does not match its fields"),
-    (lambda body: body["amendments"][0].update(**{"from": "invalidated"}), "hash does not match"),
-    (lambda body: body.update(contest="another-contest"), "genesis"),
-])
-def test_a_tampered_ledger_fails(produced, change, why):
-    result = run(tampered(produced, change))
-    assert result.returncode == 1, result.stdout
-    assert why in result.stdout
-    assert "FAILED" in result.stdout
-
-
-def test_a_tampered_or_foreign_proof_fails(produced):
-    d = produced["dir"]
-    receipt = copy.deepcopy(produced["receipt1"])
-    receipt["ledger"]["proof"][0] = "11" * 32
-    assert "does not lead to the root" in run(d / "after.json", "--proof", write(d, "p.json", receipt)).stdout
-    receipt = copy.deepcopy(produced["receipt1"])
-    receipt["receipt"] = produced["receipt2"]["receipt"]
-    result = run(d / "after.json", "--proof", write(d, "p.json", receipt))
-    assert result.returncode == 1 and "belongs to another receipt" in result.stdout
-    receipt = copy.deepcopy(produced["receipt1"])
-    receipt["ledger"]["root"] = produced["after"]["batches"][1]["root"]
-    assert run(d / "after.json", "--proof", write(d, "p.json", receipt)).returncode == 1
-    assert run(d / "after.json", "--receipt", "NOT-A-REAL-CODE").returncode == 1
-
-
-def test_reads_urls_and_reports_unreadable_input(produced):
-    handler = partial(SimpleHTTPRequestHandler, directory=str(produced["dir"]))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        base = f"http://127.0.0.1:{server.server_address[1]}"
-        result = run(f"{base}/after.json", "--proof", f"{base}/receipt2.json")
-        assert result.returncode == 0, result.stdout + result.stderr
-        assert run(f"{base}/missing.json").returncode == 2
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert run(produced["dir"] / "nope.json").returncode == 2
-
-
-def test_a_stranger_with_the_two_files_alone(produced, tmp_path_factory):
-    """Downloaded into an empty directory, away from the project: the script finds counting.py beside it."""
-    d, ids = produced["dir"], produced["ids"]
-    a, b, c = ids["c1"]
+def test_a_stranger_with_the_three_files_alone(tmp_path, tmp_path_factory):
+    """Downloaded into an empty directory, away from the project: the script finds its two
+    companions beside it, and says which is missing."""
+    path = write(tmp_path / "ledger.json", L.saved(genuine()))
     alone = tmp_path_factory.mktemp("stranger")
     shutil.copy(SCRIPT, alone / "verify_ledger.py")
-    result = run(d / "after.json", script=alone / "verify_ledger.py", cwd=alone)
+    result = run(path, script=alone / "verify_ledger.py", cwd=alone)
+    assert result.returncode == 2 and "ledger_checks.py not found" in result.stderr
+    shutil.copy(CHECKS, alone / "ledger_checks.py")
+    result = run(path, script=alone / "verify_ledger.py", cwd=alone)
     assert result.returncode == 2
     assert str(alone / "counting.py") in result.stderr and "voting/results/domain/counting.py" in result.stderr
-    assert run(d / "during.json", script=alone / "verify_ledger.py", cwd=alone).returncode == 0  # no recount needed
+    embargoed = genuine()
+    embargoed.leaves_published = False  # no recount needed
+    assert passes(write(tmp_path / "during.json", L.saved(embargoed)), script=alone / "verify_ledger.py", cwd=alone)
     shutil.copy(COUNTING, alone / "counting.py")
-    result = run(d / "after.json", script=alone / "verify_ledger.py", cwd=alone)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert f"c1: 4 ballot(s); entry {c}: 2, entry {a}: 1, entry {b}: 1" in result.stdout
-    assert sorted(p.name for p in alone.iterdir() if p.name != "__pycache__") == ["counting.py", "verify_ledger.py"]
+    assert COUNTED in passes(path, script=alone / "verify_ledger.py", cwd=alone)
+    assert sorted(p.name for p in alone.iterdir() if p.name != "__pycache__") == [
+        "counting.py", "ledger_checks.py", "verify_ledger.py"]
 
 
-def test_the_script_and_counting_import_only_the_standard_library():
-    import ast
-
-    for path in (SCRIPT, COUNTING):  # counting.py too: the script loads it by path, beside it or in the tree
+def test_the_scripts_and_counting_import_only_the_standard_library():
+    for path in (SCRIPT, CHECKS, COUNTING):  # each loads the others by path, beside it or in the tree
         tree = ast.parse(path.read_text(encoding="utf-8"))
         names = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
                  for alias in node.names}

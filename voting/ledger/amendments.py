@@ -14,7 +14,7 @@ from voting.ballots.models import STATUSES, Ballot
 from voting.contests.models import Contest
 from voting.extensions import db
 from voting.ledger.domain import encoding
-from voting.ledger.models import LedgerAmendment
+from voting.ledger.models import LedgerAmendment, LedgerBatch, LedgerLeaf
 
 REASON_MAX = 500
 SIGNER_MAX = 320
@@ -61,8 +61,15 @@ def amend(ballot: Ballot, to_status: str, reason: str, signed_off_by: str, audit
     seq = last.seq + 1 if last else 1
     prev_hash = last.hash if last else encoding.amendments_genesis(contest.slug)
     # Whole seconds in UTC: the time is hashed, and must read back from every
-    # database exactly as it was hashed.
-    created_at = now.astimezone(timezone.utc).replace(microsecond=0)
+    # database exactly as it was hashed. Never before the amendment before it
+    # nor before the seal of the leaf it amends (a verifier rejects either): a
+    # decision whose clock was read before a concurrent seal or amendment
+    # committed takes their time instead.
+    sealed_at = db.session.scalar(select(LedgerBatch.sealed_at)
+                                  .join(LedgerLeaf, LedgerLeaf.batch_id == LedgerBatch.id)
+                                  .where(LedgerLeaf.ballot_id == ballot.id))
+    created_at = max([now.astimezone(timezone.utc).replace(microsecond=0)]
+                     + [t for t in (sealed_at, last.created_at if last else None) if t is not None])
     fields = encoding.amendment_fields(seq, ballot.receipt_hash, from_status, to_status, reason[:REASON_MAX],
                                        signed_off_by[:SIGNER_MAX], audit_hash, created_at.isoformat())
     row = LedgerAmendment(contest_id=contest.id, seq=seq, receipt_hash=fields["receipt_hash"],

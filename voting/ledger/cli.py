@@ -1,9 +1,9 @@
 """`flask --app voting ledger verify CONTEST`: the ledger checked against the database.
 
 Everything an outside verifier checks (tools/verify_ledger.py), and what only
-the database can tell: that every leaf is its ballot's, that every sealed
-ballot has a leaf, and that the count from the ledger is the count from SQL.
-The recount uses the tally's own rules (voting/results/domain/counting.py, the
+the database can tell (checks.py): that every leaf is its ballot's, that every
+sealed ballot has a leaf, and that the count from the ledger is the count from
+SQL. The recount uses the tally's own rules (voting/results/domain/counting.py, the
 file the outside verifier loads too): each category by the contest's method
 over its standing entries; and when the contest has a tally of this very
 ledger (its latest non-preview snapshot), every `public_votes` must be the
@@ -18,31 +18,26 @@ from collections import defaultdict
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from voting.ballots import counters
 from voting.ballots.counted import standing_entries
 from voting.ballots.models import Ballot
 from voting.contests.models import Contest
 from voting.extensions import db
-from voting.ledger import amendments, head
-from voting.ledger.domain import encoding, merkle
-from voting.ledger.models import LedgerAmendment, LedgerBatch, LedgerLeaf
+from voting.ledger import head
+from voting.ledger.checks import Check
 from voting.results.domain import counting
 from voting.results.models import ResultSnapshot
 
 ledger = AppGroup("ledger", help="The contests' verifiable ledgers.")
 
 
-class Check:
+class Verification(Check):
+    """The ledger's own checks (checks.py), then the recount against SQL and the latest tally."""
+
     def __init__(self, contest: Contest):
-        self.contest = contest
-        self.category_ids = {c.slug: c.id for c in contest.categories}
-        self.problems: list[str] = []
-        self.status: dict[str, str] = {}        # receipt hash -> status per the ledger so far
-        self.db_status: dict[str, str] = {}     # receipt hash -> the ballot's status in SQL
-        self.counted: dict[str, tuple] = {}     # receipt hash -> (category id, method, selection)
-        self.batches = self.leaves = self.amendments = 0
+        super().__init__(contest)
         self.unsealed: list = []
         self.tally: dict[int, dict[int, int]] = {}
         voting = contest.settings["voting"]
@@ -53,100 +48,11 @@ class Check:
         self.snapshot: ResultSnapshot | None = None
         self.tally_note = ""
 
-    def problem(self, text: str) -> None:
-        self.problems.append(text)
-
     def run(self) -> None:
-        self.check_batches()
-        self.check_amendments()
-        self.check_statuses()
-        self.check_sealed_flags()
+        super().run()
         self.check_recount()
         self.count_by_method()
         self.check_tally()
-
-    def check_batches(self) -> None:
-        prev = encoding.genesis(self.contest.slug)
-        for seq, batch in enumerate(db.session.scalars(select(LedgerBatch).where(
-                LedgerBatch.contest_id == self.contest.id).order_by(LedgerBatch.seq)), 1):
-            self.batches += 1
-            where = f"batch {batch.seq}"
-            if batch.seq != seq:
-                self.problem(f"{where}: expected batch number {seq}")
-            if batch.prev_chain != prev:
-                self.problem(f"{where}: prev_chain is not the chain of the batch before")
-            if batch.chain != encoding.chain(batch.prev_chain, batch.root, batch.seq, batch.size):
-                self.problem(f"{where}: chain does not match prev_chain, root, seq and size")
-            prev = batch.chain
-            rows = db.session.execute(
-                select(LedgerLeaf.position, LedgerLeaf.leaf, Ballot.receipt_hash, Ballot.category_id,
-                       Ballot.contest_id, Ballot.method, Ballot.selection, Ballot.status)
-                .join(Ballot, Ballot.id == LedgerLeaf.ballot_id)
-                .where(LedgerLeaf.batch_id == batch.id).order_by(LedgerLeaf.position)).all()
-            if [r.position for r in rows] != list(range(batch.size)):
-                self.problem(f"{where}: leaves are not positions 0 to {batch.size - 1}")
-            if merkle.root([r.leaf.encode("utf-8") for r in rows]).hex() != batch.root:
-                self.problem(f"{where}: root does not match its leaves")
-            for row in rows:
-                self.check_leaf(f"{where} leaf {row.position}", row)
-
-    def check_leaf(self, where: str, row) -> None:
-        self.leaves += 1
-        try:
-            leaf = json.loads(row.leaf)
-            canonical = encoding.canonical(leaf).decode("utf-8") == row.leaf
-        except (ValueError, TypeError):
-            self.problem(f"{where}: not canonical JSON")
-            return
-        if not canonical:
-            self.problem(f"{where}: not canonical JSON")
-        expected = {"contest": self.contest.slug, "category": self.category_slug(row.category_id),
-                    "receipt_hash": row.receipt_hash, "selection": row.selection}
-        wrong = sorted(k for k, v in expected.items() if not isinstance(leaf, dict) or leaf.get(k) != v)
-        if wrong or row.contest_id != self.contest.id:
-            self.problem(f"{where}: does not match its ballot ({', '.join(wrong) or 'contest'})")
-        status = leaf.get("status") if isinstance(leaf, dict) else None
-        if status not in encoding.LEAF_STATUSES:
-            self.problem(f"{where}: status {status!r} cannot be sealed")
-        self.status[row.receipt_hash] = status
-        self.db_status[row.receipt_hash] = row.status
-        category_id = self.category_ids.get(leaf.get("category")) if isinstance(leaf, dict) else None
-        self.counted[row.receipt_hash] = (category_id, row.method, leaf.get("selection") if category_id else None)
-
-    def category_slug(self, category_id: int) -> str | None:
-        return next((slug for slug, cid in self.category_ids.items() if cid == category_id), None)
-
-    def check_amendments(self) -> None:
-        prev = encoding.amendments_genesis(self.contest.slug)
-        for seq, row in enumerate(db.session.scalars(select(LedgerAmendment).where(
-                LedgerAmendment.contest_id == self.contest.id).order_by(LedgerAmendment.seq)), 1):
-            self.amendments += 1
-            where = f"amendment {row.seq}"
-            if row.seq != seq:
-                self.problem(f"{where}: expected amendment number {seq}")
-            if row.prev_hash != prev:
-                self.problem(f"{where}: prev_hash is not the hash of the amendment before")
-            if row.hash != encoding.amendment_hash(row.prev_hash, amendments.fields_of(row)):
-                self.problem(f"{where}: hash does not match its fields")
-            prev = row.hash
-            if row.receipt_hash not in self.status:
-                self.problem(f"{where}: amends a ballot that no batch holds")
-            elif self.status[row.receipt_hash] != row.from_status:
-                self.problem(f"{where}: changes {row.from_status} but the ledger says "
-                             f"{self.status[row.receipt_hash]}")
-            self.status[row.receipt_hash] = row.to_status
-
-    def check_statuses(self) -> None:
-        for receipt_hash, status in self.db_status.items():
-            if self.status[receipt_hash] != status:
-                self.problem(f"ballot {receipt_hash[:12]}…: the database says {status}, "
-                             f"the ledger {self.status[receipt_hash]}")
-
-    def check_sealed_flags(self) -> None:
-        sealed = db.session.scalar(select(func.count()).select_from(Ballot).where(
-            Ballot.contest_id == self.contest.id, Ballot.sealed.is_(True)))
-        if sealed != self.leaves:
-            self.problem(f"{sealed} ballot(s) are marked sealed, the ledger holds {self.leaves} leaves")
 
     def recount(self) -> dict[int, dict[int, int]]:
         boards: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
@@ -237,10 +143,12 @@ def verify(contest_slug: str):
     from voting.cli import contest_or_exit
 
     contest = contest_or_exit(contest_slug)
-    check = Check(contest)
+    check = Verification(contest)
     check.run()
     click.echo(f"{contest.slug}: {check.batches} batch(es), {check.leaves} leaves, "
                f"{check.amendments} amendment(s); {len(check.unsealed)} counted ballot(s) not sealed yet")
+    if check.treeless:
+        click.echo(f"{check.treeless} batch(es) without stored tree levels (stored on their first receipt lookup)")
     click.echo(f"recount ({check.method or 'no public vote'}), counted ballots over the standing entries:")
     for category in contest.categories:
         count = check.counts.get(category.id)

@@ -32,7 +32,8 @@ class LedgerBatch(db.Model):
     audit_head: Mapped[str] = mapped_column(String(64))
     # Every level of the batch's Merkle tree, leaf hashes first and the root last, 32 bytes a node
     # (merkle.levels): a receipt's audit path is read from it, not recomputed from the leaves.
-    tree: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Deferred: about 640 kB at 10,000 leaves, and only a proof needs it (32-byte slices read in SQL).
+    tree: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
 
 class LedgerRules(db.Model):

@@ -132,8 +132,11 @@ def seal(contest_id: int, now: datetime, limit: int = BATCH_LIMIT) -> LedgerBatc
     root = tree[-merkle.HASH_SIZE:].hex()
     seq = previous.seq + 1 if previous else 1
     prev_chain = previous.chain if previous else encoding.genesis(contest.slug)
-    # Whole seconds in UTC: the header hashes the time, and it must read back as hashed.
+    # Whole seconds in UTC: the header hashes the time, and it must read back as hashed. Never
+    # before the batch before it (a seal whose clock lags another machine's keeps the order).
     sealed_at = now.astimezone(timezone.utc).replace(microsecond=0)
+    if previous is not None and previous.sealed_at > sealed_at:
+        sealed_at = previous.sealed_at
     audit_seq, audit_hash = audit_head(contest)
     header = encoding.header(contest.slug, seq, len(rows), root, prev_chain, sealed_at.isoformat(),
                              _store_rules(contest_id, current_rules(contest)), audit_seq, audit_hash)
