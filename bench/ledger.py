@@ -23,10 +23,12 @@ fresh Python process with the app's modules imported before the clock starts:
            of `GET /api/v1/health`, the trivial endpoint.
   export   (results published) the export job (`voting.ledger.jobs.
            export_ledger`): wall time and the peak RSS it adds to the worker
-           (VmHWM reset just before, as bench/tally.py does).
+           (VmHWM reset just before, as bench/tally.py does); then the export
+           downloaded through the app, manifest and every file, into a
+           directory, as a mirror would keep it.
   requests (results published) a page of leaves, one batch, the export's
            manifest and a batch file: peak memory as above.
-  verify   `tools/verify_ledger.py` on the export's manifest, as an outsider
+  verify   `tools/verify_ledger.py` on that downloaded export, as an outsider
            runs it: wall time and its exit status. Baseline: a Python process
            that only decompresses the same files and parses every line as JSON.
 
