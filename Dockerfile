@@ -25,7 +25,8 @@ COPY voting ./voting
 COPY judging ./judging
 COPY templates ./templates
 COPY migrations ./migrations
-RUN pip install --no-deps -e . && python -m compileall -q voting judging
+RUN pip install --no-deps -e . && python -m compileall -q voting judging \
+    && python -m voting.i18n.catalogues compile
 
 USER voting
 EXPOSE 8000

@@ -24,6 +24,7 @@ from voting.contests.models import Contest, Entry
 from voting.contests.services import require_unpublished
 from voting.errors import ApiError, not_found
 from voting.extensions import db
+from voting.i18n.domain import N_
 from voting.submissions.teams import services as teams
 
 from judging.champions import champions
@@ -162,8 +163,8 @@ def plan(contest: Contest, actor: User | None, now: datetime, judges_per_entry: 
     require_unpublished(contest)
     rnd = current_round(contest, now=now)
     if rnd.mode != "rubric":
-        raise ApiError("conflict", f"A {rnd.mode} round has no assignments: "
-                       + ("judges take pairs as they come." if rnd.mode == "pairwise" else "it has no jury."), 409)
+        raise ApiError("conflict", N_("A pairwise round has no assignments: judges take pairs as they come.")
+                       if rnd.mode == "pairwise" else N_("A round without a jury has no assignments."), 409)
     if rnd.closed_at is not None:
         raise ApiError("phase_closed", "This round is closed.", 409)
     if judges_per_entry is not None:

@@ -49,6 +49,7 @@ from voting.contests import services
 from voting.contests.models import Contest, Entry
 from voting.errors import ApiError, validation_error
 from voting.extensions import db
+from voting.i18n.domain import N_, msg
 
 from judging.assignments import conflict_pairs, current_round, detect_conflicts, round_entries, round_judges
 from judging.domain import pairwise as pw
@@ -270,10 +271,10 @@ def skip(contest: Contest, user: User, entry_id: int, now: datetime,
 
 def _wrong_pair(pair: tuple[int, int] | None, named: dict[str, int]) -> dict[str, str]:
     if pair is None:
-        return {field: "you have no pair to judge now, or it changed: ask for the next one" for field in named}
-    problems = {field: f"is not an entry in front of you ({pair[0]} and {pair[1]})"
+        return {field: N_("you have no pair to judge now, or it changed: ask for the next one") for field in named}
+    problems = {field: msg("is not an entry in front of you (%(first)s and %(second)s)", first=pair[0], second=pair[1])
                 for field, entry_id in named.items() if entry_id not in pair}
-    return problems or {"loser": "must differ from winner"}
+    return problems or {"loser": N_("must differ from winner")}
 
 
 def _shown(walk: Walk) -> list[int] | None:

@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale
 from rq.job import Job
 from sqlalchemy import select
 
@@ -52,9 +51,9 @@ def _judging_url() -> str:
     return current_app.config["VOTING"].base_url.rstrip("/") + "/judging/"
 
 
-def _closes(contest: Contest) -> str:
+def _closes(contest: Contest) -> datetime | None:
     window = contest.windows().get("judging")
-    return window.closes_at.strftime("%Y-%m-%d %H:%M UTC") if window is not None else ""
+    return window.closes_at if window is not None else None
 
 
 def mail_reminders(contest_id: int, day: str) -> dict[str, Any]:
@@ -82,11 +81,10 @@ def mail_reminders(contest_id: int, day: str) -> dict[str, Any]:
             continue
         redis.expire(key, CLAIM_TTL_SECONDS)
         counts = left[user.id]
-        # No request to choose a language from: the app's default (the app's selector reads the request).
-        with force_locale(current_app.config["VOTING"].default_locale):
-            sent = send_template(user.email, f"Entries of {contest.title} are waiting for your scores",
-                                 "judge_reminder", user=user, contest=contest, pending=counts["pending"],
-                                 draft=counts["draft"], closes=_closes(contest), judging_url=_judging_url())
+        # In the judge's language (voting/mail.py), dates as that language writes them.
+        sent = send_template(user.email, "judge_reminder", user.locale, user=user, contest=contest,
+                             pending=counts["pending"], draft=counts["draft"], closes=_closes(contest),
+                             judging_url=_judging_url())
         if sent:
             summary["mailed"] += 1
         else:

@@ -22,6 +22,7 @@ from voting.audit import services as audit
 from voting.contests.models import Contest
 from voting.errors import validation_error
 from voting.extensions import db
+from voting.i18n.domain import msg
 from voting.mail import send_template
 
 from judging.models import Judge
@@ -60,7 +61,8 @@ def ensure_judge(contest: Contest, user: User) -> Judge:
 def _expertise(contest: Contest, expertise: list[str] | None) -> list[str]:
     unknown = [slug for slug in expertise or [] if contest.category(slug) is None]
     if unknown:
-        raise validation_error({"expertise": f"not categories of this contest: {', '.join(unknown)}"})
+        raise validation_error({"expertise": msg("not categories of this contest: %(slugs)s",
+                                                 slugs=", ".join(unknown))})
     return sorted(set(expertise or []))
 
 
@@ -101,8 +103,8 @@ def add_judge(contest: Contest, email: str, display_name: str, password: str | N
                  {"user_id": user.id, "email": user.email, "before": before, "after": _audited(row)}, now)
     db.session.commit()
     link = accounts.invitation_link(user) if created and not password else None
-    send_template(user.email, f"You are invited to judge {contest.title}", "judge_invitation", user=user,
-                  contest=contest, link=link, judging_url=_judging_url())
+    send_template(user.email, "judge_invitation", user.locale, user=user, contest=contest, link=link,
+                  judging_url=_judging_url())
     # The account's own name, address and organisation are not the organiser's to learn from this answer.
     return {"id": user.id, "email": address, "display_name": display_name.strip()[:120],
             "organisation": (organisation or "")[:200], "expertise": list(row.expertise or []), "active": True}

@@ -30,8 +30,9 @@ from voting.auth import organiser_pages_required
 from voting.contests.access import managed_contest
 from voting.contests.models import Contest, Entry
 from voting.contests.views import describe_contest
-from voting.errors import ApiError, validation_error
+from voting.errors import ApiError, say, validation_error
 from voting.extensions import db
+from voting.i18n.domain import N_
 
 from judging import aggregate, assignments, jobs, judges, scoring
 from judging.api import AssignBody, JudgeBody, OrganiserConflictBody, ReopenBody
@@ -168,9 +169,9 @@ def _refusal(form: str, err: ApiError, sent: dict[str, Any]) -> dict[str, Any]:
     # field's problem is shown at its field: "expertise.0" at the categories.
     fields: dict[str, str] = {}
     for path, why in (err.fields or {}).items():
-        fields.setdefault(path.split(".")[0], _(why))
+        fields.setdefault(path.split(".")[0], say(why))
     targets = TARGETS.get(form, {})
-    return {"form": form, "message": _(err.message), "fields": fields, "sent": sent,
+    return {"form": form, "message": say(err.message), "fields": fields, "sent": sent,
             "summary": [{"text": f"{FIELD_LABELS.get(name, name)}: {why}", "href": f"#{targets.get(name, name)}"}
                         for name, why in fields.items()]}
 
@@ -183,7 +184,7 @@ def add_judge(slug: str):
     sent = {"email": (form.email.data or "").strip(), "display_name": (form.display_name.data or "").strip(),
             "organisation": (form.organisation.data or "").strip(), "expertise": request.form.getlist("expertise")}
     try:
-        bad = {name: "holds a character that cannot be stored" for name, value in sent.items()
+        bad = {name: N_("holds a character that cannot be stored") for name, value in sent.items()
                if any(unstorable_text(text) for text in (value if isinstance(value, list) else [value]))}
         if bad:
             raise validation_error(bad)
@@ -257,7 +258,7 @@ def _as_body(sent: dict[str, str]) -> dict[str, Any]:
     """The form as the API's body would carry it: ids as numbers, a blank one
     left out (so it "is required"), text the database cannot store refused."""
     if unstorable_text(sent["reason"]):
-        raise validation_error({"reason": "holds a character that cannot be stored"})
+        raise validation_error({"reason": N_("holds a character that cannot be stored")})
     ids = {name: _whole_number(sent[name]) for name in ("judge_id", "entry_id")}
     return {**{name: value for name, value in ids.items() if value is not None}, "reason": sent["reason"]}
 

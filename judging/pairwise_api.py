@@ -18,6 +18,7 @@ from voting.api.request import parse_body
 from voting.auth import require_user
 from voting.contests.access import public_contest
 from voting.errors import validation_error
+from voting.i18n.domain import N_
 
 from judging import comparisons, scoring
 
@@ -39,13 +40,13 @@ def check_verdict(body: VerdictBody) -> VerdictBody:
     """The rules across the body's fields (the judges' page checks its form with them too)."""
     if body.skip is not None:
         if body.winner is not None or body.loser is not None:
-            raise validation_error({"skip": "give either skip or winner and loser, not both"})
+            raise validation_error({"skip": N_("give either skip or winner and loser, not both")})
         return body
-    missing = {name: "is required" for name in ("winner", "loser") if getattr(body, name) is None}
+    missing = {name: N_("is required") for name in ("winner", "loser") if getattr(body, name) is None}
     if missing:
         raise validation_error(missing)
     if body.winner == body.loser:
-        raise validation_error({"loser": "must differ from winner"})
+        raise validation_error({"loser": N_("must differ from winner")})
     return body
 
 

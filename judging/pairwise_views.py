@@ -29,7 +29,8 @@ from voting.contests.access import public_contest
 from voting.contests.entries import get_entry
 from voting.contests.models import Contest
 from voting.contests.views import describe_entry
-from voting.errors import ApiError, validation_error
+from voting.errors import ApiError, say, validation_error
+from voting.i18n.domain import N_
 
 from judging import comparisons, scoring
 from judging.blueprint import bp
@@ -96,7 +97,7 @@ def _verdict(sent: dict[str, str]) -> dict[str, Any]:
     or the previous one as the winner, or the current entry skipped."""
     previous, current = _entry_id(sent["previous"]), _entry_id(sent["current"])
     if sent["choice"] not in CHOICES:
-        raise validation_error({"choice": "choose which entry is better, or skip this one"})
+        raise validation_error({"choice": N_("choose which entry is better, or skip this one")})
     if sent["choice"] == "skip":
         found = {"skip": current}
     else:
@@ -108,8 +109,8 @@ def _verdict(sent: dict[str, str]) -> dict[str, Any]:
 def _refusal(err: ApiError) -> dict[str, Any]:
     # Services raise English messages that are message ids of the catalogs.
     message = REFUSALS.get(err.code) if "choice" not in (err.fields or {}) else None
-    return {"message": str(message) if message else _(err.message),
-            "summary": [{"text": _(why), "href": "#verdict"} for name, why in (err.fields or {}).items()
+    return {"message": str(message) if message else say(err.message),
+            "summary": [{"text": say(why), "href": "#verdict"} for name, why in (err.fields or {}).items()
                         if name == "choice"]}
 
 

@@ -16,6 +16,7 @@ from voting.contests.services import require_unpublished
 from voting.contests.domain.spec import Criterion as CriterionSpec
 from voting.errors import ApiError, validation_error
 from voting.extensions import db
+from voting.i18n.domain import N_, msg
 
 from judging import aggregate
 from judging.assignments import current_round
@@ -41,7 +42,7 @@ def advance(contest: Contest, actor: User, now: datetime, *, top: int | None = N
             mode: str | None = None, judge_ids: list[int] | None = None) -> dict[str, Any]:
     """Close the current round and open the next with the shortlist. Commits."""
     if (top is None) == (min_score is None):
-        raise validation_error({"top": "give either top or min_score"})
+        raise validation_error({"top": N_("give either top or min_score")})
     lock_contest(contest)
     require_unpublished(contest)
     rnd = current_round(contest, create=False)
@@ -56,15 +57,16 @@ def advance(contest: Contest, actor: User, now: datetime, *, top: int | None = N
                 problems[f"criteria.{i}"] = str(exc).splitlines()[0]
                 continue
             if found.max <= found.min:
-                problems[f"criteria.{i}.max"] = "must be greater than min"
+                problems[f"criteria.{i}.max"] = N_("must be greater than min")
         if not criteria or len({c.get("key") for c in criteria if isinstance(c, dict)}) != len(criteria):
-            problems["criteria"] = "give at least one criterion, each with its own key"
+            problems["criteria"] = N_("give at least one criterion, each with its own key")
         if problems:
             raise validation_error(problems)
     known = {r.user_id for r in judge_rows(contest)}
     unknown = sorted(set(judge_ids or []) - known)
     if unknown:
-        raise validation_error({"judge_ids": f"not judges of this contest: {', '.join(map(str, unknown))}"})
+        raise validation_error({"judge_ids": msg("not judges of this contest: %(ids)s",
+                                                 ids=", ".join(map(str, unknown)))})
     ranking = aggregate.ranking(contest)
     chosen: dict[str, list[int]] = {}
     ties_at_cut = []

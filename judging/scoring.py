@@ -17,6 +17,7 @@ from voting.contests.models import Contest, Entry
 from voting.contests.services import require_unpublished
 from voting.errors import ApiError, not_found, validation_error
 from voting.extensions import db
+from voting.i18n.domain import N_, msg
 
 from judging.assignments import conflict_pairs, counted, current_round, sheet_of
 from judging.domain import rubric
@@ -79,7 +80,7 @@ def save(contest: Contest, entry_id: int, judge: User, scores: Any, comment: str
         raise ApiError("already_submitted", "This score was submitted; an organiser can reopen it.", 409)
     problems = rubric.problems(criteria_of(rnd), scores, submit=submit)
     if len(comment) > COMMENT_LIMIT:
-        problems["comment"] = f"must be at most {COMMENT_LIMIT} characters"
+        problems["comment"] = msg("must be at most %(num)d characters", num=COMMENT_LIMIT)
     if problems:
         raise validation_error(problems)
     before = sheet.snapshot() if sheet is not None else None
@@ -107,7 +108,7 @@ def reopen(contest: Contest, judge_id: int, entry_id: int, actor: User, reason: 
     if sheet.status != "submitted":
         raise ApiError("locked", "Only a submitted score can be reopened.", 409)
     if not reason.strip():
-        raise validation_error({"reason": "say why the score is reopened"})
+        raise validation_error({"reason": N_("say why the score is reopened")})
     before = sheet.snapshot()
     sheet.status, sheet.submitted_at, sheet.updated_at = "draft", None, now
     db.session.flush()

@@ -31,7 +31,8 @@ from voting.contests.access import public_contest
 from voting.contests.entries import get_entry
 from voting.contests.models import Contest, Entry
 from voting.contests.views import describe_entry, when
-from voting.errors import ApiError, validation_error
+from voting.errors import ApiError, say, validation_error
+from voting.i18n.domain import N_
 
 from judging import assignments, comparisons, scoring
 from judging.api import ConflictBody, ScoreBody
@@ -219,15 +220,16 @@ def _score(text: str) -> Any:
 
 def _storable(fields: dict[str, str]) -> None:
     """Text the database cannot store (NUL) is refused by field, as the API refuses it by body."""
-    bad = {name: "holds a character that cannot be stored" for name, text in fields.items() if unstorable_text(text)}
+    bad = {name: N_("holds a character that cannot be stored")
+           for name, text in fields.items() if unstorable_text(text)}
     if bad:
         raise validation_error(bad)
 
 
 def _refusal(form: str, err: ApiError, sent: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
     # Services raise English messages that are message ids of the catalogs.
-    fields = {name: _(why) for name, why in (err.fields or {}).items()}
-    return {"form": form, "message": _(err.message), "fields": fields, "sent": sent,
+    fields = {name: say(why) for name, why in (err.fields or {}).items()}
+    return {"form": form, "message": say(err.message), "fields": fields, "sent": sent,
             "summary": [{"text": f"{labels.get(name, name)}: {why}", "href": _field_href(form, name)}
                         for name, why in fields.items()]}
 

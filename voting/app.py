@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any, Mapping
 
-from flask import Flask, has_request_context, request
+from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
@@ -83,10 +83,16 @@ def ping_when_idle(engine: Engine) -> None:
             raise DisconnectionError() from exc  # the pool retries with a new connection
 
 
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+
 def available_locales() -> list[str]:
-    folder = ROOT / "translations"
-    found = {p.parent.parent.name for p in folder.glob("*/LC_MESSAGES/messages.mo")} if folder.exists() else set()
-    return ["en", *sorted(found - {"en"})]
+    """The languages we speak that have a compiled catalogue (scripts/setup-venv compiles them), and English,
+    the source language, in the switcher's order."""
+    from voting.i18n.domain import LANGUAGES, SOURCE
+
+    found = {p.parent.parent.name for p in TRANSLATIONS.glob("*/LC_MESSAGES/messages.mo")} | {SOURCE}
+    return [locale for locale in LANGUAGES if locale in found]
 
 
 def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
@@ -119,7 +125,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         RATELIMIT_HEADERS_ENABLED=True,
         RATELIMIT_STORAGE_OPTIONS={"socket_timeout": 2, "socket_connect_timeout": 2},
         BABEL_DEFAULT_LOCALE=settings.default_locale,
-        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"),
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
         MAIL_DIR=settings.mail_dir or str(instance / "mail"),
         UPLOAD_DIR=settings.upload_dir or str(instance / "uploads"),
     )
@@ -138,6 +144,7 @@ def _init_extensions(app: Flask, settings: Settings, instance: Path) -> None:
     from voting import auth, errors, templating
     from voting.accounts.passwords import EXTENSION, make_hasher
     from voting.api import csrf as api_csrf
+    from voting.i18n import choice as locale_choice
     from voting.media import storage as media_storage
     from voting.media import transaction as media_transaction
 
@@ -149,9 +156,9 @@ def _init_extensions(app: Flask, settings: Settings, instance: Path) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     locales = available_locales()
-    # Outside a request (a job's or a command's mail) the default language speaks.
-    babel.init_app(app, locale_selector=lambda: (request.accept_languages.best_match(locales)
-                                                 if has_request_context() else None) or settings.default_locale)
+    # ?lang=, its cookie, the account's language, Accept-Language, the default (voting/i18n/choice.py).
+    babel.init_app(app, locale_selector=locale_choice.selector(locales, settings.default_locale))
+    locale_choice.install(app)
     limiter.init_app(app)
     init_redis(app, redis_uri(settings.redis_url, str(instance)))
     media_storage.install(app)

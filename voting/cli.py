@@ -37,6 +37,46 @@ accounts = AppGroup("accounts", help="Account settings and data.")
 counters = AppGroup("counters", help="Live vote counters in Redis.")
 audit = AppGroup("audit", help="The append-only audit log.")
 fraud = AppGroup("fraud", help="Fraud sweeps.")
+translations = AppGroup("translations", help="The message catalogues (docs/translations.md).")
+
+
+def _listed(paths) -> None:
+    for path in paths:
+        click.echo(path)
+
+
+@translations.command("extract")
+def translations_extract():
+    """Collect every marked string into voting/translations/messages.pot."""
+    from voting.i18n import catalogues
+
+    _listed([catalogues.extract()])
+
+
+@translations.command("update")
+def translations_update():
+    """Bring each language's messages.po in step with messages.pot (new entries empty)."""
+    from voting.i18n import catalogues
+
+    _listed(catalogues.update())
+
+
+@translations.command("compile")
+@click.option("--force", is_flag=True, help="Compile every catalogue, not only those changed since.")
+def translations_compile(force: bool):
+    """Compile messages.po into the messages.mo the app reads (restart the app to load them)."""
+    from voting.i18n import catalogues
+
+    _listed(catalogues.compile_all(force))
+
+
+@translations.command("init")
+@click.argument("locale")
+def translations_init(locale: str):
+    """Start the catalogue of a new language (a Babel locale id, such as de or pt_BR)."""
+    from voting.i18n import catalogues
+
+    _listed([catalogues.init(locale)])
 
 
 @audit.command("verify")
@@ -187,5 +227,5 @@ def register(app: Flask) -> None:
     from voting.ledger.cli import ledger
     from voting.media.cli import media
 
-    for command in (users, contests, accounts, counters, audit, fraud, ledger, media, seed_demo, worker):
+    for command in (users, contests, accounts, counters, audit, fraud, ledger, media, translations, seed_demo, worker):
         app.cli.add_command(command)

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from voting.errors import ApiError
 from voting.extensions import db, get_redis
+from voting.i18n.domain import msg
 
 bp = Blueprint("health", __name__, url_prefix="/api/v1")
 
@@ -30,4 +31,4 @@ def health():
     if all(v == "ok" for v in checks.values()):
         return jsonify({"status": "ok", **checks})
     failing = ", ".join(f"{name}: {state}" for name, state in checks.items() if state != "ok")
-    raise ApiError("service_unavailable", f"Not ready ({failing}).", 503, retry_after=5)
+    raise ApiError("service_unavailable", msg("Not ready (%(failing)s).", failing=failing), 503, retry_after=5)

@@ -135,6 +135,8 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/verify"): PUBLIC,
     ("GET", "/verify/resend"): SIGNED_IN,
     ("POST", "/verify/resend"): SIGNED_IN,
+    ("GET", "/account"): SIGNED_IN,
+    ("POST", "/account"): SIGNED_IN,
     # Participants' pages.
     ("GET", "/contests/<slug>/entries/new"): SIGNED_IN,
     ("POST", "/contests/<slug>/entries/new"): SIGNED_IN,  # this contest is voting: 409 for participants

@@ -30,7 +30,7 @@ def pages(w: World) -> dict[str, list[tuple[str, int]]]:
             (f"/contests/{prize}/vote/c1/thanks", 200), (f"/contests/{prize}/my-votes", 200),
             (f"/contests/{results}/vote/c1", 200), ("/receipts", 200), ("/verify/resend", 200),
             ("/my-entries", 200), (f"/contests/{hack}/teams", 200), (f"/teams/join?token={w.invitation}", 200),
-            (f"/contests/{results}/results", 200), ("/organiser/", 403),
+            (f"/contests/{results}/results", 200), ("/organiser/", 403), ("/account", 200),
         ],
         "participant": [
             ("/my-entries", 200), (f"/contests/{hack}/entries/new", 200),

@@ -13,7 +13,7 @@ from tests.browser.keyboard import axe_problems
 from tests.browser.pages import NOT_PAGES, pages
 
 # Arabic (and the other UN languages) join here once their catalogues exist: one entry each.
-LANGUAGES = ["en"]
+LANGUAGES = ["en", "ar"]
 RTL = {"ar"}
 ROLES = ["visitor", "voter", "participant", "judge", "organiser"]
 NARROW = {"width": 320, "height": 640}

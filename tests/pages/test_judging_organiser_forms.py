@@ -118,8 +118,8 @@ def test_the_organiser_records_a_conflict_on_a_judges_behalf(app, site, boss, co
     for fields, status, text in [
             ({"judge_id": str(user_id(app, ORGANISER))}, 404, "No such judge of this contest."),
             ({"entry_id": "999999"}, 404, "No such entry."),
-            ({"judge_id": "ben"}, 422, "Judge: Input should be a valid integer"),
-            ({"reason": "x" * 501}, 422, "Reason: String should have at most 500 characters")]:
+            ({"judge_id": "ben"}, 422, "Judge: must be a whole number"),
+            ({"reason": "x" * 501}, 422, "Reason: must be at most 500 characters")]:
         resp = submit(boss, OVERVIEW, CONFLICTS, **{"judge_id": str(ben_id), "entry_id": str(entry_id), **fields})
         check_page(resp, status)
         assert text in page(resp).text, fields

@@ -167,7 +167,7 @@ def test_the_per_person_limit_on_the_page(entrant, make):
     assert submit(entrant, NEW, **PROJECT, data={"action": "submit"}).status_code == 303
     resp = submit(entrant, NEW, **{**PROJECT, "title": "Second"}, data={"action": "submit"})
     check_page(resp, 409)
-    assert "limit of 1 entries per person" in page(resp).text
+    assert "limit of 1 entry per person" in page(resp).text
 
 
 def test_unverified_entrants_are_told_to_confirm_first(client, make):
@@ -264,13 +264,14 @@ def test_the_live_count_updates_the_page():
     browser = """
     const [script] = process.argv.slice(1);
     const out = {textContent: "", classList: {toggle: (name, on) => { out.over = on; }},
-                 getAttribute: (name) => ({"data-max-words": "3", "data-template": "{count} words",
-                                           "data-template-max": "{count} of at most {max} words",
-                                           "data-template-over": "{count} words: {over} too many"})[name]};
+                 getAttribute: (name) => ({"data-max-words": "3", "data-texts": JSON.stringify({
+                   count: {one: "{count} word", other: "{count} words"},
+                   max: {one: "{count} of at most {max} word", other: "{count} of at most {max} words"},
+                   over: {one: "{count} word: {over} too many", other: "{count} words: {over} too many"}})})[name]};
     const listeners = {};
     const area = {value: "one two", getAttribute: () => "summary-count",
                   addEventListener: (type, fn) => { listeners[type] = fn; }};
-    global.document = {querySelectorAll: () => [area], getElementById: () => out};
+    global.document = {querySelectorAll: () => [area], getElementById: () => out, documentElement: {lang: "en"}};
     require(script);
     const seen = [out.textContent];
     area.value = "one two three four five";

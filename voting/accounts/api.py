@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from flask import Blueprint, jsonify
+from flask_babel import get_locale
 from pydantic import BaseModel, ConfigDict, StrictStr, StringConstraints
 
 from voting import clock
@@ -77,7 +78,8 @@ def register():
     body = parse_body(RegisterBody)
     proof = body.pow
     user = registration.register(client_subject(), proof.token if proof else None, proof.nonce if proof else None,
-                                 clock.now(), body.email, body.password, body.display_name, body.country)
+                                 clock.now(), body.email, body.password, body.display_name, body.country,
+                                 str(get_locale()))  # the language this request reads (voting/i18n/choice.py)
     return jsonify({"user": services.serialise(user)}), 201
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from voting.i18n.domain import N_, msg
+
 # admin: everything, everywhere. organiser: without a contest, may create
 # contests; with one, manages that contest. judge: per contest. voter: everyone.
 ROLES = ("admin", "organiser", "judge", "voter")
@@ -49,11 +51,11 @@ def is_disposable(address: str, disposable: frozenset[str] | set[str]) -> bool:
 
 def password_problem(password: str) -> str | None:
     if len(password) < PASSWORD_MIN:
-        return f"must be at least {PASSWORD_MIN} characters"
+        return msg("must be at least %(num)d characters", num=PASSWORD_MIN)
     if len(password) > PASSWORD_MAX:
-        return f"must be at most {PASSWORD_MAX} characters"
+        return msg("must be at most %(num)d characters", num=PASSWORD_MAX)
     if password.strip() == "" or len(set(password)) < 4:
-        return "is too easy to guess"
+        return N_("is too easy to guess")
     return None
 
 

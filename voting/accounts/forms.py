@@ -7,14 +7,20 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_babel import lazy_ngettext
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 
 from voting.accounts.domain import PASSWORD_MIN
+from voting.errors import say
+from voting.i18n.domain import LANGUAGES, html_lang
+
+PASSWORD_HINT = lazy_ngettext("At least %(num)d character.", "At least %(num)d characters.", PASSWORD_MIN)
 
 
 class RegisterForm(FlaskForm):
     email = EmailField(_l("Email address"), render_kw={"autocomplete": "email", "spellcheck": "false"})
-    password = PasswordField(_l("Password"), description=_l("At least %(count)d characters.", count=PASSWORD_MIN),
+    password = PasswordField(_l("Password"), description=PASSWORD_HINT,
                              render_kw={"autocomplete": "new-password"})
     display_name = StringField(_l("Display name"), render_kw={"autocomplete": "name"})
     # validate_choice=False: the service checks the code and reports it by field.
@@ -37,14 +43,23 @@ class ForgotForm(FlaskForm):
 
 class ResetForm(FlaskForm):
     token = HiddenField()
-    password = PasswordField(_l("New password"), description=_l("At least %(count)d characters.", count=PASSWORD_MIN),
+    password = PasswordField(_l("New password"), description=PASSWORD_HINT,
                              render_kw={"autocomplete": "new-password"})
+
+
+class AccountForm(FlaskForm):
+    # Each language named in itself, marked with its language for screen readers.
+    locale = SelectField(_l("Language"), description=_l("The pages and the mails we send you use it."),
+                         choices=[SelectChoice(code, name, {"lang": html_lang(code)})
+                                  for code, name in LANGUAGES.items()],
+                         validate_choice=False)
 
 
 def sentence(text: str) -> str:
     """Service messages are fragments ("must be at least 10 characters") meant to
-    follow a field name; under a labelled field they read as sentences."""
-    text = text.strip()
+    follow a field name; under a labelled field they read as sentences, in the
+    reader's language."""
+    text = say(text).strip()
     if not text:
         return text
     return text[:1].upper() + text[1:] + ("" if text[-1] in ".!?" else ".")

@@ -20,6 +20,9 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(120))
     country: Mapped[str | None] = mapped_column(String(2))
     organisation: Mapped[str | None] = mapped_column(String(200))
+    # The language the person reads (a voting.i18n.domain.LANGUAGES id): set at registration from the
+    # page's language, changed on the account page; pages and mails use it. None: the page's own choice.
+    locale: Mapped[str | None] = mapped_column(String(16))
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Bumped on password change and logout-everywhere so old sessions and reset links die.

@@ -33,6 +33,7 @@ from voting.accounts.models import User
 from voting.ballots.domain import pow, ratelimit
 from voting.errors import ApiError
 from voting.extensions import get_redis
+from voting.i18n.domain import N_
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def check(subject: str, token: str | None, nonce: str | None, now: datetime) -> 
         return
     why = pow.problem(_key(), NO_CONTEST, token, nonce, now)
     if why is None and pow.bits_and_expiry(token)[0] < need:
-        why = "the challenge is easier than registering from this address now asks"
+        why = N_("the challenge is easier than registering from this address now asks")
     if why is None:
         why = _use(token, now)
     if why:
@@ -99,7 +100,7 @@ def _use(token: str, now: datetime) -> str | None:
         fresh = get_redis().set(keys.registration_pow_used(token), "1", nx=True, px=max(1, ttl_ms))
     except redis.RedisError:
         return None  # as `required_bits`: unchecked without Redis
-    return None if fresh else "the challenge token was used already"
+    return None if fresh else N_("the challenge token was used already")
 
 
 def count(subject: str, now: datetime) -> None:
@@ -116,10 +117,10 @@ def count(subject: str, now: datetime) -> None:
 
 
 def register(subject: str, token: str | None, nonce: str | None, now: datetime, email: str, password: str,
-             display_name: str, country: str | None = None) -> User:
+             display_name: str, country: str | None = None, locale: str | None = None) -> User:
     """`services.register` behind this address's proof of work, counted once made.
     A proof is spent once checked, even when the form is then refused (a new one costs a browser a moment)."""
     check(subject, token, nonce, now)
-    user = services.register(email, password, display_name, country)
+    user = services.register(email, password, display_name, country, locale)
     count(subject, now)
     return user

@@ -16,6 +16,7 @@ from voting.accounts.models import User, UserRole
 from voting.accounts.passwords import check_password, hash_password, needs_rehash
 from voting.errors import ApiError, validation_error
 from voting.extensions import db
+from voting.i18n.domain import N_, msg, parse
 from voting.mail import send_template
 
 
@@ -34,7 +35,7 @@ def get_user(user_id: int) -> User | None:
 def check_address(email: str) -> tuple[str | None, str | None]:
     """(the address as it will be stored, or None, and why not)."""
     if len(email) > 254:
-        return None, "is too long"
+        return None, N_("is too long")
     try:
         return validate_email(email, check_deliverability=False).normalized, None
     except EmailNotValidError as exc:
@@ -44,15 +45,17 @@ def check_address(email: str) -> tuple[str | None, str | None]:
 def _profile_problems(display_name: str, country: str | None) -> dict[str, str]:
     problems = {}
     if not display_name.strip():
-        problems["display_name"] = "must not be empty"
+        problems["display_name"] = N_("must not be empty")
     elif len(display_name.strip()) > 120:
-        problems["display_name"] = "must be at most 120 characters"
+        problems["display_name"] = msg("must be at most %(num)d characters", num=120)
     if country is not None and not is_country(country):
-        problems["country"] = "must be an ISO 3166-1 alpha-2 country code such as CH"
+        problems["country"] = N_("must be an ISO 3166-1 alpha-2 country code such as CH")
     return problems
 
 
-def register(email: str, password: str, display_name: str, country: str | None = None) -> User:
+def register(email: str, password: str, display_name: str, country: str | None = None,
+             locale: str | None = None) -> User:
+    """`locale`: the language the person registered in (the page's), kept as the account's language."""
     address, why = check_address(email)
     problems = _profile_problems(display_name, country)
     if why:
@@ -65,12 +68,13 @@ def register(email: str, password: str, display_name: str, country: str | None =
     assert address is not None
     if is_disposable(address, disposable.domains()):
         raise ApiError("email_rejected", "Addresses on disposable-mail domains cannot register.", 422,
-                       {"email": "is on a disposable-mail domain"})
+                       {"email": N_("is on a disposable-mail domain")})
     normalised = normalise_email(address)
     if db.session.scalar(select(User.id).where(User.email_normalised == normalised)) is not None:
         raise email_taken()
     user = User(email=address, email_normalised=normalised, password_hash=hash_password(password),
-                display_name=display_name.strip(), country=country.upper() if country else None)
+                display_name=display_name.strip(), country=country.upper() if country else None,
+                locale=parse(locale))
     db.session.add(user)
     try:
         db.session.commit()
@@ -81,15 +85,24 @@ def register(email: str, password: str, display_name: str, country: str | None =
     return user
 
 
+def set_locale(user: User, locale: object) -> None:
+    """The account's language, for its pages and the mails it is sent."""
+    found = parse(locale)
+    if found is None:
+        raise validation_error({"locale": N_("is not a language these pages are written in")})
+    user.locale = found
+    db.session.commit()
+
+
 def email_taken() -> ApiError:
     return ApiError("email_taken", "An account with this address (or an alias of it) already exists.", 409,
-                    {"email": "is already registered"})
+                    {"email": N_("is already registered")})
 
 
 def send_verification(user: User) -> bool:
     token = tokens.make_token("verify", {"u": user.id, "e": user.email_normalised})
     link = f"{_settings().base_url.rstrip('/')}/verify?token={token}"
-    return send_template(user.email, "Confirm your address", "verify", user=user, link=link)
+    return send_template(user.email, "verify", user.locale, user=user, link=link)
 
 
 def verify(token: object) -> User:
@@ -99,7 +112,7 @@ def verify(token: object) -> User:
         raise validation_error({"token": str(exc)}, "The verification link is not valid.") from None
     user = db.session.get(User, data.get("u")) if isinstance(data.get("u"), int) else None
     if user is None or user.email_normalised != data.get("e"):
-        raise validation_error({"token": "the token is not valid"}, "The verification link is not valid.")
+        raise validation_error({"token": N_("the token is not valid")}, "The verification link is not valid.")
     if user.verified_at is None:
         user.verified_at = clock.now()
         db.session.commit()
@@ -123,7 +136,7 @@ def request_password_reset(email: str) -> None:
         return
     token = tokens.make_token("reset", {"u": user.id, "v": user.session_version})
     link = f"{_settings().base_url.rstrip('/')}/reset?token={token}"
-    send_template(user.email, "Reset your password", "reset", user=user, link=link)
+    send_template(user.email, "reset", user.locale, user=user, link=link)
 
 
 # An invitation (a judge's account made by an organiser) waits longer than a
@@ -151,7 +164,7 @@ def reset_password(token: object, password: str) -> User:
     data = _password_link_data(token)
     user = db.session.get(User, data.get("u")) if isinstance(data.get("u"), int) else None
     if user is None or user.session_version != data.get("v"):
-        raise validation_error({"token": "the token has already been used or is not valid"},
+        raise validation_error({"token": N_("the token has already been used or is not valid")},
                                "The reset link is not valid.")
     problem = password_problem(password)
     if problem:

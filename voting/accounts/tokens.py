@@ -9,6 +9,8 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from voting.i18n.domain import N_
+
 
 class TokenInvalid(Exception):
     pass
@@ -24,13 +26,13 @@ def make_token(purpose: str, payload: dict[str, Any]) -> str:
 
 def read_token(purpose: str, token: object, max_age: int) -> dict[str, Any]:
     if not isinstance(token, str) or not token or len(token) > 1000:
-        raise TokenInvalid("the token is missing or malformed")
+        raise TokenInvalid(N_("the token is missing or malformed"))
     try:
         data = _serializer(purpose).loads(token, max_age=max_age)
     except SignatureExpired:
-        raise TokenInvalid("the token has expired") from None
+        raise TokenInvalid(N_("the token has expired")) from None
     except BadSignature:
-        raise TokenInvalid("the token is not valid") from None
+        raise TokenInvalid(N_("the token is not valid")) from None
     if not isinstance(data, dict):
-        raise TokenInvalid("the token is not valid")
+        raise TokenInvalid(N_("the token is not valid"))
     return data

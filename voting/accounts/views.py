@@ -13,17 +13,18 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from voting import clock
 from voting.accounts import countries, registration, services
-from voting.accounts.forms import ForgotForm, LoginForm, RegisterForm, ResetForm, sentence, show_error
+from voting.accounts.forms import AccountForm, ForgotForm, LoginForm, RegisterForm, ResetForm, sentence, show_error
 from voting.accounts.limits import mail_ip, register_ip, with_login_limits
 from voting.auth import login_required, note_verified, require_user, sign_in, sign_out
-from voting.errors import ApiError
+from voting.errors import ApiError, say
+from voting.i18n import choice
 from voting.netutil import client_subject
 
 bp = Blueprint("accounts_pages", __name__)
@@ -63,7 +64,7 @@ def _register_page(form: RegisterForm, err: ApiError | None = None):
     form.pow_token.data = form.pow_nonce.data = ""  # a proof is used once, checked or not
     proof_failed = err is not None and err.code == "challenge_failed"
     summary = show_error(form, err.fields) if err and not proof_failed else []
-    message = str(PROOF_NEEDED) if proof_failed else (err.message if err else "")
+    message = str(PROOF_NEEDED) if proof_failed else (say(err.message) if err else "")
     return render_template("accounts/register.html", form=form, summary=summary, message=message,
                            pow_bits=current_app.config["VOTING"].register_pow_bits,
                            pow_needed=registration.required_bits(client_subject(), clock.now()) > 0), \
@@ -82,7 +83,7 @@ def register_submit():
     try:
         user = registration.register(client_subject(), form.pow_token.data or None, form.pow_nonce.data or None,
                                      clock.now(), (form.email.data or "").strip(), form.password.data or "",
-                                     form.display_name.data or "", form.country.data or None)
+                                     form.display_name.data or "", form.country.data or None, str(get_locale()))
     except ApiError as err:
         return _register_page(form, err)
     flash(_("We have sent a link to %(email)s. Open it to confirm your address.", email=user.email), "success")
@@ -95,7 +96,7 @@ def verify():
         note_verified(services.verify(request.args.get("token", "")))
     except ApiError as err:
         reason = sentence((err.fields or {}).get("token", ""))
-        return render_template("accounts/verify.html", verified=False, message=err.message, reason=reason,
+        return render_template("accounts/verify.html", verified=False, message=say(err.message), reason=reason,
                                resend_url=url_for(".resend")), err.status
     return render_template("accounts/verify.html", verified=True, signed_in=current_user.is_authenticated)
 
@@ -137,7 +138,7 @@ def login_submit():
     try:
         user = services.authenticate((form.email.data or "").strip(), form.password.data or "")
     except ApiError as err:
-        return _login_page(form, err.message, err.status)
+        return _login_page(form, say(err.message), err.status)
     sign_in(user)
     return redirect(safe_next(request.args.get("next")) or url_for("contest_pages.home"), 303)
 
@@ -183,9 +184,39 @@ def reset_submit():
         services.reset_password(form.token.data or "", form.password.data or "")
     except ApiError as err:
         if err.fields and "token" in err.fields:
-            return _bad_link(err.message, err.fields["token"], err.status)
+            return _bad_link(say(err.message), err.fields["token"], err.status)
         summary = show_error(form, err.fields)
         return render_template("accounts/reset.html", form=form, summary=summary,
-                               message=err.message), err.status
+                               message=say(err.message)), err.status
     flash(_("Your password has been changed. Sign in with your new password."), "success")
     return redirect(url_for(".login"), 303)
+
+
+def _account_page(form: AccountForm, summary: list | None = None, message: str = "", status: int = 200):
+    user = require_user()
+    form.locale.data = form.locale.data or user.locale or str(get_locale())
+    return render_template("accounts/account.html", form=form, user=user, summary=summary or [],
+                           message=message), status
+
+
+@bp.get("/account")
+@login_required
+def account():
+    return _account_page(AccountForm())
+
+
+@bp.post("/account")
+@login_required
+def account_submit():
+    form = AccountForm()
+    try:
+        services.set_locale(require_user(), form.locale.data)
+    except ApiError as err:
+        return _account_page(form, show_error(form, err.fields), say(err.message), err.status)
+    locale = require_user().locale
+    # The new language from the next page on: the cookie of an earlier ?lang= would outrank the account's.
+    with force_locale(locale):
+        flash(_("Your language is saved."), "success")
+    response = redirect(url_for(".account"), 303)
+    choice.remember(locale, response)
+    return response

@@ -9,14 +9,9 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 
 from voting.errors import ApiError, validation_error
+from voting.i18n.domain import N_, msg, validation_message
 
 M = TypeVar("M", bound=BaseModel)
-
-MESSAGES = {
-    "missing": "is required",
-    "extra_forbidden": "is not a known field",
-}
-
 
 def field_errors(err: ValidationError, prefix: str = "") -> dict[str, str]:
     fields: dict[str, str] = {}
@@ -24,7 +19,7 @@ def field_errors(err: ValidationError, prefix: str = "") -> dict[str, str]:
         path = ".".join(str(part) for part in item["loc"]) or "body"
         if prefix:
             path = f"{prefix}.{path}" if path != "body" else prefix
-        fields.setdefault(path, MESSAGES.get(item["type"], item["msg"]))
+        fields.setdefault(path, validation_message(item))  # translatable words (voting/errors.py says them)
     return fields
 
 
@@ -42,12 +37,13 @@ def decode_json(raw: bytes) -> object:
     try:
         data = json.loads(raw, parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError("malformed_json", f"The request body is not valid JSON: {exc}", 400) from None
+        raise ApiError("malformed_json", msg("The request body is not valid JSON: %(why)s", why=str(exc)),
+                       400) from None
     except RecursionError:
         raise ApiError("malformed_json", "The request body is nested too deeply.", 400) from None
     bad = first_unstorable(data)
     if bad is not None:
-        raise ApiError("malformed_json", f"The request body has text that cannot be stored: {bad}", 400)
+        raise ApiError("malformed_json", msg("The request body has text that cannot be stored: %(why)s", why=bad), 400)
     return data
 
 
@@ -73,7 +69,7 @@ def first_unstorable(data: object) -> str | None:
         item = stack.pop()
         if isinstance(item, str):
             if unstorable_text(item):
-                return "a string holds a NUL character or a lone surrogate"
+                return N_("a string holds a NUL character or a lone surrogate")
         elif isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())
@@ -89,7 +85,7 @@ def parse_body(model: type[M]) -> M:
 def validate(model: type[M], data: object) -> M:
     """A decoded body as the model, or 422 naming every field that is wrong."""
     if not isinstance(data, dict):
-        raise validation_error({"body": "must be a JSON object"})
+        raise validation_error({"body": N_("must be a JSON object")})
     try:
         return model.model_validate(data)
     except ValidationError as err:

@@ -14,6 +14,7 @@ from voting.ballots import backends, challenges, contest_view, counters, intake,
 from voting.contests.domain import phases
 from voting.contests.access import managed_contest, public_contest
 from voting.errors import not_found, validation_error
+from voting.i18n.domain import N_
 from voting.netutil import client_ip, network_prefix
 
 bp = Blueprint("ballots_api", __name__, url_prefix="/api/v1")
@@ -40,7 +41,7 @@ def client_info() -> intake.Client:
 def challenge():
     slug = request.args.get("contest")
     if not slug:
-        raise validation_error({"contest": "is required"})
+        raise validation_error({"contest": N_("is required")})
     now = clock.now()
     view = contest_view.get(slug)  # 404 for an unknown contest
     if phases.current_phase(view.windows, now, published=False) == "draft":

@@ -35,6 +35,7 @@ from voting.ballots.challenges import RenderToken
 from voting.ballots.contest_view import ContestView
 from voting.contests.domain import phases
 from voting.errors import ApiError
+from voting.i18n.domain import N_
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def find_category(contest: ContestView, slug: str) -> int:
     category_id = contest.categories.get(slug)
     if category_id is None:
         raise ApiError("invalid_selection", "No such category in this contest.", 422,
-                       {"category": "is not a category of this contest"})
+                       {"category": N_("is not a category of this contest")})
     return category_id
 
 
@@ -170,7 +171,7 @@ class ChallengeTooEasy(ApiError):
     def __init__(self) -> None:
         super().__init__("challenge_failed", "The challenge is easier than this contest now asks, because many "
                          "ballots are arriving. Ask for a new challenge.", 400,
-                         {"pow.token": "is easier than the contest's current difficulty"})
+                         {"pow.token": N_("is easier than the contest's current difficulty")})
 
 
 def already_voted() -> ApiError:

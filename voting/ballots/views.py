@@ -28,8 +28,8 @@ from voting.contests import entries
 from voting.contests.domain import phases
 from voting.contests.access import public_contest
 from voting.contests.models import Category, Contest
-from voting.contests.views import describe_contest, when
-from voting.errors import ApiError
+from voting.contests.views import category_texts, describe_contest, when
+from voting.errors import ApiError, say
 
 bp = Blueprint("ballot_pages", __name__)
 
@@ -68,6 +68,11 @@ def _find(slug: str, category_slug: str | None = None) -> tuple[Contest, Categor
     if category_slug and category is None:
         raise ApiError("not_found", _("There is no category at this address."), 404)
     return contest, category
+
+
+def _shown(contest: Contest, category: Category) -> dict[str, str]:
+    """What the pages show of a category: its slug, and its title in the reader's language."""
+    return {"slug": category.slug, "title": category_texts(contest, category)["title"]}
 
 
 def _closed_message(contest: Contest, now: datetime) -> str | None:
@@ -115,7 +120,7 @@ def _page(contest: Contest, category: Category, now: datetime, *, form: BallotFo
     closed = _closed_message(contest, now)
     voted_at = my_votes.cast_times(contest.id, require_user().id).get(category.id)
     state = state or _state(contest, found, voted_at, closed)
-    context = {"contest": describe_contest(contest, now), "category": category, "state": state,
+    context = {"contest": describe_contest(contest, now), "category": _shown(contest, category), "state": state,
                "message": (closed or message) if state == "closed" else message,
                "voted_at": when(voted_at) if voted_at else None, "method": voting["method"],
                "entries": [{"id": e.id, "title": e.title} for e in found], "hint": _hint(voting, len(found)),
@@ -169,7 +174,7 @@ def cast(slug: str, category: str):
         result = intake.cast(intake_backends, view, voter, client_info(), ballot_input, now)
     except ApiError as err:
         state = STATE_OF_REFUSAL.get(err.code, "form")
-        message = str(REFUSALS.get(err.code, "")) or sentence(_(err.message))  # as errors.py renders it
+        message = str(REFUSALS.get(err.code, "")) or sentence(say(err.message))  # as errors.py renders it
         retry = isinstance(err, intake.ChallengeTooEasy) and form.pow_retried.data != "1"
         if isinstance(err, intake.ChallengeTooEasy):
             message = str(TOO_EASY_RETRYING if retry else TOO_EASY)
@@ -190,7 +195,8 @@ def thanks(slug: str, category: str):
     if held.get("contest") == slug and held.get("category") == found.slug:
         code = session.pop(RECEIPT_KEY)["code"]
     response = make_response(render_template(
-        "ballots/thanks.html", contest=describe_contest(contest, clock.now()), category=found, code=code,
+        "ballots/thanks.html", contest=describe_contest(contest, clock.now()), category=_shown(contest, found),
+        code=code,
         lookup=ReceiptForm(formdata=None, code=code), my_votes_url=url_for(".my_votes_page", slug=slug)))
     response.headers["Cache-Control"] = "no-store"  # the code is shown once, and must not stay in a cache
     return response
@@ -230,7 +236,8 @@ def lookup_receipt():
     label, meaning = STATUSES.get(found["status"], (found["status"], ""))
     cast_at = datetime.fromisoformat(found["cast_at"])
     return _private(render_template(
-        "ballots/receipt.html", receipt=found, contest=describe_contest(contest, clock.now()), category=category,
+        "ballots/receipt.html", receipt=found, contest=describe_contest(contest, clock.now()),
+        category=_shown(contest, category),
         status_label=label, status_meaning=meaning, cast_at=when(cast_at), cast_iso=cast_at.isoformat()))
 
 

@@ -15,6 +15,7 @@ from voting.contests.entries import MAX_ID
 from voting.contests.models import Contest
 from voting.errors import ApiError, not_found, validation_error
 from voting.extensions import db
+from voting.i18n.domain import N_
 
 
 def organisers(contest: Contest) -> list[User]:
@@ -28,7 +29,7 @@ def add_organiser(contest: Contest, email: Any, actor: User, now: datetime) -> t
     Answers (account, whether it is new to the role); 404 when no account has
     the address (the organiser asks the person to register first)."""
     if not isinstance(email, str) or not email.strip() or len(email) > 320:
-        raise validation_error({"email": "must be an e-mail address"})
+        raise validation_error({"email": N_("must be an e-mail address")})
     address, _why = accounts.check_address(email.strip())
     user = accounts.find_by_email(address or email)
     if user is None:

@@ -16,11 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from voting.accounts.models import User, UserRole
 from voting.audit import services as audit
 from voting.contests import events
-from voting.contests.domain import changes, phases
+from voting.contests.domain import changes, phases, spec_translations
 from voting.contests.models import Category, Contest, Entry
 from voting.contests.domain.spec import ContestSpec, SpecErrors, is_slug, patch_spec, validate_spec
 from voting.errors import ApiError, not_found, validation_error
 from voting.extensions import db
+from voting.i18n.domain import N_, msg
 
 # What the public CONTEST leaves out: the anti-fraud settings (difficulty,
 # timing, rate limits, fraud thresholds and origins), which would tell an
@@ -31,8 +32,8 @@ PRIVATE_SUBMISSION_SETTINGS = ("rate_limit",)
 
 
 def slug_taken(slug: str) -> ApiError:
-    return ApiError("slug_taken", f"A contest with the slug {slug!r} already exists.", 409,
-                    {"slug": "is already taken"})
+    return ApiError("slug_taken", msg("A contest with the slug “%(slug)s” already exists.", slug=slug), 409,
+                    {"slug": N_("is already taken")})
 
 
 def get_contest(slug: str) -> Contest:
@@ -84,6 +85,8 @@ def _apply(contest: Contest, spec: ContestSpec) -> None:
                         "awards": spec.awards.model_dump(mode="json"),
                         "fraud": spec.fraud.model_dump(mode="json"),
                         "submissions": spec.submissions.model_dump(mode="json")}
+    if spec.translations:  # kept as given, and only when given (CONTEST carries them so)
+        contest.settings["translations"] = spec_translations.as_given(spec.translations)
     for name in phases.ORDER:
         window = spec.window(name)
         setattr(contest, f"{name}_opens_at", window.opens_at if window else None)
@@ -135,7 +138,8 @@ def update_contest(contest: Contest, patch: Any, actor: User | None, now: dateti
     keep = {c.slug for c in spec.categories}
     counts = entry_counts(contest, statuses=None)
     stuck = [c.slug for c in contest.categories if c.slug not in keep and counts.get(c.id)]
-    problems = {"categories": f"categories with entries cannot be removed: {', '.join(stuck)}"} if stuck else {}
+    problems = ({"categories": msg("categories with entries cannot be removed: %(slugs)s", slugs=", ".join(stuck))}
+                if stuck else {})
     if problems:
         raise _spec_errors(SpecErrors(problems))
     _apply(contest, spec)

@@ -19,7 +19,7 @@ from voting import clock
 from voting.accounts import countries
 from voting.auth import actor
 from voting.contests import entries, gallery, services
-from voting.contests.domain import phases
+from voting.contests.domain import phases, spec_translations
 from voting.contests.access import public_contest
 from voting.contests.models import Category, Contest, Entry
 from voting.errors import ApiError, not_found
@@ -63,10 +63,24 @@ def next_change(contest: Contest, now: datetime) -> dict[str, str] | None:
             "iso": change.at.isoformat()}
 
 
+def contest_texts(contest: Contest) -> dict[str, str]:
+    """The contest's title and description in the reader's language where its SPEC translates them."""
+    return spec_translations.localise({"title": contest.title, "description": contest.description},
+                                      contest.settings.get("translations"), str(get_locale() or "en"))
+
+
+def category_texts(contest: Contest, category: Category) -> dict[str, str]:
+    """A category's title and description in the reader's language where the SPEC translates them."""
+    return spec_translations.localise({"title": category.title, "description": category.description},
+                                      contest.settings.get("translations"), str(get_locale() or "en"),
+                                      category.slug)
+
+
 def describe_contest(contest: Contest, now: datetime) -> dict:
-    """What every list of contests shows about one."""
+    """What every list of contests shows about one (its title in the reader's language)."""
     summary = services.contest_summary(contest, now)
-    return {**summary, "url": url_for("contest_pages.contest", slug=contest.slug),
+    return {**summary, "title": contest_texts(contest)["title"],
+            "url": url_for("contest_pages.contest", slug=contest.slug),
             "kind_label": str(KINDS.get(summary["kind"], summary["kind"])),
             "phase_label": str(PHASES.get(summary["phase"], summary["phase"])),
             "next": next_change(contest, now)}
@@ -135,8 +149,9 @@ def _entry_count(count: int) -> str:
 
 
 def _describe_category(contest: Contest, category: Category, found: list[Entry], embed: bool, locale: str) -> dict:
-    return {"slug": category.slug, "anchor": f"category-{category.slug}", "title": category.title,
-            "description": paragraphs(category.description), "count": _entry_count(len(found)),
+    texts = category_texts(contest, category)
+    return {"slug": category.slug, "anchor": f"category-{category.slug}", "title": texts["title"],
+            "description": paragraphs(texts["description"]), "count": _entry_count(len(found)),
             "entries": [describe_entry(e, locale, contest.slug) for e in found] if embed else [],
             "url": None if embed or not found else url_for("contest_pages.category", slug=contest.slug,
                                                           category=category.slug)}
@@ -166,7 +181,8 @@ def contest(slug: str):
                                      embed, locale)
                   for cat in found_contest.categories]
     return render_template("contests/contest.html", contest=describe_contest(found_contest, now),
-                           description=paragraphs(found_contest.description), dates=_dates(found_contest),
+                           description=paragraphs(contest_texts(found_contest)["description"]),
+                           dates=_dates(found_contest),
                            categories=categories)
 
 
@@ -182,8 +198,9 @@ def category(slug: str, category: str):
     except ApiError:
         return _not_found(_("There is no such page of this category."))
     found_category, locale = found_contest.category(category), str(get_locale() or "en")
-    view = {"slug": found_category.slug, "title": found_category.title,
-            "description": paragraphs(found_category.description), "count": _entry_count(shown.total),
+    texts = category_texts(found_contest, found_category)
+    view = {"slug": found_category.slug, "title": texts["title"],
+            "description": paragraphs(texts["description"]), "count": _entry_count(shown.total),
             "entries": [describe_entry(e, locale, found_contest.slug) for e in shown.entries]}
     return render_template("contests/category.html", contest=describe_contest(found_contest, clock.now()),
                            category=view, photos=found_contest.kind == "photo",
@@ -226,7 +243,7 @@ def entry(slug: str, entry_id: int):
         return _not_found(_("There is no entry at this address."))
     view = describe_entry(found, str(get_locale() or "en"), found_contest.slug)
     view["links"] = list(found.links or [])
-    category_view = {"title": found.category.title, "slug": found.category.slug,
+    category_view = {"title": category_texts(found_contest, found.category)["title"], "slug": found.category.slug,
                      "url": url_for("contest_pages.category", slug=found_contest.slug, category=found.category.slug)}
     return render_template("contests/entry.html", contest=describe_contest(found_contest, clock.now()),
                            entry=view, category=category_view, share=_share(found_contest, view))
@@ -240,7 +257,8 @@ def absolute(path: str) -> str:
 def _share(contest: Contest, view: dict) -> dict:
     summary = " ".join(view["summary"])
     description = summary if len(summary) <= 200 else summary[:197].rsplit(" ", 1)[0] + "…"
-    return {"url": absolute(view["url"]), "title": view["title"], "site": contest.title,
-            "description": description or contest.title,
+    site = contest_texts(contest)["title"]
+    return {"url": absolute(view["url"]), "title": view["title"], "site": site,
+            "description": description or site,
             "image": absolute(view["image_url"]) if view["image_url"] else None,
             "image_alt": view["image_alt"], "image_width": view["image_width"], "image_height": view["image_height"]}

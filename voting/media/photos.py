@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from voting.errors import ApiError, validation_error
 from voting.extensions import db
+from voting.i18n.domain import N_, msg
 from voting.media import keys, transaction
 from voting.media.domain import checks, encode
 from voting.media.domain.encode import Encoded
@@ -67,14 +68,14 @@ class Prepared:
 
 def upload_problems(kind: str, upload: Upload | Prepared | None) -> dict[str, str]:
     if upload is None:
-        return {"image": "a photo contest entry needs an image file"} if kind == "photo" else {}
+        return {"image": N_("a photo contest entry needs an image file")} if kind == "photo" else {}
     if kind != "photo":
-        return {"image": "only photo contests take images"}
+        return {"image": N_("only photo contests take images")}
     alt = upload.alt_text
     if not isinstance(alt, str) or not alt.strip():
-        return {"alt_text": "is required: describe the photo for people who cannot see it"}
+        return {"alt_text": N_("is required: describe the photo for people who cannot see it")}
     if len(alt) > ALT_TEXT_LIMIT:
-        return {"alt_text": f"must be at most {ALT_TEXT_LIMIT} characters"}
+        return {"alt_text": msg("must be at most %(num)d characters", num=ALT_TEXT_LIMIT)}
     return {}
 
 

@@ -20,7 +20,7 @@ from voting.ballots import jobs as ballot_jobs
 from voting.contests.models import Contest
 from voting.contests.access import managed_contest
 from voting.contests.views import describe_contest
-from voting.errors import ApiError, validation_error
+from voting.errors import ApiError, say, validation_error
 from voting.fraud import decisions, overview, report, services
 from voting.fraud import jobs as fraud_jobs
 from voting.fraud.models import FraudCluster
@@ -141,8 +141,8 @@ def _ballot_ids(raw: list[str]) -> list[int]:
 
 def _refusal(form: str, err: ApiError, sent: dict[str, Any]) -> dict[str, Any]:
     # Services raise English messages that are message ids of the catalogs.
-    fields = {name: _(why) for name, why in (err.fields or {}).items()}
-    return {"form": form, "message": _(err.message), "fields": fields, "sent": sent,
+    fields = {name: say(why) for name, why in (err.fields or {}).items()}
+    return {"form": form, "message": say(err.message), "fields": fields, "sent": sent,
             "summary": [{"text": f"{FIELD_LABELS.get(name, name)}: {why}", "field": name}
                         for name, why in fields.items()]}
 

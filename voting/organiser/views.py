@@ -18,7 +18,7 @@ from voting.contests import entries, services
 from voting.contests.access import managed_contest
 from voting.contests.models import ENTRY_STATUSES, Contest
 from voting.contests.views import describe_contest, describe_entry
-from voting.errors import ApiError
+from voting.errors import ApiError, say
 from voting.organiser.blueprint import bp
 from voting.organiser.forms import ContestForm, read_spec
 
@@ -56,7 +56,7 @@ def _dashboard(form: ContestForm, problems: list[dict] | None = None, message: s
 def _failed(form: ContestForm, message: str, fields: dict[str, str], status: int):
     """The dashboard again, with every problem by its SPEC path, both at the
     top of the page and under the SPEC field."""
-    texts = [f"{path}: {why}" if path else why for path, why in fields.items()]
+    texts = [f"{path}: {say(why)}" if path else say(why) for path, why in fields.items()]
     form.spec.errors = texts
     return _dashboard(form, [{"text": text, "href": f"#{form.spec.id}"} for text in texts], message, status)
 
@@ -78,7 +78,7 @@ def create_contest():
     try:
         contest = services.create_contest(raw, creator, clock.now())
     except ApiError as err:
-        return _failed(form, err.message, err.fields or {}, err.status)
+        return _failed(form, say(err.message), err.fields or {}, err.status)
     flash(_("The contest “%(title)s” was created.", title=contest.title), "success")
     return redirect(url_for(".dashboard"), 303)
 

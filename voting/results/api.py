@@ -13,6 +13,7 @@ from voting import clock
 from voting.api.request import json_payload, validate
 from voting.contests.access import managed_contest, manages, public_contest
 from voting.errors import validation_error
+from voting.i18n.domain import N_
 from voting.results import services
 
 bp = Blueprint("results_api", __name__, url_prefix="/api/v1")
@@ -33,7 +34,7 @@ def flag(name: str) -> bool:
     if raw is None:
         return False
     if raw.lower() not in FLAGS:
-        raise validation_error({name: "must be true or false"})
+        raise validation_error({name: N_("must be true or false")})
     return FLAGS[raw.lower()]
 
 

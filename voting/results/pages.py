@@ -25,10 +25,11 @@ from voting import queues
 from voting.accounts.models import User
 from voting.api.request import unstorable_text, validate
 from voting.contests.models import Contest, Entry
-from voting.contests.views import describe_contest, describe_entry
+from voting.contests.views import category_texts, describe_contest, describe_entry
 from voting.errors import ApiError, validation_error
 from voting.extensions import db
 from voting.fraud import overview
+from voting.i18n.domain import N_
 from voting.results import charts, services, wording
 from voting.results.api import PublishBody
 
@@ -99,7 +100,7 @@ def announcement(contest: Contest, now: datetime, draft: bool, category: str | N
     # previous category with all its places shown, as it was left.
     next_category = at(index + 1, 0) if index + 1 < len(cats) else None
     previous_end = at(index - 1, len(_reveal_order(cats[index - 1]))) if index > 0 else None
-    titles = {c.slug: c.title for c in contest.categories}
+    titles = {c.slug: category_texts(contest, c)["title"] for c in contest.categories}  # in the reader's language
     entries = _entries(contest, [r["entry_id"] for r in places])
     return {"contest": describe_contest(contest, now), "draft": draft, "preview": results["preview"],
             "category": {"slug": cat["slug"], "title": titles.get(cat["slug"], cat["slug"])},
@@ -119,7 +120,7 @@ def publish(contest: Contest, user: User, now: datetime, shown: str, at: str, re
     """The publish form: checked as the API checks its body, then published
     only if the tally the organiser was looking at is still the latest (a
     tally finishing meanwhile must not be published unseen). Commits."""
-    bad = {name: "holds a character that cannot be stored" for name, text in (("at", at), ("reason", reason))
+    bad = {name: N_("holds a character that cannot be stored") for name, text in (("at", at), ("reason", reason))
            if unstorable_text(text)}
     if bad:
         raise validation_error(bad)
@@ -142,7 +143,7 @@ def _moment(text: str) -> str | None:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise validation_error({"at": "must be a date and time, such as 2025-07-08T18:30"}) from None
+        raise validation_error({"at": N_("must be a date and time, such as 2025-07-08T18:30")}) from None
     return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).isoformat()
 
 
@@ -243,7 +244,7 @@ def _charts(cat: dict[str, Any], title: str, method: str | None) -> dict[str, An
 def _category(contest: Contest, cat: dict[str, Any], method: str | None, entries: dict[int, dict],
               embed: bool, draft: bool) -> dict[str, Any]:
     found = contest.category(cat["slug"])
-    title = found.title if found else cat["slug"]
+    title = category_texts(contest, found)["title"] if found else cat["slug"]
     titles = {r["entry_id"]: r["title"] for r in cat["ranking"]}
     # A summary keeps the ties that decide something (at or above the lowest cut line, or across one); a
     # level group of entries far below every award can name dozens of entries, and goes to the category page.

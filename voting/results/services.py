@@ -23,6 +23,7 @@ from voting.contests.models import Contest
 from voting.errors import ApiError, validation_error
 from voting.extensions import db
 from voting.fraud import overview
+from voting.i18n.domain import N_, msg
 from voting.results import jobs
 from voting.results.models import ResultSnapshot
 
@@ -48,11 +49,11 @@ def judging_open(contest: Contest, now: datetime) -> bool:
 
 def require_inputs_final(contest: Contest, now: datetime, doing: str) -> None:
     if voting_open(contest, now):
-        raise ApiError("phase_closed", f"Voting is still open: {doing} once it has closed "
-                       "(?preview=true counts so far; a preview is never published).", 409)
+        raise ApiError("phase_closed", msg("Voting is still open: %(doing)s once it has closed (?preview=true counts "
+                                           "so far; a preview is never published).", doing=doing), 409)
     if judging_open(contest, now):
-        raise ApiError("phase_closed", f"Judging is still open: {doing} once it has closed "
-                       "(?preview=true counts so far; a preview is never published).", 409)
+        raise ApiError("phase_closed", msg("Judging is still open: %(doing)s once it has closed (?preview=true counts "
+                                           "so far; a preview is never published).", doing=doing), 409)
 
 
 def request_tally(contest: Contest, user: User, preview: bool, now: datetime) -> str:
@@ -61,7 +62,7 @@ def request_tally(contest: Contest, user: User, preview: bool, now: datetime) ->
     (tally.run; review_status says which); a preview counts as things stand
     and can never be published."""
     if not preview:
-        require_inputs_final(contest, now, "tally")
+        require_inputs_final(contest, now, msg("tally"))
     return jobs.enqueue_tally(contest.id, preview, user.id).id
 
 
@@ -144,13 +145,13 @@ def publish(contest: Contest, user: User, now: datetime, at: datetime | None = N
     snapshot = latest(contest, include_previews=False)
     problems: dict[str, str] = {}
     if at is not None and at <= now:
-        problems["at"] = "must be in the future"
+        problems["at"] = N_("must be in the future")
     reason = (reason or "").strip() or None
     if reason is not None and len(reason) > REASON_MAX:
-        problems["reason"] = f"at most {REASON_MAX} characters"
+        problems["reason"] = msg("at most %(num)d characters", num=REASON_MAX)
     if problems:
         raise validation_error(problems)
-    require_inputs_final(contest, now, "results can be published")
+    require_inputs_final(contest, now, msg("results can be published"))
     if snapshot is None:
         raise ApiError("conflict", "Nothing to publish: tally the contest first.", 409)
     if expected is not None and expected != snapshot.sha256:
@@ -160,7 +161,7 @@ def publish(contest: Contest, user: User, now: datetime, at: datetime | None = N
         raise ApiError("already_published", "This tally is already published; tally again to correct it.", 409)
     reason = reason or snapshot.correction_reason  # given when it was booked
     if before and reason is None:
-        raise validation_error({"reason": "a correction of published results needs a reason"})
+        raise validation_error({"reason": N_("a correction of published results needs a reason")})
     snapshot.correction_reason = reason if before else None
     for other in db.session.scalars(select(ResultSnapshot).where(
             ResultSnapshot.contest_id == contest.id, ResultSnapshot.id != snapshot.id,

@@ -26,7 +26,7 @@ from voting import clock
 from voting.auth import actor, organiser_pages_required
 from voting.contests.access import managed_contest, public_contest
 from voting.contests.models import Contest
-from voting.errors import ApiError
+from voting.errors import ApiError, say
 from voting.extensions import login_manager
 from voting.results import pages, services
 from voting.results.api import flag
@@ -71,10 +71,10 @@ def _refused(contest: Contest, err: ApiError, form: PublishForm | None = None):
     summary = []
     for name, why in (err.fields or {}).items():
         if name in FIELD_IDS:
-            form[name].errors = [_(why)]
-        summary.append({"text": f"{form[name].label.text}: {_(why)}" if name in FIELD_IDS else _(why),
+            form[name].errors = [say(why)]
+        summary.append({"text": f"{form[name].label.text}: {say(why)}" if name in FIELD_IDS else say(why),
                         "href": f"#{FIELD_IDS[name]}" if name in FIELD_IDS else None})
-    return _draft_page(contest, form, {"message": _(err.message), "summary": summary}, err.status)
+    return _draft_page(contest, form, {"message": say(err.message), "summary": summary}, err.status)
 
 
 @bp.get("")

@@ -37,15 +37,30 @@
     return template.replace(/\{(\w+)\}/g, function (_, name) { return String(values[name]); });
   }
 
+  /* The sentences come from the page (data-texts), translated, one per plural
+     category of the page's language ("one", "few", "many", "other"…); the
+     browser's Intl.PluralRules says which category a number falls in. */
+  function chooser(lang) {
+    var rules = null;
+    try { rules = typeof Intl !== "undefined" && Intl.PluralRules ? new Intl.PluralRules(lang || undefined) : null; }
+    catch (err) { rules = null; }
+    return function (forms, n) {
+      var category = rules ? rules.select(n) : (n === 1 ? "one" : "other");
+      return forms[category] || forms.other || forms.many || forms[Object.keys(forms)[0]] || "";
+    };
+  }
+
   function attach(area) {
     var out = document.getElementById(area.getAttribute("data-word-count"));
     if (!out) return;
     var max = parseInt(out.getAttribute("data-max-words"), 10);
+    var texts = JSON.parse(out.getAttribute("data-texts") || "{}");
+    var pick = chooser(document.documentElement && document.documentElement.lang);
     function update() {
       var n = count(area.value);
-      if (!max) out.textContent = fill(out.getAttribute("data-template"), {count: n});
-      else if (n > max) out.textContent = fill(out.getAttribute("data-template-over"), {count: n, over: n - max});
-      else out.textContent = fill(out.getAttribute("data-template-max"), {count: n, max: max});
+      if (!max) out.textContent = fill(pick(texts.count, n), {count: n});
+      else if (n > max) out.textContent = fill(pick(texts.over, n), {count: n, over: n - max});
+      else out.textContent = fill(pick(texts.max, max), {count: n, max: max});
       out.classList.toggle("word-count-over", Boolean(max) && n > max);
     }
     area.addEventListener("input", update);

@@ -17,6 +17,7 @@ from voting.auth import actor, require_user
 from voting.contests import entries
 from voting.contests.access import managed_contest, public_contest
 from voting.errors import ApiError, validation_error
+from voting.i18n.domain import N_, msg
 from voting.media import uploads
 from voting.media.photos import Upload
 from voting.submissions import importing, moderation, present, services
@@ -44,7 +45,7 @@ def _flag(value: Any, name: str, form: bool = False) -> bool:
         return value
     if form and isinstance(value, str) and value.strip().lower() in TRUE + FALSE:
         return value.strip().lower() in TRUE
-    raise validation_error({name: "must be true or false"})
+    raise validation_error({name: N_("must be true or false")})
 
 
 def _team_id(value: Any, form: bool = False) -> int | None:
@@ -54,13 +55,13 @@ def _team_id(value: Any, form: bool = False) -> int | None:
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    raise validation_error({"team_id": "must be a team's id"})
+    raise validation_error({"team_id": N_("must be a team's id")})
 
 
 def _json_object() -> dict[str, Any]:
     payload = json_payload()
     if not isinstance(payload, dict):
-        raise validation_error({"body": "must be a JSON object"})
+        raise validation_error({"body": N_("must be a JSON object")})
     return dict(payload)
 
 
@@ -75,7 +76,7 @@ def _form() -> tuple[dict[str, Any], Upload | None]:
         data[key] = [link for value in values for link in fields.split_links(value)] if key == "links" else values[-1]
     unknown = [key for key in request.files if key != "image"]
     if unknown:
-        raise validation_error({key: "is not a known file field" for key in unknown})
+        raise validation_error({key: N_("is not a known file field") for key in unknown})
     # MEDIA: the photo part of the request (the file and its alt text) is the media side's to read.
     return data, uploads.form_upload(request.files, data)
 
@@ -85,7 +86,7 @@ def list_entries(slug: str):
     contest = public_contest(slug, clock.now())
     status = request.args.get("status", "approved")
     if status not in STATUS_FILTERS:
-        raise validation_error({"status": "must be one of " + ", ".join(STATUS_FILTERS)})
+        raise validation_error({"status": msg("must be one of %(choices)s", choices=", ".join(STATUS_FILTERS))})
     if status != "approved":
         managed_contest(slug)
     found = entries.list_entries(contest, request.args.get("category"), STATUS_FILTERS[status])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SelectField, StringField, TextAreaField
@@ -50,9 +51,9 @@ def shape(form: EntryForm, kind: str, max_words: int | None) -> list:
         field.label.text = text if name in REQUIRED.get(kind, ()) else _("%(label)s (optional)", label=text)
         shown.append(field)
     if max_words is not None:
-        form.summary.description = _("At most %(count)d words.", count=max_words)
-    form.links.description = _("Up to %(count)d web addresses starting with https://, one per line.",
-                               count=MAX_LINKS)
+        form.summary.description = ngettext("At most %(num)d word.", "At most %(num)d words.", max_words)
+    form.links.description = ngettext("Up to %(num)d web address starting with https://, one per line.",
+                                      "Up to %(num)d web addresses starting with https://, one per line.", MAX_LINKS)
     form.country.render_kw = {"autocomplete": "country-name"} if kind != "photo" else {}
     if kind == "photo":
         shown[1:1] = [form.image, form.alt_text]

@@ -24,6 +24,7 @@ from voting.contests.models import Contest, Entry
 from voting.contests.services import require_unpublished
 from voting.errors import validation_error
 from voting.extensions import db
+from voting.i18n.domain import N_
 from voting.submissions.domain import csvrows
 from voting.submissions.services import lock_for_writers
 
@@ -31,7 +32,7 @@ from voting.submissions.services import lock_for_writers
 def import_csv(contest: Contest, raw: bytes, actor: User, now: datetime, all_or_nothing: bool = False
                ) -> dict[str, Any]:
     if contest.kind == "photo":
-        raise validation_error({"body": "photo contests take entries with their photos, one by one"},
+        raise validation_error({"body": N_("photo contests take entries with their photos, one by one")},
                                "A photo contest's entries cannot be imported from CSV.")
     try:
         sheet = csvrows.read(raw)

@@ -18,23 +18,19 @@ from voting.contests.models import Contest, Entry
 from voting.contests.services import phase_of, require_unpublished
 from voting.errors import ApiError, forbidden, validation_error
 from voting.extensions import db
+from voting.i18n.domain import N_, msg
 from voting.mail import send_template
 from voting.submissions.domain import flow
 from voting.submissions.services import lock_for_writers
 
 REASON_LIMIT = 500
-SUBJECTS = {
-    "approved": "Your entry “{title}” is approved",
-    "rejected": "Your entry “{title}” was not accepted",
-    "changes_requested": "Changes are requested to your entry “{title}”",
-}
 
 
 def _checked_reason(status: str, reason: str | None) -> str:
     if reason is not None and (not isinstance(reason, str) or len(reason) > REASON_LIMIT):
-        raise validation_error({"reason": f"must be text of at most {REASON_LIMIT} characters"})
+        raise validation_error({"reason": msg("must be text of at most %(num)d characters", num=REASON_LIMIT)})
     if status == "changes_requested" and not (reason or "").strip():
-        raise validation_error({"reason": "must say what the entrant should change"})
+        raise validation_error({"reason": N_("must say what the entrant should change")})
     return (reason or "").strip()
 
 
@@ -45,7 +41,7 @@ def moderate(contest: Contest, entry: Entry, status: str, actor: User, now: date
     if not actor.manages(contest.id) or entry.contest_id != contest.id:
         raise forbidden()
     if status not in flow.DECISIONS:
-        raise validation_error({"status": "must be approved, rejected or changes_requested"})
+        raise validation_error({"status": N_("must be approved, rejected or changes_requested")})
     why = _checked_reason(status, reason)
     lock_for_writers(contest)  # on SQLite too: a withdraw must not slip in between the read and the write
     require_unpublished(contest)  # the published results counted the entries as they stood
@@ -87,7 +83,7 @@ def _tell_entrant(contest: Contest, entry: Entry, actor: User) -> None:
     if entrant is None or entrant.id == actor.id:
         return
     base = current_app.config["VOTING"].base_url.rstrip("/")
-    send_template(entrant.email, SUBJECTS[entry.status].format(title=entry.title), "entry_moderated",
+    send_template(entrant.email, "entry_moderated", entrant.locale,
                   user=entrant, contest=contest, entry=entry, reason=entry.moderation_reason,
                   link=f"{base}/my-entries",
                   edit_link=f"{base}/contests/{contest.slug}/entries/{entry.id}/edit")

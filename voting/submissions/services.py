@@ -30,6 +30,7 @@ from voting.contests.models import Contest, Entry
 from voting.contests.services import get_contest_by_id, phase_of, require_unpublished
 from voting.errors import ApiError, forbidden, not_found, validation_error
 from voting.extensions import db
+from voting.i18n.domain import N_, nmsg
 from voting.media import photos
 from voting.media.photos import Upload
 from voting.submissions.domain import fields, flow
@@ -87,8 +88,10 @@ def counted_entries(contest: Contest, user: User) -> int:
 def _check_limit(contest: Contest, user: User) -> None:
     limit = contest.submission_rules()["max_per_person"]
     if limit is not None and counted_entries(contest, user) >= limit:
-        raise ApiError("limit_reached", f"You have reached this contest's limit of {limit} entries per person; "
-                       "withdraw one to submit another.", 409)
+        raise ApiError("limit_reached", nmsg("You have reached this contest's limit of %(num)d entry per person; "
+                                             "withdraw it to submit another.",
+                                             "You have reached this contest's limit of %(num)d entries per person; "
+                                             "withdraw one to submit another.", limit), 409)
 
 
 def _team_rule():
@@ -108,7 +111,7 @@ def _check_team(contest: Contest, actor: User, team_id: int | None, category_id:
         return
     check = _team_rule()
     if check is None:
-        raise validation_error({"team_id": "teams are not available yet"})
+        raise validation_error({"team_id": N_("teams are not available yet")})
     if entry_id is None:
         check(contest, actor, team_id, category_id)
     else:

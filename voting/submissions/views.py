@@ -15,6 +15,7 @@ from datetime import datetime
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from voting import clock
 from voting.accounts.forms import show_error
@@ -26,7 +27,7 @@ from voting.contests.access import public_contest
 from voting.contests.models import Contest, Entry
 from voting.contests.services import phase_of
 from voting.contests.views import describe_contest, describe_entry
-from voting.errors import ApiError
+from voting.errors import ApiError, say
 from voting.media import uploads
 from voting.media.photos import Upload
 from voting.submissions import present, services, wording
@@ -34,6 +35,7 @@ from voting.submissions.domain import fields, flow
 from voting.submissions.domain.words import count_words
 from voting.submissions.forms import EntryForm, shape
 from voting.submissions.limits import free_of_charge, submission_limit
+from voting.templating import plural_samples
 
 bp = Blueprint("submission_pages", __name__)
 
@@ -44,7 +46,7 @@ def _page_problems(err: ApiError) -> dict[str, str]:
     for path, why in (err.fields or {}).items():
         name, _dot, index = path.partition(".")
         if name == "links" and index.isdigit():
-            why = _("line %(line)d %(problem)s", line=int(index) + 1, problem=why)
+            why = _("line %(line)d %(problem)s", line=int(index) + 1, problem=say(why))
         out[name] = f"{out[name]}; {why}" if name in out else why
     return out
 
@@ -64,6 +66,26 @@ def _image(contest: Contest, form: EntryForm) -> Upload | None:
     return uploads.form_upload(request.files, {"alt_text": form.alt_text.data or ""})
 
 
+def _word_sentences(words: int | str, most: int | str, count: int, limit: int) -> dict[str, str]:
+    """The summary's count as sentences: `count` picks the plural of "words", `limit` that of the maximum."""
+    return {"count": ngettext("%(count)s word", "%(count)s words", count, count=words),
+            "max": ngettext("%(count)s of at most %(max)s word", "%(count)s of at most %(max)s words", limit,
+                            count=words, max=most),
+            "over": ngettext("%(count)s word: %(over)s too many", "%(count)s words: %(over)s too many", count,
+                             count=words, over="{over}")}
+
+
+def word_count(words: int, max_words: int | None) -> dict:
+    """What the word count shows now, and its sentences for each plural category of the page's
+    language with {count}, {max} and {over} left for wordcount.js to fill in."""
+    texts: dict[str, dict[str, str]] = {"count": {}, "max": {}, "over": {}}
+    for category, sample in plural_samples().items():
+        for key, text in _word_sentences("{count}", "{max}", sample, sample).items():
+            texts[key][category] = text
+    now = _word_sentences(words, max_words or 0, words, max_words or 0)
+    return {"texts": texts, "now": now["max"] if max_words else now["count"]}
+
+
 def _form_page(contest: Contest, user: User, form: EntryForm, entry: Entry | None = None,
                err: ApiError | None = None, now: datetime | None = None):
     now = now or clock.now()
@@ -79,8 +101,9 @@ def _form_page(contest: Contest, user: User, form: EntryForm, entry: Entry | Non
     return render_template(
         "submissions/form.html", contest=describe_contest(contest, now), form=form, fields=shown, entry=entry,
         action=action, multipart=contest.kind == "photo" and entry is None, summary=summary,
-        message=err.message if err else "", open=phase_of(contest, now) == "submission",
-        verified=user.verified, words=count_words(form.summary.data or ""), max_words=rules["summary_max_words"],
+        message=say(err.message) if err else "", open=phase_of(contest, now) == "submission",
+        verified=user.verified, word_count=word_count(count_words(form.summary.data or ""), rules["summary_max_words"]),
+        max_words=rules["summary_max_words"],
         status=wording.status_label(entry.status) if entry else "",
         checks=wording.describe_checks(present.checks(entry, contest, now)) if entry else []), \
         err.status if err else 200

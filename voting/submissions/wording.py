@@ -38,7 +38,8 @@ def describe(check: Check) -> str:
     if check.key == "summary_words":
         if d.get("max_words") is None:
             return ngettext("The summary has %(num)d word.", "The summary has %(num)d words.", d["words"])
-        return _("The summary has %(words)d words of at most %(max)d.", words=d["words"], max=d["max_words"])
+        return ngettext("The summary has %(num)d word of at most %(max)d.",
+                        "The summary has %(num)d words of at most %(max)d.", d["words"], max=d["max_words"])
     if check.key == "photo_resolution":
         if check.ok is None:
             return _("The photo's size is not known yet.")

@@ -14,6 +14,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from voting.i18n.domain import N_
+
 # How ballots are read and counted (shared/API.md: locked once voting opens).
 COUNTING_RULES = ("method", "ranked_method", "max_choices", "score_max")
 # Sections whose values feed published results.
@@ -59,19 +61,19 @@ def lock_problems(before: dict[str, Any], after: dict[str, Any], now: datetime, 
     if published:
         changed = {path.split(".")[0] for path in diff(before, after)}
         for section in sorted(changed & set(RESULT_INPUTS)):
-            problems[section] = "the results are published: what fed them can no longer change"
+            problems[section] = N_("the results are published: what fed them can no longer change")
         return problems
     window, moved = _window(before), _window(after)
     if window is None or now < window[0]:
         return problems
     for rule in COUNTING_RULES:
         if (before.get("voting") or {}).get(rule) != (after.get("voting") or {}).get(rule):
-            problems[f"voting.{rule}"] = "is locked: voting has opened"
+            problems[f"voting.{rule}"] = N_("is locked: voting has opened")
     if moved is None:
-        problems["phases.voting"] = "cannot be removed: voting has opened"
+        problems["phases.voting"] = N_("cannot be removed: voting has opened")
         return problems
     if moved[0] != window[0]:
-        problems["phases.voting.opens_at"] = "cannot move: voting has opened"
+        problems["phases.voting.opens_at"] = N_("cannot move: voting has opened")
     if now >= window[1] and moved[1] != window[1]:
-        problems["phases.voting.closes_at"] = "cannot move: voting has closed, and a closed vote never reopens"
+        problems["phases.voting.closes_at"] = N_("cannot move: voting has closed, and a closed vote never reopens")
     return problems

@@ -16,8 +16,10 @@ from pydantic import (AfterValidator, AwareDatetime, BaseModel, BeforeValidator,
                       StrictFloat, StrictInt, StrictStr, StringConstraints, ValidationError)
 
 from voting.ballots.domain import ratelimit
+from voting.contests.domain import spec_translations
 from voting.fraud.domain.policy import Policy, PolicyError
 from voting.fraud.domain.thresholds import Thresholds
+from voting.i18n.domain import N_, msg, validation_message
 
 KINDS = ("prize", "hackathon", "photo")
 PHASES = ("submission", "voting", "judging")
@@ -33,7 +35,7 @@ Text = Annotated[StrictStr, StringConstraints(max_length=5000)]
 
 def _iso_string(value: Any) -> Any:
     if not isinstance(value, (str, datetime)):
-        raise ValueError("must be an ISO 8601 timestamp string with an offset")
+        raise ValueError(N_("must be an ISO 8601 timestamp string with an offset"))
     return value
 
 
@@ -41,7 +43,7 @@ def _in_range(value: datetime) -> datetime:
     try:
         value.astimezone(timezone.utc)
     except OverflowError:
-        raise ValueError("is outside the supported range of dates") from None
+        raise ValueError(N_("is outside the supported range of dates")) from None
     return value
 
 
@@ -153,7 +155,7 @@ TieRule = Literal["jury_score", "public_votes", "earliest_submission", "draw"]
 
 def _distinct_rules(value: list[str]) -> list[str]:
     if len(set(value)) != len(value):
-        raise ValueError("each tie-break rule may appear once")
+        raise ValueError(N_("each tie-break rule may appear once"))
     return value
 
 
@@ -214,6 +216,8 @@ class ContestSpec(Strict):
     awards: AwardsSpec = AwardsSpec()
     fraud: FraudSpec = FraudSpec()
     submissions: SubmissionsSpec = SubmissionsSpec()
+    # Title, description and category texts in other languages (spec_translations.py).
+    translations: spec_translations.Translations = Field(default_factory=dict)
 
     def window(self, phase: str) -> Window | None:
         return getattr(self.phases, phase)
@@ -275,15 +279,15 @@ def _with_kind_defaults(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _pydantic_fields(err: ValidationError) -> dict[str, str]:
-    messages = {"missing": "is required", "extra_forbidden": "is not a known field",
-                "string_pattern_mismatch": "must be lower-case letters, digits and dashes"}
     fields: dict[str, str] = {}
     for item in err.errors():
         loc = [str(p) for p in item["loc"]]
         # Drop pydantic's markers of union branches and validator chains from the path.
         loc = [p for p in loc if p != "Window" and not p.startswith("function-")]
         path = ".".join(loc) or "body"
-        fields.setdefault(path, messages.get(item["type"], item["msg"]))
+        pattern = item["type"] == "string_pattern_mismatch"
+        fields.setdefault(path, N_("must be lower-case letters, digits and dashes") if pattern
+                          else validation_message(item))
     return fields
 
 
@@ -293,7 +297,7 @@ def rule_problems(spec: ContestSpec) -> dict[str, str]:
     seen: dict[str, int] = {}
     for i, cat in enumerate(spec.categories):
         if cat.slug in seen:
-            problems[f"categories.{i}.slug"] = f"repeats the slug of categories.{seen[cat.slug]}"
+            problems[f"categories.{i}.slug"] = msg("repeats the slug of categories.%(index)d", index=seen[cat.slug])
         seen.setdefault(cat.slug, i)
 
     previous: tuple[str, Window] | None = None
@@ -302,32 +306,34 @@ def rule_problems(spec: ContestSpec) -> dict[str, str]:
         if window is None:
             continue
         if window.closes_at <= window.opens_at:
-            problems[f"phases.{name}.closes_at"] = "must be after opens_at"
+            problems[f"phases.{name}.closes_at"] = N_("must be after opens_at")
         if previous and window.opens_at < previous[1].closes_at:
-            problems[f"phases.{name}.opens_at"] = f"must not be before phases.{previous[0]}.closes_at"
+            problems[f"phases.{name}.opens_at"] = msg("must not be before phases.%(phase)s.closes_at",
+                                                      phase=previous[0])
         previous = (name, window)
 
     keys: dict[str, int] = {}
     for i, crit in enumerate(spec.judging.criteria):
         if crit.key in keys:
-            problems[f"judging.criteria.{i}.key"] = f"repeats the key of judging.criteria.{keys[crit.key]}"
+            problems[f"judging.criteria.{i}.key"] = msg("repeats the key of judging.criteria.%(index)d",
+                                                        index=keys[crit.key])
         keys.setdefault(crit.key, i)
         if crit.max <= crit.min:
-            problems[f"judging.criteria.{i}.max"] = "must be greater than min"
+            problems[f"judging.criteria.{i}.max"] = N_("must be greater than min")
     if spec.judging.mode == "rubric" and not spec.judging.criteria:
-        problems["judging.criteria"] = "a rubric needs at least one criterion"
+        problems["judging.criteria"] = N_("a rubric needs at least one criterion")
 
     policy = spec.awards.policy
     public_needed = policy in {"public", "jury_among_champions", "hybrid"}
     jury_needed = policy in {"jury", "jury_among_champions", "hybrid"}
     if public_needed and spec.voting.method == "none":
-        problems["voting.method"] = f"awards.policy {policy} needs a public vote"
+        problems["voting.method"] = msg("awards.policy %(policy)s needs a public vote", policy=policy)
     if jury_needed and spec.judging.mode == "none":
-        problems["judging.mode"] = f"awards.policy {policy} needs a jury"
+        problems["judging.mode"] = msg("awards.policy %(policy)s needs a jury", policy=policy)
     if policy == "jury_among_champions" and spec.awards.winners_per_category > spec.awards.champions_per_category:
-        problems["awards.winners_per_category"] = "must not exceed champions_per_category"
+        problems["awards.winners_per_category"] = N_("must not exceed champions_per_category")
     if spec.kind == "photo" and spec.awards.winners_per_category > len(PHOTO_PLACES):
-        problems["awards.winners_per_category"] = "a photo contest awards at most three places"
+        problems["awards.winners_per_category"] = N_("a photo contest awards at most three places")
     if spec.fraud.thresholds:
         try:
             Thresholds.from_overrides(spec.fraud.thresholds)
@@ -339,15 +345,16 @@ def rule_problems(spec: ContestSpec) -> dict[str, str]:
     except PolicyError as exc:
         for key, why in exc.errors.items():
             problems[f"fraud.{key}"] = why
+    problems.update(spec_translations.problems(spec.translations, [c.slug for c in spec.categories]))
     if spec.voting.method == "none" and spec.phases.voting is not None:
-        problems["phases.voting"] = "a contest without a public vote (voting.method none) has no voting phase"
+        problems["phases.voting"] = N_("a contest without a public vote (voting.method none) has no voting phase")
     return problems
 
 
 def validate_spec(raw: Any) -> ContestSpec:
     """A valid ContestSpec, or SpecErrors with every problem by field path."""
     if not isinstance(raw, dict):
-        raise SpecErrors({"body": "must be a JSON object"})
+        raise SpecErrors({"body": N_("must be a JSON object")})
     try:
         spec = ContestSpec.model_validate(_with_kind_defaults(raw))
     except ValidationError as err:
@@ -361,12 +368,12 @@ def validate_spec(raw: Any) -> ContestSpec:
 def patch_spec(current: dict[str, Any], patch: Any) -> ContestSpec:
     """Apply a PATCH body to a stored SPEC and validate the result as a whole."""
     if not isinstance(patch, dict):
-        raise SpecErrors({"body": "must be a JSON object"})
+        raise SpecErrors({"body": N_("must be a JSON object")})
     problems: dict[str, str] = {}
     if "slug" in patch and patch["slug"] != current["slug"]:
-        problems["slug"] = "cannot be changed"
+        problems["slug"] = N_("cannot be changed")
     if "kind" in patch and patch["kind"] != current["kind"]:
-        problems["kind"] = "cannot be changed"
+        problems["kind"] = N_("cannot be changed")
     if problems:
         raise SpecErrors(problems)
     return validate_spec(merge_patch(current, patch))

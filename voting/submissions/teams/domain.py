@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import unicodedata
+from voting.i18n.domain import N_, msg
 from datetime import datetime, timedelta
 
 NAME_MAX = 100
@@ -36,13 +37,13 @@ def name_key(name: str) -> str:
 def name_problem(name: str) -> str | None:
     cleaned = clean_name(name)
     if not cleaned:
-        return "must not be empty"
+        return N_("must not be empty")
     if len(cleaned) > NAME_MAX:
-        return f"must be at most {NAME_MAX} characters"
+        return msg("must be at most %(num)d characters", num=NAME_MAX)
     # Control characters, and the bidirectional overrides that make a name read as another one
     # (zero-width joiners stay: emoji sequences and Persian words need them).
     if any(unicodedata.category(ch) in ("Cc", "Co", "Cs") or ch in BIDI_CONTROLS for ch in cleaned):
-        return "must not contain control characters"
+        return N_("must not contain control characters")
     return None
 
 
@@ -60,7 +61,7 @@ def token_hash(token: str) -> str:
 def token_problem(accepted_at: datetime | None, expires_at: datetime, now: datetime) -> str | None:
     """Why a stored invitation can no longer be accepted, or None."""
     if accepted_at is not None:
-        return "the invitation has already been used"
+        return N_("the invitation has already been used")
     if now >= expires_at:
-        return "the invitation has expired"
+        return N_("the invitation has expired")
     return None

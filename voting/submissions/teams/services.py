@@ -30,13 +30,14 @@ from sqlalchemy.exc import IntegrityError
 
 from voting.accounts.domain import normalise_email
 from voting.accounts.models import User
-from voting.accounts.services import check_address
+from voting.accounts.services import check_address, find_by_email
 from voting.audit import services as audit
 from voting.contests.entries import MAX_ID
 from voting.contests.models import Contest, Entry
 from voting.contests.services import get_visible_contest, phase_of
 from voting.errors import ApiError, forbidden, not_found, validation_error
 from voting.extensions import db
+from voting.i18n.domain import N_
 from voting.mail import send_template
 from voting.submissions.teams import domain
 from voting.submissions.teams.models import Team, TeamInvitation, TeamMember
@@ -211,7 +212,10 @@ def invite(team_id: int, user: User, email: str, now: datetime) -> TeamInvitatio
                  {"team_id": team.id, "invitation_id": invitation.id}, now)
     db.session.commit()
     base = current_app.config["VOTING"].base_url.rstrip("/")
-    send_template(address, f"Join the team {team.name}", "team_invitation", team=team, contest=contest,
+    # The invitee's language if the address has an account; the inviter's otherwise, as a guess that
+    # beats none (they chose to write to this person).
+    invitee = find_by_email(address)
+    send_template(address, "team_invitation", (invitee or user).locale, team=team, contest=contest,
                   inviter=user, link=f"{base}/teams/join?token={token}",
                   days=domain.INVITATION_LIFETIME.days)
     return invitation
@@ -223,7 +227,7 @@ def pending_invitation(token: str, now: datetime) -> TeamInvitation:
     invitation = db.session.scalar(select(TeamInvitation).where(
         TeamInvitation.token_hash == domain.token_hash(token))) if token else None
     if invitation is None:
-        raise _bad_token("the invitation is not valid")
+        raise _bad_token(N_("the invitation is not valid"))
     problem = domain.token_problem(invitation.accepted_at, invitation.expires_at, now)
     if problem:
         raise _bad_token(problem)
@@ -239,7 +243,7 @@ def join(token: str, user: User, now: datetime) -> Team:
     contest_id = db.session.scalar(select(Team.contest_id).join(TeamInvitation, TeamInvitation.team_id == Team.id)
                                    .where(TeamInvitation.token_hash == digest))
     if contest_id is None:
-        raise _bad_token("the invitation is not valid")
+        raise _bad_token(N_("the invitation is not valid"))
     contest = _lock(contest_id)
     # Read after the lock, so a second use of the link waits for the first and sees it used.
     invitation = pending_invitation(token, now)

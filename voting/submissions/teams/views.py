@@ -20,7 +20,7 @@ from voting import clock
 from voting.accounts.forms import sentence, show_error
 from voting.accounts.models import User
 from voting.auth import login_required, require_user
-from voting.errors import ApiError
+from voting.errors import ApiError, say
 from voting.submissions.teams import services
 from voting.submissions.teams.forms import InviteForm, JoinForm, TeamForm
 from voting.submissions.teams.limits import invitation_limits
@@ -40,7 +40,8 @@ def _contest_page(slug: str, user: User, now: datetime, form: TeamForm | None = 
     form = form or TeamForm()
     summary = show_error(form, err.fields) if err else []
     return render_template("teams/contest.html", contest=contest, team=team, form=form, summary=summary,
-                           open=services.changes_open(contest, now), message=err.message if err else ""), _status(err)
+                           open=services.changes_open(contest, now),
+                           message=say(err.message) if err else ""), _status(err)
 
 
 @bp.get("/contests/<slug>/teams")
@@ -71,7 +72,7 @@ def _team_page(team_id: int, user: User, now: datetime, form: InviteForm | None 
     return render_template("teams/team.html", team=team, contest=team.contest, members=members, form=form,
                            summary=summary, member=team.has_member(user.id),
                            open=services.changes_open(team.contest, now),
-                           message=err.message if err else ""), _status(err)
+                           message=say(err.message) if err else ""), _status(err)
 
 
 @bp.get("/teams/<int:team_id>")
@@ -113,7 +114,7 @@ def leave(team_id: int):
 
 def _bad_link(err: ApiError):
     reason = sentence((err.fields or {}).get("token", ""))
-    return render_template("teams/bad_link.html", message=err.message, reason=reason), err.status
+    return render_template("teams/bad_link.html", message=say(err.message), reason=reason), err.status
 
 
 def _join_page(invitation: TeamInvitation, user: User, form: JoinForm, err: ApiError | None = None):
@@ -122,7 +123,7 @@ def _join_page(invitation: TeamInvitation, user: User, form: JoinForm, err: ApiE
                "inviter": invitation.invited_by.display_name if invitation.invited_by else "",
                "yours": invitation.email_normalised == user.email_normalised, "verified": user.verified}
     return render_template("teams/join.html", invitation=details, form=form,
-                           message=err.message if err else ""), _status(err)
+                           message=say(err.message) if err else ""), _status(err)
 
 
 @bp.get("/teams/join")
