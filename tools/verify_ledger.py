@@ -1,63 +1,55 @@
 #!/usr/bin/env python3
 """Verify a contest's published ledger (format 2), trusting nothing the server says.
 
-Python 3.10+ and its standard library only, in three files to download into one
-directory: this one, `ledger_checks.py` (every check of the format) and
-`counting.py` (the counting rules the tally uses too, so both count by the same
-rules; also found at `../voting/results/domain/counting.py` in a copy of the
-project). It shares no other code with the server, so it checks the server
-rather than agreeing with it by construction. docs/ledger.md states every rule.
+Python 3.10+ and its standard library only, in five files to download into one directory: this
+one, its three companions of tools/ (`ledger_sources.py` reads the ledger; `ledger_checks.py` and
+`ledger_chains.py` make every check of the format) and `counting.py` (the counting rules the tally
+uses too, so both count by the same rules; also found at `../voting/results/domain/counting.py` in
+a copy of the project). It shares no other code with the server, so it checks the server rather
+than agreeing with it by construction. docs/ledger.md states every rule.
 
     python verify_ledger.py LEDGER [--save FILE] [--receipt CODE ...] [--proof RECEIPT_JSON ...]
                            [--results RESULTS_JSON] [--snapshot SNAPSHOT_JSON] [--audit AUDIT_JSON]
 
-LEDGER is one of: the URL of GET /api/v1/contests/{slug}/ledger (every page
-is followed, then every page of the amendments); a file written by --save
-(the whole ledger read, as one JSON object); or the static export: the URL of
-GET /api/v1/contests/{slug}/ledger/export, a local manifest file, or a
-directory holding `manifest.json` (its files are read beside it). --receipt
-looks a receipt code up among the leaves; --proof checks the `ledger` proof
-of a receipt (the JSON of GET /api/v1/receipts/{code}). --results (the JSON
-of GET /api/v1/contests/{slug}/results) recounts over its entries, compares
+LEDGER is one of: the URL of GET /api/v1/contests/{slug}/ledger (the amendments' pages are read,
+then every ledger page, then any amendment the pages' heads name beyond those read); a file
+written by --save (the whole ledger read, as one JSON object); or the static export: the URL of
+GET /api/v1/contests/{slug}/ledger/export, a local manifest file, or a directory holding
+`manifest.json` (its files are read beside it). --receipt looks a receipt code up among the leaves;
+--proof checks the `ledger` proof of a receipt (the JSON of GET /api/v1/receipts/{code}).
+--results (the JSON of GET /api/v1/contests/{slug}/results) recounts over its entries, compares
 every entry's `public_votes` and the ledger head it names; --snapshot (GET
-…/results/snapshots/{sha256}) checks the snapshot's hash and that the results
-are the snapshot's; --audit (the organisers' GET /api/v1/contests/{slug}/audit)
-checks the audit chain and every audit hash the ledger names. JSON inputs may
-be files or http(s) URLs. Exit status: 0 all checks passed, 1 a check failed
-(each failure is printed as a FAIL line saying what and where), 2 an input,
-`ledger_checks.py` or `counting.py` could not be read.
+…/results/snapshots/{sha256}) checks the snapshot's hash and that the results are the snapshot's;
+--audit (the organisers' GET /api/v1/contests/{slug}/audit) checks the audit chain and that every
+audit hash the ledger names is the decision it says. JSON inputs may be files or http(s) URLs.
+Exit status: 0 all checks passed, 1 a check failed (each failure is printed as a FAIL line saying
+what and where), 2 an input or a companion file could not be read.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
 import importlib.util
 import json
 import sys
-import urllib.error
-import urllib.parse
-import urllib.request
-import zlib
 from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# Where counting.py is looked for: beside this script (a downloaded pair), then in the project's tree.
+# The companions, beside this script, each loaded under its own name (the later import the earlier).
+COMPANIONS = ("ledger_checks", "ledger_sources", "ledger_chains")
+# Where counting.py is looked for: beside this script, then in the project's tree.
 COUNTING_PLACES = (HERE / "counting.py", HERE.parent / "voting" / "results" / "domain" / "counting.py")
 
 
-class Unreadable(Exception):
-    """An input could not be read at all (exit status 2)."""
-
-
 def load_file(name: str, path: Path):
-    """A module loaded by its path (it imports nothing outside the standard library); OSError if missing."""
+    """A module loaded by its path (it imports nothing outside the standard library and the companions
+    loaded before it); OSError if missing."""
     if not path.is_file():
         raise OSError(f"{path.name} not found at {path}")
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
+    sys.modules[spec.name] = module  # its dataclasses look their module up, and the companions each other
     try:
         spec.loader.exec_module(module)
     except Exception as exc:
@@ -65,34 +57,17 @@ def load_file(name: str, path: Path):
     return module
 
 
-try:
-    lc = load_file("verify_ledger_checks", HERE / "ledger_checks.py")
-except OSError as exc:  # said by main(), which cannot check anything without it
-    lc, MISSING = None, f"{exc}: download it with verify_ledger.py, into the same directory"
-else:
-    MISSING = None
-
-
-# -- reading -----------------------------------------------------------------------------------------
-
-def is_url(source: str) -> bool:
-    return source.startswith(("http://", "https://"))
-
-
-def read_bytes(source: str) -> bytes:
-    """A URL's body or a file's bytes; OSError (urllib.error.HTTPError for an HTTP status) when it cannot."""
-    if is_url(source):
-        with urllib.request.urlopen(source, timeout=120) as answer:
-            return answer.read()
-    with open(source, "rb") as f:
-        return f.read()
-
-
-def load(source: str):
+def load_companions():
+    """The three companions, or the first that is missing, said (main() cannot check anything without)."""
     try:
-        return json.loads(read_bytes(source))
-    except (OSError, ValueError) as exc:
-        raise Unreadable(f"{source}: {exc}") from exc
+        return [load_file(name, HERE / f"{name}.py") for name in COMPANIONS], None
+    except OSError as exc:
+        return None, (f"{exc}: download {', '.join(n + '.py' for n in COMPANIONS)} with verify_ledger.py, "
+                      "into the same directory")
+
+
+loaded, MISSING = load_companions()
+lc, ls, lv = loaded if loaded else (None, None, None)
 
 
 def load_counting():
@@ -104,269 +79,22 @@ def load_counting():
                   "with verify_ledger.py".format(*COUNTING_PLACES))
 
 
-class Source:
-    """Where a ledger is read from. `meta` (contest, format, genesis values, method, what is published),
-    `rules` (hash -> object, filled as batches are read), `head` (set once the batches are read);
-    `amendments()` -> list; `batches()` yields (batch, leaves): leaves a list of leaf texts, None when
-    withheld, False when the source already said why they are missing."""
-
-    exact_head = True  # a saved file or an export is a snapshot: its head is exactly what it holds
-
-    def __init__(self, doc: dict, fail):
-        self.meta, self.fail, self.rules, self.head = doc, fail, {}, None
-
-    def take_rules(self, rules) -> None:
-        if not isinstance(rules, dict):
-            self.fail(f"rules is not an object of rules hash to rules: {lc.shown(rules)}")
-            return
-        for key, value in rules.items():
-            self.rules.setdefault(key, value)
-
-
-class Saved(Source):
-    """A file written by --save (or any JSON in that shape): one object holding every batch and amendment."""
-
-    def __init__(self, doc: dict, fail):
-        super().__init__(doc, fail)
-        if doc.get("next") is not None:
-            fail(f"this is one page of the ledger, not all of it: next is {lc.shown(doc.get('next'))}")
-
-    def amendments(self):
-        items = self.meta.get("amendments")
-        if not isinstance(items, list):
-            self.fail(f"the amendments are not a list: {lc.shown(items)}")
-            return None
-        return items
-
-    def batches(self):
-        self.take_rules(self.meta.get("rules"))
-        batches = self.meta.get("batches")
-        if not isinstance(batches, list):
-            self.fail(f"batches is not a list: {lc.shown(batches)}")
-            return
-        for batch in batches:
-            yield batch, batch.get("leaves") if isinstance(batch, dict) else None
-        self.head = self.meta.get("head")
-
-
-class Pages(Source):
-    """The live API: ledger pages followed by `next`, then the amendments' pages."""
-
-    exact_head = False  # amendments may be appended while the pages are read
-
-    def __init__(self, doc: dict, url: str, fail):
-        super().__init__(doc, fail)
-        self.url = url
-
-    def follow(self, url: str, what: str):
-        """A page the ledger names: fetched, or a failure (a missing page is a withheld one)."""
-        try:
-            return json.loads(read_bytes(url))
-        except urllib.error.HTTPError as exc:
-            self.fail(f"{what} {url}: the server answers {exc.code}")
-        except ValueError as exc:
-            self.fail(f"{what} {url}: not JSON ({exc})")
-        except OSError as exc:
-            raise Unreadable(f"{url}: {exc}") from exc
+def root_from_proof(hashed: bytes, index: int, size: int, proof: list[bytes]) -> bytes | None:
+    """RFC 9162 §2.1.3.2: the root an inclusion proof leads to, or None if it cannot fit."""
+    if not 0 <= index < size or any(len(p) != 32 for p in proof):
         return None
-
-    def same(self, page, what: str, keys) -> bool:
-        if not isinstance(page, dict):
-            self.fail(f"{what}: not a JSON object")
-            return False
-        differ = [k for k in keys if page.get(k) != self.meta.get(k)]
-        if differ:
-            self.fail(f"{what}: {', '.join(differ)} differ from the first page's")
-        return not differ
-
-    def amendments(self):
-        link = self.meta.get("amendments_url")
-        if not isinstance(link, str):
-            self.fail(f"amendments_url is not a link: {lc.shown(link)}")
+    fn, sn, r = index, size - 1, hashed
+    for p in proof:
+        if sn == 0:
             return None
-        url, found, pages = urllib.parse.urljoin(self.url, link), [], set()
-        while url not in pages:
-            pages.add(url)
-            page = self.follow(url, "amendments page")
-            if page is None or not self.same(page, f"amendments page {url}",
-                                             ("contest", "amendments_genesis", "amendments_revealed")):
-                return None
-            items = page.get("amendments")
-            if not isinstance(items, list):
-                self.fail(f"amendments page {url}: amendments is not a list")
-                return None
-            first = items[0].get("seq") if items and isinstance(items[0], dict) else None
-            if found and lc.is_int(first) and first <= len(found):  # else a server could go on forever
-                self.fail(f"amendments page {url}: amendment {first} again after amendment {len(found)}: "
-                          "the pages overlap")
-                return None
-            found += items
-            nxt = page.get("next")
-            if nxt is None:
-                return found
-            if not items or not isinstance(nxt, str):
-                self.fail(f"amendments page {url}: names a next page {lc.shown(nxt)} but holds no amendment")
-                return None
-            url = urllib.parse.urljoin(url, nxt)
-        self.fail(f"amendments page {url} is named twice: the pages go round in a circle")
-        return None
-
-    def batches(self):
-        page, url, last = self.meta, self.url, 0
-        while True:
-            self.take_rules(page.get("rules"))
-            items = page.get("batches")
-            if not isinstance(items, list):
-                self.fail(f"ledger page {url}: batches is not a list")
-                return
-            rules = page.get("rules") if isinstance(page.get("rules"), dict) else {}
-            for batch in items:
-                seq = batch.get("seq") if isinstance(batch, dict) else None
-                digest = batch.get("rules_hash") if seq is not None else None
-                if seq is not None and not (isinstance(digest, str) and digest in rules):
-                    self.fail(f"ledger page {url}: batch {lc.shown(seq)}'s rules are not on its page")
-                if lc.is_int(seq) and seq <= last:  # a server repeating pages would otherwise never end
-                    self.fail(f"ledger page {url}: batch {seq} again after batch {last}: the pages overlap")
-                    return
-                last = seq if lc.is_int(seq) else last
-                yield batch, batch.get("leaves") if isinstance(batch, dict) else None
-            nxt = page.get("next")
-            if nxt is None:
-                self.head = page.get("head")
-                return
-            if not items or not isinstance(nxt, str):
-                self.fail(f"ledger page {url}: names a next page {lc.shown(nxt)} but holds no batch")
-                return
-            url = urllib.parse.urljoin(url, nxt)
-            page = self.follow(url, "ledger page")
-            if page is None or not self.same(page, f"ledger page {url}", lc.META_KEYS):
-                return
-
-
-class Export(Source):
-    """The static export: a manifest and gzip JSON-lines files beside it, each checked against the
-    manifest's SHA-256 and size. An export is served once the leaves are published: it holds them all."""
-
-    def __init__(self, doc: dict, base: str, fail):
-        super().__init__({**doc, "leaves_published": True, "amendments_revealed": True}, fail)
-        self.base = base  # the manifest's URL, or the directory it lies in
-
-    def read(self, entry, what: str) -> bytes | None:
-        """The file an entry names, uncompressed; None (after saying why) if missing or not the manifest's."""
-        if not isinstance(entry, dict) or not all(k in entry for k in ("file", "sha256", "bytes")):
-            self.fail(f"{what}: the manifest names no file, sha256 and bytes")
-            return None
-        name = entry["file"]
-        if not isinstance(name, str) or not lc.FILE_NAME.match(name) or ".." in name:
-            self.fail(f"{what}: {lc.shown(name)} is not a plain file name")
-            return None
-        where = f"{self.base}/{name}" if is_url(self.base) else str(Path(self.base) / name)
-        try:
-            data = read_bytes(where)
-        except urllib.error.HTTPError as exc:
-            self.fail(f"{what}: file {name}: the server answers {exc.code}")
-            return None
-        except FileNotFoundError:
-            self.fail(f"{what}: file {name} is missing")
-            return None
-        except OSError as exc:
-            raise Unreadable(f"{where}: {exc}") from exc
-        if len(data) != entry["bytes"]:
-            self.fail(f"{what}: file {name} has {len(data)} bytes, the manifest says {lc.shown(entry['bytes'])}")
-        elif lc.sha_hex(data) != entry["sha256"]:
-            self.fail(f"{what}: the SHA-256 of file {name} is not the manifest's")
+        if fn & 1 or fn == sn:
+            r = lc.node_hash(p, r)
+            while not fn & 1 and fn:
+                fn, sn = fn >> 1, sn >> 1
         else:
-            try:
-                return gzip.decompress(data)
-            except (OSError, EOFError, zlib.error) as exc:
-                self.fail(f"{what}: file {name} is not gzip ({exc})")
-        return None
-
-    def lines(self, data: bytes, what: str) -> list[str] | None:
-        if data and not data.endswith(b"\n"):
-            self.fail(f"{what}: the last line does not end with a newline")
-            return None
-        try:
-            return data.decode("utf-8").split("\n")[:-1] if data else []
-        except UnicodeDecodeError as exc:
-            self.fail(f"{what}: not UTF-8 ({exc})")
-            return None
-
-    def amendments(self):
-        entry = self.meta.get("amendments")
-        data = self.read(entry, "amendments")
-        lines = None if data is None else self.lines(data, "amendments")
-        if lines is None:
-            return None
-        if not lc.same(entry.get("count"), len(lines)):
-            self.fail(f"amendments: the file holds {len(lines)}, the manifest's count is "
-                      f"{lc.shown(entry.get('count'))}")
-        found = []
-        for n, line in enumerate(lines, 1):
-            try:
-                item = json.loads(line)
-            except ValueError:
-                self.fail(f"amendments file line {n}: not JSON")
-                return None
-            if lc.canonical(item).decode("utf-8") != line:
-                self.fail(f"amendments file line {n}: not canonical JSON")
-            found.append(item)
-        return found
-
-    def batches(self):
-        self.take_rules(self.meta.get("rules"))
-        batches = self.meta.get("batches")
-        if not isinstance(batches, list):
-            self.fail(f"batches is not a list: {lc.shown(batches)}")
-            return
-        for batch in batches:
-            what = f"batch {batch.get('seq') if isinstance(batch, dict) else '?'}"
-            data = self.read(batch, what)
-            leaves = None if data is None else self.lines(data, what)
-            yield batch, False if leaves is None else leaves
-        self.head = self.meta.get("head")
-
-
-def open_ledger(source: str, fail) -> Source:
-    """The ledger's first document, read; the kind of source told by its shape."""
-    path = Path(source)
-    if not is_url(source) and path.is_dir():
-        path = path / "manifest.json"
-        source = str(path)
-    doc = load(source)
-    if not isinstance(doc, dict):
-        raise Unreadable(f"{source}: not a JSON object")
-    if isinstance(doc.get("amendments"), dict):
-        return Export(doc, source.rstrip("/") if is_url(source) else str(path.parent), fail)
-    if "amendments" in doc or not is_url(source):
-        return Saved(doc, fail)
-    return Pages(doc, source, fail)
-
-
-class Saver:
-    """--save: the ledger as read, written as it streams by, as one JSON object in the page's shape
-    (every batch, `next` null) with every amendment, which this script reads back."""
-
-    def __init__(self, path: str, meta: dict):
-        self.out = open(path, "w", encoding="utf-8")
-        fields = {k: meta.get(k) for k in lc.META_KEYS}
-        self.out.write(json.dumps(fields)[:-1] + ',"batches":[')  # \u escapes: a lone surrogate is written too
-        self.first = True
-
-    def batch(self, batch, leaves) -> None:
-        kept = {k: v for k, v in batch.items() if k not in ("file", "sha256", "bytes", "leaves")} \
-            if isinstance(batch, dict) else batch
-        if isinstance(kept, dict) and leaves:
-            kept["leaves"] = leaves
-        self.out.write(("" if self.first else ",") + json.dumps(kept))
-        self.first = False
-
-    def close(self, rules: dict, amendments, head: dict) -> None:
-        tail = {"rules": rules, "amendments": amendments if isinstance(amendments, list) else [],
-                "head": head, "next": None}
-        self.out.write("]," + json.dumps(tail)[1:])
-        self.out.close()
-
+            r = lc.node_hash(r, p)
+        fn, sn = fn >> 1, sn >> 1
+    return r if sn == 0 else None
 
 
 # -- receipts, results and the recount -----------------------------------------------------------------
@@ -393,7 +121,7 @@ def check_proof(v, receipt) -> None:
     if proof.get("leaf_hash", hashed.hex()) != hashed.hex():
         v.fail(f"{name}: leaf_hash is not the hash of the leaf")
     index = proof.get("index")
-    if not lc.is_int(index) or lc.root_from_proof(hashed, index, batch["size"], [bytes.fromhex(p) for p in path]) \
+    if not lc.is_int(index) or root_from_proof(hashed, index, batch["size"], [bytes.fromhex(p) for p in path]) \
             != bytes.fromhex(batch["root"]):
         v.fail(f"{name}: the inclusion proof does not lead to the root of batch {proof['batch']}")
         return
@@ -576,22 +304,30 @@ def interesting(codes: list[str], receipts: list) -> set[str]:
 
 
 def verify(args, report, results, snapshot, audit, receipts) -> None:
-    source = open_ledger(args.ledger, report.fail)
+    source = ls.open_ledger(args.ledger, report.fail)
     because = ("the results are published" if results is not None else
-               "an export holds every leaf" if isinstance(source, Export) else
+               "an export holds every leaf" if isinstance(source, ls.Export) else
                "leaves_published is true" if source.meta.get("leaves_published") is True else None)
-    v = lc.Verifier(source, report, because, interesting(args.receipt, receipts))
+    v = lv.Verifier(source, report, because, interesting(args.receipt, receipts))
     v.check_meta()
+    # The amendments first: every one read now has its leaf among the batches read next.
     items = source.amendments()
-    v.check_amendments(items)
-    saver = Saver(args.save, source.meta) if args.save else None
+    v.interesting.update(item["receipt_hash"] for item in items or []
+                         if isinstance(item, dict) and isinstance(item.get("receipt_hash"), str))
+    saver = ls.Saver(args.save, source.meta) if args.save else None
     for batch, leaves in source.batches():
         v.check_batch(batch, leaves)
         if saver:
             saver.batch(batch, leaves)
     leaves_read = v.finish_batches()
+    items = source.settle(items)  # a live ledger: the amendments of the state its pages read
+    v.check_amendments(items)
+    for seq, wanted in sorted(v.unkept().items()) if leaves_read else ():
+        again = source.batch_again(seq)  # an amendment made while reading: its leaf went by unkept
+        if again is not None:
+            v.promote(seq, *again, wanted)
     v.apply_amendments(leaves_read)
-    v.check_head(source.head)
+    v.check_heads(source.heads, source.exact_head)
     if saver:
         saver.close(source.rules, items, v.head())
         print(f"saved the ledger read to {args.save}")
@@ -644,15 +380,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     report = lc.Report()
     try:
-        receipts = [load(source) for source in args.proof]
-        results = load(args.results) if args.results else None
-        snapshot = load(args.snapshot) if args.snapshot else None
-        audit = load(args.audit) if args.audit else None
+        receipts = [ls.load(source) for source in args.proof]
+        results = ls.load(args.results) if args.results else None
+        snapshot = ls.load(args.snapshot) if args.snapshot else None
+        audit = ls.load(args.audit) if args.audit else None
         if results is None and isinstance(snapshot, dict):  # the snapshot holds the results it was published as
             body = snapshot.get("body") or {}
             results = {**body.get("results", {}), "ledger": body.get("inputs", {}).get("ledger")}
         verify(args, report, results, snapshot, audit, receipts)
-    except Unreadable as exc:
+    except ls.Unreadable as exc:
         print(f"cannot read the input: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # counting.py missing, or --save cannot write

@@ -92,9 +92,12 @@ def decide(app, code, to_status, reason="burst"):
         ballot = ballot_of(code)
         contest = db.session.get(Contest, ballot.contest_id)
         before = db.session.scalar(select(db.func.count()).select_from(LedgerAmendment))
-        if to_status == "under_review":
-            entry = audit.append(contest, None, "fraud.sweep", f"contest {contest.slug}", {"newly_held": 1}, now())
-            amendments.amend(ballot, "under_review", reason, "system: fraud sweep", entry.hash, now())
+        if to_status == "under_review":  # as voting/fraud/filing.py holds a ballot for the rule `reason`
+            entry = audit.append(contest, None, "fraud.sweep", f"contest {contest.slug}",
+                                 {"ballots_by_rule": {reason: 1}, "newly_held": 1}, now())
+            amendments.amend(ballot, "under_review", f"held by the {reason} rule", "system: fraud sweep",
+                             entry.hash, now())
+            ballot.status_reason = reason
             db.session.commit()
         else:
             organiser = db.session.scalar(select(User).where(User.email == "organiser@example.org"))

@@ -175,6 +175,50 @@ def amendment_of_no_audit_entry(slug, ids):
     rechain_amendments(slug)
 
 
+def amendment_of_another_decision(slug, ids):
+    other = db.session.scalar(select(AuditEntry.hash).where(AuditEntry.action == "fraud.invalidate")
+                              .order_by(AuditEntry.seq).limit(1))  # the decision on the ballot in c2
+    db.session.execute(update(LedgerAmendment).values(audit_hash=other, reason="a bot"))
+    rechain_amendments(slug)
+
+
+def amendment_reason_rewritten(slug, ids):
+    db.session.execute(update(LedgerAmendment).values(reason="nothing to see"))
+    rechain_amendments(slug)
+
+
+def amendment_signed_by_another(slug, ids):
+    db.session.execute(update(LedgerAmendment).values(signed_off_by="Someone Else <else@example.org>"))
+    rechain_amendments(slug)
+
+
+def amendment_made_a_hold(slug, ids):
+    db.session.execute(update(LedgerAmendment).values(to_status="under_review"))
+    rechain_amendments(slug)
+
+
+def rules_with_an_entry_in_two_categories(slug, ids):
+    rules_row = db.session.scalar(select(LedgerRules))
+    rules = json.loads(rules_row.body)
+    rules["categories"][1]["entries"] = sorted(rules["categories"][1]["entries"] + [
+        {"id": ids["c1"][0], "title": "Also here"}], key=lambda e: e["id"])
+    rules_row.body = encoding.canonical(rules).decode()
+    rules_row.hash = encoding.rules_hash(rules)
+    db.session.execute(update(LedgerBatch).values(rules_hash=rules_row.hash))
+    rebuild(slug)
+
+
+def rules_moving_an_entry(slug, ids):
+    rules = json.loads(db.session.scalar(select(LedgerRules.body)))
+    moved = ids["c1"][2]
+    rules["categories"][0]["entries"] = [e for e in rules["categories"][0]["entries"] if e["id"] != moved]
+    rules["categories"][1]["entries"] = sorted(rules["categories"][1]["entries"] + [
+        {"id": moved, "title": "Moved"}], key=lambda e: e["id"])
+    contest_id = db.session.scalar(select(LedgerRules.contest_id))
+    db.session.add(LedgerRules(contest_id=contest_id, hash=encoding.rules_hash(rules),
+                               body=encoding.canonical(rules).decode()))
+
+
 CASES = [
     (two_entries, "the selection names 2 entries, at most 1 allowed"),
     (string_id, "names an entry by something other than an integer id"),
@@ -193,6 +237,12 @@ CASES = [
     (amendment_to_itself, "amendment 1: changes counted to counted"),
     (amendment_before_its_seal, "amendment 1: made before the batch holding its ballot was sealed"),
     (amendment_of_no_audit_entry, "amendment 1: its audit_hash names no audit entry of the contest"),
+    (amendment_of_another_decision, "amendment 1: its audit entry did not decide this ballot"),
+    (amendment_reason_rewritten, "amendment 1: its reason is not the decision's"),
+    (amendment_signed_by_another, "amendment 1: its signer is not the decision's author"),
+    (amendment_made_a_hold, "amendment 1: a hold names a fraud sweep's entry"),
+    (rules_with_an_entry_in_two_categories, "is in category 'c1' too"),
+    (rules_moving_an_entry, "in other rules in 'c1'"),
 ]
 
 

@@ -146,8 +146,8 @@ def test_the_job_exports_every_sealed_batch_as_the_database_holds_it(app, export
     for digest, rules in manifest["rules"].items():
         assert encoding.rules_hash(rules) == digest and rules["contest"] == slug
     amended = manifest["amendments"]
-    assert amended["file"] == "amendments.jsonl.gz" and amended["count"] == 0
-    data = (folder(export_app, cid) / f"amendments-{amended['sha256']}.jsonl.gz").read_bytes()
+    assert amended["file"] == f"amendments-{amended['sha256']}.jsonl.gz" and amended["count"] == 0
+    data = (folder(export_app, cid) / amended["file"]).read_bytes()
     assert lines_of(data) == [] and (amended["sha256"], amended["bytes"]) == (hashlib.sha256(data).hexdigest(),
                                                                              len(data))
 
@@ -289,7 +289,8 @@ def test_served_only_once_the_leaves_are_published(app, export_app):
     assert_error(client.get(base), 404, "not_published")  # voting is open
     close_voting(app, slug)
     run_export(export_app, cid)
-    for path in (base, f"{base}/batch-000001.jsonl.gz", f"{base}/amendments.jsonl.gz"):
+    amendments_file = stored_manifest(export_app, cid)["amendments"]["file"]
+    for path in (base, f"{base}/batch-000001.jsonl.gz", f"{base}/{amendments_file}"):
         assert_error(client.get(path), 404, "not_published")
     with export_app.app_context():
         assert export.export_url(db.session.get(Contest, cid)) is None
@@ -320,10 +321,11 @@ def test_served_only_once_the_leaves_are_published(app, export_app):
     assert resp.headers["ETag"] == f'"{batch["sha256"]}"'
     assert client.get(f"{base}/{batch['file']}", headers={"If-None-Match": resp.headers["ETag"]}).status_code == 304
 
-    resp = client.get(f"{base}/amendments.jsonl.gz")
-    assert resp.status_code == 200 and resp.headers["Cache-Control"] == "public, max-age=60"
+    resp = client.get(f"{base}/{manifest['amendments']['file']}")  # named by its content: it never changes
+    assert resp.status_code == 200 and resp.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert hashlib.sha256(resp.get_data()).hexdigest() == manifest["amendments"]["sha256"]
-    assert client.get(f"{base}/amendments.jsonl.gz",
+    assert resp.headers["ETag"] == f'"{manifest["amendments"]["sha256"]}"'
+    assert client.get(f"{base}/{manifest['amendments']['file']}",
                       headers={"If-None-Match": resp.headers["ETag"]}).status_code == 304
 
     amend_one(app)  # the ledger moved on: no export of its head until the job has run
@@ -351,7 +353,8 @@ BAD_NAMES = [
     "batch-1.jsonl.gz", "BATCH-000001.jsonl.gz", "batch-000001.jsonl", "batch-000001.jsonl.gz.bak",
     "batch-0000001x.jsonl.gz", "manifest.json", "amendments.jsonl", ".", "..", "%2e%2e", "..%2fmanifest.json",
     "%2e%2e%2f%2e%2e%2fsecret", "batch-000001.jsonl.gz%00", "%00", "x" * 300, "amendments-SHA.jsonl.gz",
-    "batch-000001.jsonl.gz%0a", " batch-000001.jsonl.gz"]
+    "batch-000001.jsonl.gz%0a", " batch-000001.jsonl.gz", "amendments.jsonl.gz", f"amendments-{'AB' * 32}.jsonl.gz",
+    f"amendments-{'ab' * 32}.jsonl.gz", f"amendments-{'ab' * 31}.jsonl.gz"]
 
 
 def test_bad_file_names_are_refused(app, export_app):
@@ -366,12 +369,90 @@ def test_bad_file_names_are_refused(app, export_app):
         assert 400 <= resp.status_code < 500 and resp.is_json and set(resp.get_json()) == {"error"}, name
 
 
-def test_the_stored_name_of_the_amendments_is_not_served(app, export_app):
-    """Only the names the manifest lists: the store's own name of the amendments file is not one."""
+def test_a_reader_of_the_previous_manifest_still_gets_the_amendments_it_names(app, export_app):
+    """The amendments are served under the name of their content, which the manifest gives: a reader
+    who fetched the manifest just before a re-export (caches keep it a minute) gets the very file it
+    names, not the newer one."""
+    slug, cid = sealed_contest(app)
+    close_voting(app, slug)
+    run_export(export_app, cid)
+    mark_published(app, slug)
+    client = export_app.test_client()
+    base = f"/api/v1/contests/{slug}/ledger/export"
+    old = client.get(base).get_json()  # the verifier reads the manifest...
+    amend_one(app)  # ...a late review decision...
+    run_export(export_app, cid)  # ...the tick's re-export...
+    new = client.get(base).get_json()
+    assert new["amendments"]["file"] != old["amendments"]["file"]
+    for manifest in (old, new):  # ...then each reader reads the file its manifest names
+        resp = client.get(f"{base}/{manifest['amendments']['file']}")
+        assert resp.status_code == 200
+        assert hashlib.sha256(resp.get_data()).hexdigest() == manifest["amendments"]["sha256"]
+        assert len(lines_of(resp.get_data())) == manifest["amendments"]["count"]
+
+
+def test_a_manifest_of_the_old_naming_is_written_again(app, export_app, redis_client):
+    """An export written before the amendments were named by their content names a file no longer
+    served: the tick finds it stale, and the job writes the manifest anew."""
+    slug, cid = sealed_contest(app, unsealed=0)
+    close_voting(app, slug, minutes_ago=60)
+    run_export(export_app, cid)
+    path = folder(export_app, cid) / "manifest.json"
+    manifest = json.loads(path.read_bytes())
+    path.write_text(json.dumps({**manifest, "amendments": {**manifest["amendments"], "file": "amendments.jsonl.gz"}}))
+    with export_app.app_context():
+        assert periodic_tick(300)["exports"] == 1
+        run_worker(["ledger"], burst=True)
+        db.session.remove()
+    assert stored_manifest(export_app, cid)["amendments"]["file"] == manifest["amendments"]["file"]
+
+
+def test_a_store_outage_costs_the_ledger_pages_their_export_link_only(app, export_app, monkeypatch):
+    """The page says whether an export of its head is served from what it last read of the store; a
+    store that cannot be read (an S3 outage) answers `export: null` and a log line, not an error."""
+    from voting.media import storage as media
+
+    slug, cid = sealed_contest(app)
+    close_voting(app, slug)
+    run_export(export_app, cid)
+    mark_published(app, slug)
+    client = export_app.test_client()
+    page = f"/api/v1/contests/{slug}/ledger?limit=1"
+    reads = []
+    real = media.LocalStorage.get
+
+    def counted(self, key):
+        reads.append(key)
+        return real(self, key)
+
+    monkeypatch.setattr(media.LocalStorage, "get", counted)
+    for _ in range(3):
+        assert client.get(page).get_json()["export"] == f"/api/v1/contests/{slug}/ledger/export"
+    assert len(reads) == 1  # once, then remembered while the ledger's head stays
+
+    def down(self, key):
+        raise ConnectionError("store unreachable")
+
+    monkeypatch.setattr(media.LocalStorage, "get", down)
+    export_app.extensions.pop("ledger_exported_heads")  # as after REMEMBER_SECONDS
+    export_app.testing = False  # as in production: an error would be a 500
+    export_app.config["PROPAGATE_EXCEPTIONS"] = False
+    resp = client.get(page)
+    assert resp.status_code == 200 and resp.get_json()["export"] is None
+
+
+def test_only_the_exports_own_files_are_served(app, export_app):
+    """The manifest's batch files, and amendments files under the name of their content: nothing
+    else of the store, not even a file put beside them, nor a batch file the manifest does not name."""
     slug, cid = sealed_contest(app)
     close_voting(app, slug)
     mark_published(app, slug)
     run_export(export_app, cid)
-    stored = f"amendments-{stored_manifest(export_app, cid)['amendments']['sha256']}.jsonl.gz"
+    client = export_app.test_client()
+    stored = stored_manifest(export_app, cid)["amendments"]["file"]
     assert os.path.exists(folder(export_app, cid) / stored)
-    assert_error(export_app.test_client().get(f"/api/v1/contests/{slug}/ledger/export/{stored}"), 404, "not_found")
+    assert client.get(f"/api/v1/contests/{slug}/ledger/export/{stored}").status_code == 200
+    (folder(export_app, cid) / "batch-000009.jsonl.gz").write_bytes(b"stray")
+    (folder(export_app, cid) / "amendments.jsonl.gz").write_bytes(b"stray")
+    for name in ("batch-000009.jsonl.gz", "amendments.jsonl.gz", f"amendments-{'cd' * 32}.jsonl.gz"):
+        assert_error(client.get(f"/api/v1/contests/{slug}/ledger/export/{name}"), 404, "not_found")

@@ -32,6 +32,7 @@ from voting.ballots.models import Ballot
 from voting.contests.models import Entry
 from voting.contests.services import get_contest
 from voting.extensions import db
+from voting.fraud import decisions
 from voting.ledger import amendments, export, sealing
 from voting.ledger.cli import ledger as ledger_cli
 from voting.results.models import ResultSnapshot
@@ -58,36 +59,28 @@ def organiser() -> User:
 
 
 def amend_one(app, slug: str, category: str, selection, to_status: str) -> None:
-    """A review decides one sealed ballot of this selection, recorded in the audit log and, as the
-    ballot is sealed, as an amendment of the ledger."""
+    """One sealed ballot of this selection decided as the app decides it (an organiser's review
+    decision, or a fraud sweep's hold), recorded in the audit log and, as the ballot is sealed, as an
+    amendment of the ledger."""
     with app.app_context():
         contest = get_contest(slug)
         ballot = next(b for b in db.session.scalars(
             select(Ballot).where(Ballot.contest_id == contest.id, Ballot.category_id == contest.category(category).id,
                                  Ballot.status != to_status).order_by(Ballot.id)) if b.selection == selection)
         now = datetime.now(timezone.utc)
-        entry = audit.append(contest, organiser(), "ballot.decide", f"ballot {ballot.id}",
-                             {"reason": "review", "status": to_status}, now)
-        made = amendments.amend(ballot, to_status, "review", amendments.signer(organiser()), entry.hash, now)
-        db.session.commit()
+        if to_status == "under_review":  # as voting/fraud/filing.py holds a ballot
+            entry = audit.append(contest, None, "fraud.sweep", f"contest {slug}",
+                                 {"ballots_by_rule": {"burst": 1}, "newly_held": 1}, now)
+            made = amendments.amend(ballot, to_status, "held by the burst rule", "system: fraud sweep", entry.hash,
+                                    now)
+            ballot.status_reason = "burst"
+            db.session.commit()
+        else:
+            decision = {"counted": "count", "invalidated": "invalidate"}[to_status]
+            result = decisions.decide(contest, [ballot.id], decision, "review", organiser(), now)
+            made = result["changed"] == 1 or None
         db.session.remove()
     assert made is not None
-
-
-def invalidate_unsealed(app, slug: str, reason: str) -> None:
-    """The invalidated ballots not sealed yet, decided as a review decides them: an audit entry,
-    whose hash their leaves name."""
-    with app.app_context():
-        contest = get_contest(slug)
-        ballots = list(db.session.scalars(select(Ballot).where(
-            Ballot.contest_id == contest.id, Ballot.status == "invalidated", Ballot.sealed.is_(False))))
-        entry = audit.append(contest, organiser(), "fraud.decision", "ballots",
-                             {"reason": reason, "ballots": [b.id for b in ballots], "status": "invalidated"},
-                             datetime.now(timezone.utc))
-        for ballot in ballots:
-            ballot.decision_audit_hash = entry.hash
-        db.session.commit()
-        db.session.remove()
 
 
 def published_contest(app, tmp_path, method: str, **voting) -> dict:
@@ -106,8 +99,8 @@ def published_contest(app, tmp_path, method: str, **voting) -> dict:
     for category, selection, n in ballots:
         add_ballots(app, slug, category, selection, n)
     first, second = ballots[0], ballots[1]
-    add_ballots(app, slug, first[0], first[1], 2, status="invalidated", reason="burst")
-    invalidate_unsealed(app, slug, "burst")
+    add_ballots(app, slug, first[0], first[1], 2, status="invalidated", reason="burst",
+                decided_by="organiser@example.org")
     with app.app_context():
         assert sealing.seal(get_contest(slug).id, datetime.now(timezone.utc)) is not None
         db.session.remove()
@@ -261,7 +254,7 @@ def test_results_of_another_ledger_state_or_a_forged_snapshot_fail(app, make, tm
     # The audit log is the organisers' own: one whose history was rewritten no longer holds the
     # decisions the ledger names.
     log = copy.deepcopy(found["audit"])
-    log["entries"] = [e for e in log["entries"] if e["action"] != "fraud.decision"]
+    log["entries"] = [e for e in log["entries"] if e["action"] != "fraud.invalidate"]
     (d / "rewritten.json").write_text(json.dumps(log))
     bad = verify(d / "saved.json", "--audit", d / "rewritten.json")
     assert bad.returncode == 1 and "audit_hash is no entry of the audit log" in bad.stdout

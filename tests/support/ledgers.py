@@ -3,8 +3,10 @@ with the project's own encoding (voting/ledger/domain/encoding.py, merkle.py)
 and nothing else: no app, no database.
 
 `build` seals the ballots into batches, with the ballot rules, an audit log
-(an entry for the contest, one for each invalidation before its batch is
-sealed, one for each later decision) and the amendments of those decisions.
+(an entry for the contest, a review's decision for each invalidation before
+its batch is sealed, and one for each later change: a decision to count or
+invalidate, or a fraud sweep's hold) and the amendments of those changes, as
+the server records them (voting/fraud/decisions.py, filing.py).
 A `Ledger` is plain data that a test may change as a dishonest server would,
 then `reseal` (roots and sizes from the leaves, then every hash) or `rechain`
 (every hash from the fields as they are), so that only the change itself is
@@ -73,9 +75,14 @@ def stamp(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
 
 
-def _audit(entries: list[dict], contest: str, action: str, subject: str, details: dict, at: datetime) -> str:
+ORGANISER = "Ada Organiser <ada@example.org>"
+DECISIONS = {"counted": "fraud.count", "invalidated": "fraud.invalidate"}
+
+
+def _audit(entries: list[dict], contest: str, action: str, subject: str, details: dict, at: datetime,
+           actor: str = ORGANISER) -> str:
     prev = entries[-1]["hash"] if entries else encoding.audit_genesis(contest)
-    fields = {"seq": len(entries) + 1, "actor": "Ada Organiser <ada@example.org>", "action": action,
+    fields = {"seq": len(entries) + 1, "actor": actor, "action": action,
               "subject": subject, "details": details, "created_at": stamp(at)}
     entries.append({**fields, "prev_hash": prev, "hash": _audit_hash(prev, fields)})
     return entries[-1]["hash"]
@@ -97,7 +104,9 @@ def build(ballots: Iterable[Ballot], *, contest: str = "example", method: str = 
                             for slug, ids in (categories or CATEGORIES).items()])
     digest = encoding.rules_hash(rules)
     ledger = Ledger(contest, {digest: rules}, [], [], [])
-    _audit(ledger.audit, contest, "contest.create", contest, {"title": "An example"}, T0)
+    # The contest's settings carry floats, hashed as Python's json writes them (docs/ledger.md).
+    _audit(ledger.audit, contest, "contest.create", contest,
+           {"title": "An example", "weights": {"jury": 1.0, "public": 0.5, "floor": 1e-05}}, T0)
     statuses: list[str] = []
     pending: list[str] = []
     moment = T0
@@ -108,8 +117,9 @@ def build(ballots: Iterable[Ballot], *, contest: str = "example", method: str = 
         invalidation = None
         if ballot.status == "invalidated":
             moment += timedelta(seconds=1)
-            invalidation = (ballot.rule, ballot.reason, _audit(ledger.audit, contest, "ballot.invalidate",
-                                                               f"ballot {n}", {"reason": ballot.reason}, moment))
+            invalidation = (ballot.rule, ballot.reason, _audit(
+                ledger.audit, contest, "fraud.invalidate", "1 ballot(s)",
+                {"reason": ballot.reason, "ballots": [n + 1], "status": "invalidated"}, moment))
         pending.append(encoding.leaf(contest, ballot.category, code_hash(receipt), ballot.selection,
                                      ballot.status, invalidation))
         if len(pending) == batch_size:
@@ -119,10 +129,16 @@ def build(ballots: Iterable[Ballot], *, contest: str = "example", method: str = 
         moment = _seal(ledger, pending, digest, moment)
     for n, to in changes:
         moment += timedelta(seconds=30)
-        audit_hash = _audit(ledger.audit, contest, "fraud.decision", f"ballot {n}", {"to": to}, moment)
+        if to == "under_review":  # a fraud sweep's hold
+            reason, signer = "held by the burst rule", "system: fraud sweep"
+            audit_hash = _audit(ledger.audit, contest, "fraud.sweep", f"contest {contest}",
+                                {"ballots_by_rule": {"burst": 1}, "newly_held": 1}, moment, actor="system")
+        else:  # a review's decision (ballot ids are the ballots' numbers from 1)
+            reason, signer = f"review of ballot {n}", ORGANISER
+            audit_hash = _audit(ledger.audit, contest, DECISIONS[to], "1 ballot(s)",
+                                {"reason": reason, "ballots": [n + 1], "status": to}, moment)
         fields = encoding.amendment_fields(len(ledger.amendments) + 1, code_hash(ledger.codes[n]), statuses[n], to,
-                                           f"review of ballot {n}", "Ada Organiser <ada@example.org>", audit_hash,
-                                           stamp(moment))
+                                           reason, signer, audit_hash, stamp(moment))
         ledger.amendments.append(fields)
         statuses[n] = to
     return reseal(ledger)
@@ -229,14 +245,24 @@ def pages(ledger: Ledger, per_page: int = 2, per_amendments_page: int = 2) -> di
     return routes
 
 
+def batch_page(ledger: Ledger, seq: int) -> dict:
+    """GET …/ledger/batches/{seq}."""
+    batch = ledger.batches[seq - 1]
+    return {"contest": ledger.contest, "rules": {batch["rules_hash"]: ledger.rules[batch["rules_hash"]]},
+            "batch": _batch(ledger, batch)}
+
+
 def gz_lines(lines: Iterable[str]) -> bytes:
     return gzip.compress("".join(line + "\n" for line in lines).encode("utf-8"), mtime=0)
 
 
 def export_files(ledger: Ledger) -> dict[str, bytes]:
-    """{file name: bytes} of the static export, the manifest as `manifest.json`."""
+    """{file name: bytes} of the static export, the manifest as `manifest.json`; the amendments' file
+    named by its SHA-256, as the server names it."""
     files = {f"batch-{b['seq']:06d}.jsonl.gz": gz_lines(b["leaves"]) for b in ledger.batches}
-    files["amendments.jsonl.gz"] = gz_lines(encoding.canonical(a).decode("utf-8") for a in ledger.amendments)
+    amended = gz_lines(encoding.canonical(a).decode("utf-8") for a in ledger.amendments)
+    amendments_file = f"amendments-{hashlib.sha256(amended).hexdigest()}.jsonl.gz"
+    files[amendments_file] = amended
 
     def described(name: str) -> dict:
         return {"file": name, "sha256": hashlib.sha256(files[name]).hexdigest(), "bytes": len(files[name])}
@@ -244,7 +270,7 @@ def export_files(ledger: Ledger) -> dict[str, bytes]:
     manifest = {**_meta(ledger), "head": head(ledger), "rules": ledger.rules,
                 "batches": [{**{k: v for k, v in b.items() if k != "leaves"}, "contest": ledger.contest,
                              **described(f"batch-{b['seq']:06d}.jsonl.gz")} for b in ledger.batches],
-                "amendments": {**described("amendments.jsonl.gz"), "count": len(ledger.amendments)},
+                "amendments": {**described(amendments_file), "count": len(ledger.amendments)},
                 "exported_at": stamp(T0 + timedelta(days=1))}
     files["manifest.json"] = json.dumps(manifest).encode()
     return files

@@ -22,13 +22,19 @@ _serial = count(1)
 
 def add_ballots(app, slug: str, category: str, selection, n: int, status: str = "counted",
                 reason: str | None = None, method: str | None = None, serial=None, country: str | None = None,
-                fresh: bool = False) -> None:
+                fresh: bool = False, decided_by: str | None = None) -> None:
     """`n` ballots with this selection, each from its own voter. Voters and
     receipts are numbered by `serial` (an iterator of ints; a shared one by
     default): pass your own for data that must come out the same twice. The
     voters look like people to the fraud rules, which a final tally runs
     first: accounts made on scattered days weeks ago, each on its own network;
-    unless `fresh`: made seconds before voting. `country`: the voters' registered country."""
+    unless `fresh`: made seconds before voting. `country`: the voters' registered country.
+
+    `decided_by` (an organiser's email): the ballots are held for the rule
+    `reason`, then that organiser decides them to `status` by a real review
+    decision (voting/fraud/decisions.py): audited, with the decision's hash on
+    each ballot, as an invalidated ballot needs for its leaf to pass a verifier.
+    Without it, the status is written straight in, with no decision."""
     with app.app_context():
         contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
         category_id = db.session.scalar(select(Category.id).where(Category.contest_id == contest.id,
@@ -46,12 +52,21 @@ def add_ballots(app, slug: str, category: str, selection, n: int, status: str = 
             rows.append({"contest_id": contest.id, "category_id": category_id, "voter_id": user.id,
                          "receipt_hash": hashlib.sha256(f"receipt-{k}".encode()).hexdigest(),
                          "method": method or contest.settings["voting"]["method"], "selection": selection,
-                         "status": status, "flags": [], "client_ip": f"2001:db8:{k % 65536:x}::1",
+                         "status": "under_review" if decided_by else status, "flags": [],
+                         "client_ip": f"2001:db8:{k % 65536:x}::1",
                          "ip_prefix": f"2001:db8:{k % 65536:x}::/64",
                          "user_agent_hash": "0" * 64, "device_id": "", "cast_at": now, "status_reason": reason})
         if rows:
             db.session.execute(insert(Ballot), rows)
         db.session.commit()
+        if decided_by and rows:
+            from voting.fraud import decisions
+
+            ids = db.session.scalars(select(Ballot.id).where(Ballot.receipt_hash.in_(
+                [r["receipt_hash"] for r in rows]))).all()
+            organiser = db.session.scalar(select(User).where(User.email == decided_by))
+            decisions.decide(contest, list(ids), {"counted": "count", "invalidated": "invalidate"}[status],
+                             f"review: {reason or status}", organiser, now)
         db.session.remove()
 
 

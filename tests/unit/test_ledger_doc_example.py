@@ -52,3 +52,47 @@ def test_every_text_and_hash_of_the_worked_example_is_the_codes():
     for value in hashes:
         assert value in DOC, value
     assert [p.hex() for p in merkle.inclusion_proof(raw, 2)] == [hashes[5]]
+
+
+def documented_string(text: str) -> str:
+    """A JSON string written by the rule docs/ledger.md states, character by character."""
+    named = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    out = []
+    for ch in text:
+        if ch in named:
+            out.append(named[ch])
+        elif ord(ch) < 0x20:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def test_strings_are_escaped_exactly_as_the_page_says():
+    """Every character below U+0080, DEL, U+2028, U+2029 and a few beyond: the page's rule gives the
+    bytes Python's json gives, and so the bytes the ledger and the audit chain hash."""
+    for phrase in ('`"` as `\\"`, `\\` as `\\\\`', "U+0008 as `\\b`, U+000C as `\\f`, U+000A as `\\n`",
+                   "`\\u00XX` with\n  lower-case hexadecimal digits", "not `/`, not DEL (U+007F), not U+2028 or U+2029",
+                   "count Unicode code\n  points"):
+        assert phrase in DOC, phrase
+    for code in [*range(0x80), 0x2028, 0x2029, 0xE9, 0x301, 0xFEFF, 0x1F600]:
+        text = f"a{chr(code)}b"
+        assert encoding.canonical(text).decode() == documented_string(text), hex(code)
+        assert audit.canonical({"x": text}).decode() == '{"x":' + documented_string(text) + "}", hex(code)
+
+
+def test_numbers_with_a_fraction_in_the_audit_chain_are_pythons_repr():
+    """The audit chain hashes a contest's settings as they are, floats included (contest.created):
+    the page says how they are written, and an entry hashed by that rule is the server's hash."""
+    assert "Numbers with a fraction" in DOC and "`1e-05`, `1e+16`" in DOC and "(`1.0`,\n  `100.0`)" in DOC
+    written = {1.0: "1.0", 0.5: "0.5", 0.8: "0.8", 100.0: "100.0", 0.0001: "0.0001", 0.00001: "1e-05",
+               1e15: "1000000000000000.0", 1e16: "1e+16", 1.5e16: "1.5e+16", 1 / 3: "0.3333333333333333",
+               2.5e-7: "2.5e-07"}
+    for value, text in written.items():
+        assert audit.canonical({"w": value}).decode() == '{"w":' + text + "}"
+    entry = {"seq": 1, "actor": "system", "action": "contest.created", "subject": SLUG,
+             "details": {"weight": 1.0, "public_weight": 0.5, "tiny": 1e-05}, "created_at": "2021-05-18T11:00:00+00:00"}
+    by_hand = ('{"action":"contest.created","actor":"system","created_at":"2021-05-18T11:00:00+00:00",'
+               '"details":{"public_weight":0.5,"tiny":1e-05,"weight":1.0},"seq":1,"subject":"example"}')
+    genesis = audit.genesis(SLUG)
+    assert audit.entry_hash(genesis, entry) == hashlib.sha256(f"{genesis}\n{by_hand}".encode()).hexdigest()

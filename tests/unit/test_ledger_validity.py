@@ -105,7 +105,7 @@ def test_rules_shapes():
     assert validity.rules_problems({**rules("single"), "max_choices": 2}) == [
         "max_choices must be null for the method 'single'"]
     assert validity.rules_problems({**rules("approval"), "max_choices": 0}) == [
-        "max_choices must be a whole number of at least 1"]
+        "max_choices must be a whole number from 1 to 100"]
     assert validity.rules_problems({**rules("ranked"), "ranked_method": "coin"}) == [
         "ranked_method 'coin' is not one of irv, schulze, borda"]
     assert validity.rules_problems({**rules("single"), "method": "lottery"})[0] == "unknown method 'lottery'"
@@ -114,7 +114,46 @@ def test_rules_shapes():
     assert validity.rules_problems(unordered) == ["category 0: entries are not in ascending order of distinct ids"]
     twice = rules("single")
     twice["categories"][1]["slug"] = "c1"
-    assert validity.rules_problems(twice) == ["category 1: the slug is not a string, or repeats one before"]
+    assert validity.rules_problems(twice) == [
+        "category 1: the slug is not a slug (a-z, 0-9 and inner dashes), or repeats one before"]
     strings = rules("single")
     strings["categories"][0]["entries"][0]["id"] = "3"
     assert "integer ids" in validity.rules_problems(strings)[0]
+
+
+def test_rules_keep_to_the_apis_bounds():
+    """max_choices and score_max from 1 to 100 (VotingSpec), ids from 1 to 2**31 - 1 (INTEGER columns)."""
+    assert validity.rules_problems(rules("approval", max_choices=100)) == []
+    assert validity.rules_problems(rules("score", score_max=100)) == []
+    assert validity.rules_problems(rules("approval", max_choices=101)) == [
+        "max_choices must be a whole number from 1 to 100"]
+    assert validity.rules_problems(rules("score", score_max=1000)) == [
+        "score_max must be a whole number from 1 to 100"]
+    for bad_id in (0, 2**31, 10**30):
+        huge = rules("single")
+        huge["categories"][1]["entries"][0]["id"] = bad_id
+        assert validity.rules_problems(huge) == [
+            "category 1: entries are not a list of {id, title} with integer ids from 1 to 2147483647"], bad_id
+    largest = rules("single")
+    largest["categories"][1]["entries"][0]["id"] = 2**31 - 1
+    assert validity.rules_problems(largest) == []
+
+
+@pytest.mark.parametrize("slug", ["", "C1", "-c1", "c1-", "caf\u00e9", "cafe\u0301", "c 1", "c_1", "x" * 65, 7])
+def test_category_slugs_are_slugs(slug):
+    odd = rules("single")
+    odd["categories"][0]["slug"] = slug
+    assert validity.rules_problems(odd) == [
+        "category 0: the slug is not a slug (a-z, 0-9 and inner dashes), or repeats one before"]
+
+
+def test_an_entry_is_in_one_category_only():
+    twice = rules("single")
+    twice["categories"][1]["entries"].insert(0, {"id": 3, "title": "Three again"})
+    assert validity.rules_problems(twice) == ["category 1: entry 3 is in category 'c1' too"]
+
+
+def test_score_keys_have_at_most_twelve_digits():
+    """As the intake (selection.py): one spelling per entry, and no id of a thousand digits to parse."""
+    assert "canonical decimal" in problems("score", {"1" + "0" * 12: 1})[0]
+    assert "which is not an entry" in problems("score", {"9" * 12: 1})[0]

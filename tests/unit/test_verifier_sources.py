@@ -114,15 +114,76 @@ def test_pages(change, why):
         refused(why, base + BASE)
 
 
-def test_a_live_head_may_trail_amendments_made_while_reading():
+def test_a_ledger_that_grows_while_it_is_read_passes():
+    """A late review amends a ballot after the amendments were read and before the pages were: the
+    pages' heads name one amendment more. It is read too, and the leaf it amends, which went by
+    before anyone knew it was wanted, is read again from its batch; the recount has it."""
     ledger = genuine()
-    routes = L.pages(ledger)
-    last = routes[f"{BASE}?after=2&limit=2"]
-    last["head"].update(amendments=2, amendment_hash=ledger.amendments[1]["hash"])
+    routes = L.pages(ledger, per_page=2, per_amendments_page=10)
+    routes[f"{BASE}/amendments"]["amendments"] = ledger.amendments[:2]  # when the amendments were read
+    routes[f"{BASE}/amendments?after=2"] = {**routes[f"{BASE}/amendments"], "amendments": ledger.amendments[2:]}
+    routes[f"{BASE}/batches/2"] = L.batch_page(ledger, 2)  # amendment 3 holds ballot 4, of batch 2
+    with L.serve(routes) as base:
+        result = run(base + BASE)
+        assert result.returncode == 0, result.stdout
+        assert "1 amendment(s) were made while the ledger was read; read too" in result.stdout
+        assert "c2: 1 ballot(s); entry 4: 1, entry 5: 0" in result.stdout  # ballot 4 (entry 5) held
+        routes[f"{BASE}/batches/2"] = L.batch_page(genuine(), 3)  # another batch's leaves
+        out = refused("batch 2 read again: its leaves are not those of batch 2 as first read", base + BASE)
+        del routes[f"{BASE}/batches/2"]
+        refused(f"batch page {base}{BASE}/batches/2: the server answers 404", base + BASE)
+    assert "no leaf holds receipt_hash" in out
+
+
+def test_amendments_made_after_the_pages_were_read_are_left_for_the_next_run():
+    ledger = genuine()
+    routes = L.pages(ledger, per_page=2, per_amendments_page=10)
+    for page in (routes[BASE], routes[f"{BASE}?after=2&limit=2"]):  # the head before amendment 3
+        page["head"].update(amendments=2, amendment_hash=ledger.amendments[1]["hash"])
     with L.serve(routes) as base:
         result = run(base + BASE)
     assert result.returncode == 0, result.stdout
-    assert "1 amendment(s) were made after the head was read" in result.stdout
+    assert "1 amendment(s) were made after the ledger's pages were read; left for the next run" in result.stdout
+    assert "c2: 2 ballot(s); entry 4: 1, entry 5: 1" in result.stdout  # ballot 4 not held yet
+
+
+def first_head(**fields):
+    return lambda routes: routes[BASE]["head"].update(fields)
+
+
+@pytest.mark.parametrize("change, why", [
+    (first_head(ballots=999, chain=HOLE), "head: chain and ballots are not those of batch 3 as read"),
+    (first_head(batches=99), "head: batches is 99, but the ledger read gives 3"),
+    (first_head(batches=1, ballots=3), "head: chain and ballots are not those of batch 1 as read"),
+    (first_head(amendments=7), "head: amendments is 7, but 3 were read"),
+    (first_head(amendment_hash=HOLE), "head: amendment_hash is not the hash of amendment 3"),
+    (first_head(amendments="3"), 'head: amendments is "3", but 3 were read'),
+    (lambda r: r[BASE].update(head=None), "'s head is not an object of batches, ballots, chain"),
+], ids=["chain", "batches-beyond", "batches-fewer", "amendments-beyond", "amendment-hash", "amendments-string",
+        "no-head"])
+def test_every_pages_head_is_checked(change, why):
+    """Each page's head, not only the last: a state the ledger read went through."""
+    ledger = genuine()
+    routes = L.pages(ledger, per_page=2, per_amendments_page=10)
+    change(routes)
+    with L.serve(routes) as base:
+        refused(why, base + BASE)
+
+
+def test_a_pages_head_is_never_behind_the_page_before_nor_its_own_batches():
+    ledger = genuine()
+    routes = L.pages(ledger, per_page=2, per_amendments_page=10)
+    early = {"batches": 2, "ballots": 6, "chain": ledger.batches[1]["chain"], "amendments": 3,
+             "amendment_hash": ledger.amendments[2]["hash"]}
+    routes[BASE]["head"] = dict(early)  # an honest first page, read before batch 3 was sealed
+    with L.serve(routes) as base:
+        assert run(base + BASE).returncode == 0
+        routes[f"{BASE}?after=2&limit=2"]["head"] = {**early, "amendments": 2,
+                                                      "amendment_hash": ledger.amendments[1]["hash"]}
+        refused("fewer than the page before (2 and 3): a ledger only grows", base + BASE)
+        routes[f"{BASE}?after=2&limit=2"]["head"] = L.head(ledger)
+        routes[BASE]["head"] = {**early, "batches": 1, "ballots": 3, "chain": ledger.batches[0]["chain"]}
+        refused("head: batches is 1, but its page holds batch 2", base + BASE)
 
 
 # -- the export ----------------------------------------------------------------------------------------
@@ -171,10 +232,10 @@ def lines(files, name) -> list[str]:
     (lambda f, m: described(f, m, "batch-000001.jsonl.gz", gzip.compress(b"\xff\n")),
      "batch 1: not UTF-8"),
     (lambda f, m: m["amendments"].update(count=2), "amendments: the file holds 3, the manifest's count is 2"),
-    (lambda f, m: described(f, m, "amendments.jsonl.gz",
-                            L.gz_lines(json.dumps(json.loads(x)) for x in lines(f, "amendments.jsonl.gz"))),
+    (lambda f, m: described(f, m, m["amendments"]["file"], L.gz_lines(
+        json.dumps(json.loads(x)) for x in lines(f, m["amendments"]["file"]))),
      "amendments file line 1: not canonical JSON"),
-    (lambda f, m: described(f, m, "amendments.jsonl.gz", L.gz_lines(lines(f, "amendments.jsonl.gz")[1:])),
+    (lambda f, m: described(f, m, m["amendments"]["file"], L.gz_lines(lines(f, m["amendments"]["file"])[1:])),
      "amendment 2: amendment 1 expected here"),
     (lambda f, m: m["head"].update(amendments=2), "head: amendments is 2, but the ledger read gives 3"),
     (lambda f, m: m["batches"][1].update(sealed_at="2021-05-18T12:02:02+00:00"),

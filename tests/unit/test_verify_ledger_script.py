@@ -21,7 +21,7 @@ from voting.results.domain import counting
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tools" / "verify_ledger.py"
-CHECKS = ROOT / "tools" / "ledger_checks.py"
+COMPANIONS = [ROOT / "tools" / f"{name}.py" for name in ("ledger_checks", "ledger_sources", "ledger_chains")]
 COUNTING = ROOT / "voting" / "results" / "domain" / "counting.py"
 
 
@@ -153,15 +153,16 @@ def test_input_it_cannot_read(tmp_path):
     assert result.returncode == 2
 
 
-def test_a_stranger_with_the_three_files_alone(tmp_path, tmp_path_factory):
-    """Downloaded into an empty directory, away from the project: the script finds its two
-    companions beside it, and says which is missing."""
+def test_a_stranger_with_the_five_files_alone(tmp_path, tmp_path_factory):
+    """Downloaded into an empty directory, away from the project: the script finds its three
+    companions and counting.py beside it, and says which is missing."""
     path = write(tmp_path / "ledger.json", L.saved(genuine()))
     alone = tmp_path_factory.mktemp("stranger")
     shutil.copy(SCRIPT, alone / "verify_ledger.py")
-    result = run(path, script=alone / "verify_ledger.py", cwd=alone)
-    assert result.returncode == 2 and "ledger_checks.py not found" in result.stderr
-    shutil.copy(CHECKS, alone / "ledger_checks.py")
+    for companion in COMPANIONS:
+        result = run(path, script=alone / "verify_ledger.py", cwd=alone)
+        assert result.returncode == 2 and f"{companion.name} not found" in result.stderr, result.stderr
+        shutil.copy(companion, alone / companion.name)
     result = run(path, script=alone / "verify_ledger.py", cwd=alone)
     assert result.returncode == 2
     assert str(alone / "counting.py") in result.stderr and "voting/results/domain/counting.py" in result.stderr
@@ -171,14 +172,18 @@ def test_a_stranger_with_the_three_files_alone(tmp_path, tmp_path_factory):
     shutil.copy(COUNTING, alone / "counting.py")
     assert COUNTED in passes(path, script=alone / "verify_ledger.py", cwd=alone)
     assert sorted(p.name for p in alone.iterdir() if p.name != "__pycache__") == [
-        "counting.py", "ledger_checks.py", "verify_ledger.py"]
+        "counting.py", "ledger_chains.py", "ledger_checks.py", "ledger_sources.py", "verify_ledger.py"]
 
 
 def test_the_scripts_and_counting_import_only_the_standard_library():
-    for path in (SCRIPT, CHECKS, COUNTING):  # each loads the others by path, beside it or in the tree
+    """And each other: the companions import those loaded before them by name (verify_ledger.py
+    loads each by its path, under that name)."""
+    companions = {p.stem for p in COMPANIONS}
+    for path in [SCRIPT, *COMPANIONS, COUNTING]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         names = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
                  for alias in node.names}
         names |= {node.module.split(".")[0] if node.level == 0 else "." for node in ast.walk(tree)
                   if isinstance(node, ast.ImportFrom)}
-        assert names <= set(sys.stdlib_module_names) | {"__future__"}, (path, names - set(sys.stdlib_module_names))
+        assert names <= set(sys.stdlib_module_names) | {"__future__"} | companions, (
+            path, names - set(sys.stdlib_module_names))

@@ -100,9 +100,11 @@ def _apply(contest: Contest, ballots: list[Ballot], left: list[Ballot], decision
     changed = 0
     for ballot in ballots:
         changed += ballot.status != status
-        amendments.amend(ballot, status, why, amendments.signer(actor), entry.hash, now)
+        # As a decision: the ballot's decision_audit_hash (what an invalidated leaf names) becomes this
+        # entry's only if the ballot is unsealed or its status changes, read under amend()'s row lock.
+        # A sealed ballot decided again to the status it has keeps the decision its leaf names.
+        amendments.amend(ballot, status, why, amendments.signer(actor), entry.hash, now, decision=True)
         ballot.decided_at = now
-        ballot.decision_audit_hash = entry.hash  # an invalidated leaf names the decision's audit entry
     db.session.flush()
     touched: set[int] = set()
     ids = [b.id for b in ballots]

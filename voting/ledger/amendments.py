@@ -26,11 +26,19 @@ def signer(user) -> str:
 
 
 def amend(ballot: Ballot, to_status: str, reason: str, signed_off_by: str, audit_hash: str,
-          now: datetime) -> LedgerAmendment | None:
+          now: datetime, *, decision: bool = False) -> LedgerAmendment | None:
     """Set `ballot.status` to `to_status` and, if the ballot is sealed, append
     the amendment that records the change. Answers the amendment, or None when
     the ballot is not sealed (its leaf will carry the new status when it is)
     or the status does not change.
+
+    `decision`: this is a review's decision, and `audit_hash` its audit entry,
+    which becomes the ballot's `decision_audit_hash` (what an invalidated leaf
+    names) when the decision can still reach the ledger: the ballot is not
+    sealed yet, or its status changes (and the amendment names the entry). A
+    sealed ballot decided again to the status it has keeps the decision its
+    leaf names: the ledger records nothing of the second one (the audit log
+    does), and the ballot must go on matching its leaf.
 
     Call it INSTEAD of assigning `ballot.status` yourself: it reads the status
     being left and the `sealed` flag under a row lock (SELECT ... FOR UPDATE),
@@ -49,6 +57,8 @@ def amend(ballot: Ballot, to_status: str, reason: str, signed_off_by: str, audit
         raise ValueError("the ballot's status was changed directly; change it through amend()")
     sealed, from_status = db.session.execute(
         select(Ballot.sealed, Ballot.status).where(Ballot.id == ballot.id).with_for_update()).one()
+    if decision and (not sealed or from_status != to_status):
+        ballot.decision_audit_hash = audit_hash
     if from_status == to_status:
         return None
     ballot.status = to_status

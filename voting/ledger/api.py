@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify, request, stream_with_context
 from voting import clock
 from voting.contests.access import public_contest
 from voting.errors import validation_error
+from voting.i18n.domain import msg
 from voting.ledger import publish
 
 bp = Blueprint("ledger_api", __name__, url_prefix="/api/v1")
@@ -20,7 +21,8 @@ def whole(name: str, default: int, least: int, most: int) -> int:
     if raw is None:
         return default
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 20) or not least <= int(raw) <= most:
-        raise validation_error({name: f"must be a whole number from {least} to {most}"})
+        raise validation_error({name: msg("must be a whole number from %(least)d to %(most)d",
+                                          least=least, most=most)})
     return int(raw)
 
 

@@ -4,7 +4,9 @@ database (for `flask --app voting ledger verify`, voting/ledger/cli.py).
 Everything an outside verifier checks (tools/verify_ledger.py, docs/ledger.md)
 and what only the database can tell:
 - rules: every stored rules object is canonical JSON, hashes to its hash,
-  names the contest and has the contest's method and limits;
+  names the contest and has the contest's method and limits (within the
+  API's bounds), slugs for its categories, each entry in one category, and
+  the same category as in every other rules object;
 - batches: numbered 1, 2, …; each chained to the one before; its chain value
   the hash of its header; its rules stored; its audit head an entry of the
   contest's audit log (or the audit genesis), never going back; its leaves at
@@ -18,7 +20,10 @@ and what only the database can tell:
   and decision;
 - amendments: numbered, chained, hashed; each changes a sealed ballot from
   the status the ledger gives it to another, no earlier than the seal of its
-  leaf nor than the amendment before, and names an audit entry;
+  leaf nor than the amendment before, and names the audit entry of its
+  decision: a review's decision (`fraud.count`, `fraud.invalidate`) to its
+  `to`, of its ballot, with its reason, by its signer; or, for a hold, a
+  fraud sweep;
 - the statuses the ledger ends with are the database's, and every ballot
   marked sealed has a leaf.
 """
@@ -26,8 +31,9 @@ and what only the database can tell:
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 
@@ -40,6 +46,35 @@ from voting.ledger.domain import encoding, merkle, validity
 from voting.ledger.models import LedgerAmendment, LedgerBatch, LedgerLeaf, LedgerRules
 
 LIMITS = ("method", "ranked_method", "max_choices", "score_max")
+# The decisions that change a ballot's status (voting/fraud/decisions.py, voting/fraud/filing.py).
+DECISION_ACTIONS = {"counted": "fraud.count", "invalidated": "fraud.invalidate"}
+SWEEP, SWEEPER = "fraud.sweep", "system: fraud sweep"
+HOLD_REASON = re.compile(r"held by the .+ rule\Z", re.DOTALL)
+
+
+class Audited(NamedTuple):
+    seq: int
+    action: str
+    actor: str
+    details: Any
+
+
+def decision_problem(entry: Audited, to_status: str, reason: str, signer: str, ballot_id: int | None) -> str | None:
+    """Why the audit entry is not the decision an amendment says it records; None when it is."""
+    details = entry.details if isinstance(entry.details, dict) else {}
+    if to_status == "under_review":
+        if entry.action != SWEEP or signer != SWEEPER or not HOLD_REASON.match(reason):
+            return "a hold names a fraud sweep's entry, signed by the sweep, for a reason 'held by the … rule'"
+        return None
+    if entry.action != DECISION_ACTIONS.get(to_status) or details.get("status") != to_status:
+        return f"its audit entry is not a decision to {to_status}"
+    if ballot_id is not None and ballot_id not in (details.get("ballots") or []):
+        return "its audit entry did not decide this ballot"
+    if reason != str(details.get("reason", ""))[:amendments.REASON_MAX]:
+        return "its reason is not the decision's"
+    if signer != entry.actor[:amendments.SIGNER_MAX]:
+        return "its signer is not the decision's author"
+    return None
 
 
 class Check:
@@ -56,10 +91,12 @@ class Check:
         self.batches = self.leaves = self.amendments = self.treeless = 0
         self.rules: dict[str, dict] = {}        # hash -> a well-formed rules object
         self.entries: dict[str, dict[str, frozenset[int]]] = {}  # rules hash -> category slug -> entry ids
-        self.audit: dict[str, tuple[int, Any]] = {}  # audit entry hash -> (seq, details)
+        self.audit: dict[str, Audited] = {}  # audit entry hash -> the entry
         self.audit_seqs: dict[int, str] = {}
         self.decided: dict[str, set[int]] = {}  # audit hash -> the ballots it invalidated
         self.amended: set[str] = set()
+        self.ballot_ids: dict[str, int] = {}  # receipt hash -> ballot id, of the leaves read
+        self.placed: dict[int, str] = {}  # entry id -> its category, in every rules object
 
     def problem(self, text: str) -> None:
         self.problems.append(text)
@@ -73,9 +110,10 @@ class Check:
         self.check_sealed_flags()
 
     def load_audit(self) -> None:
-        for seq, hash_, details in db.session.execute(select(AuditEntry.seq, AuditEntry.hash, AuditEntry.details)
-                                                      .where(AuditEntry.contest_id == self.contest.id)):
-            self.audit[hash_] = (seq, details)
+        for seq, hash_, action, actor, details in db.session.execute(
+                select(AuditEntry.seq, AuditEntry.hash, AuditEntry.action, AuditEntry.actor, AuditEntry.details)
+                .where(AuditEntry.contest_id == self.contest.id)):
+            self.audit[hash_] = Audited(seq, action, actor, details)
             self.audit_seqs[seq] = hash_
         self.amended = set(db.session.scalars(select(LedgerAmendment.receipt_hash).distinct().where(
             LedgerAmendment.contest_id == self.contest.id)))
@@ -84,7 +122,8 @@ class Check:
         voting = self.contest.settings["voting"]
         limits = encoding.rules(self.slug, voting["method"], voting.get("ranked_method", "irv"),
                                 voting.get("max_choices", 1), voting.get("score_max", 5), [])
-        for row in db.session.scalars(select(LedgerRules).where(LedgerRules.contest_id == self.contest.id)):
+        for row in db.session.scalars(select(LedgerRules).where(LedgerRules.contest_id == self.contest.id)
+                                      .order_by(LedgerRules.id)):
             where = f"rules {row.hash[:12]}…"
             try:
                 body = json.loads(row.body)
@@ -108,6 +147,11 @@ class Check:
                 self.problem(f"{where}: {', '.join(wrong)} differ from the contest's")
             self.rules[row.hash] = body
             self.entries[row.hash] = validity.category_entries(body)
+            for slug, ids in self.entries[row.hash].items():
+                for entry_id in sorted(ids):
+                    if self.placed.setdefault(entry_id, slug) != slug:
+                        self.problem(f"{where}: entry {entry_id} is in category {slug!r}, in other rules "
+                                     f"in {self.placed[entry_id]!r}")
 
     def check_batches(self) -> None:
         prev, audit_seq, sealed_at = encoding.genesis(self.slug), 0, None
@@ -186,6 +230,7 @@ class Check:
         named = leaf.get("receipt_hash")
         if row.receipt_hash in self.status or (isinstance(named, str) and named in self.status):
             self.problem(f"{where}: its receipt hash is in the ledger already")
+        self.ballot_ids[row.receipt_hash] = row.id
         status = leaf.get("status")
         if status == "invalidated":
             self.check_invalidation(where, leaf, row)
@@ -199,8 +244,10 @@ class Check:
     def decided_by(self, audit_hash: str) -> set[int]:
         """The ballots the audit entry invalidated (a review decision lists them)."""
         if audit_hash not in self.decided:
-            details = self.audit[audit_hash][1]
-            ok = isinstance(details, dict) and details.get("status") == "invalidated"
+            entry = self.audit[audit_hash]
+            details = entry.details
+            ok = (entry.action == DECISION_ACTIONS["invalidated"] and isinstance(details, dict)
+                  and details.get("status") == "invalidated")
             self.decided[audit_hash] = set(details.get("ballots") or []) if ok else set()
         return self.decided[audit_hash]
 
@@ -210,7 +257,7 @@ class Check:
             self.problem(f"{where}: its audit_hash names no audit entry of the contest")
         elif row.id not in self.decided_by(audit_hash):
             self.problem(f"{where}: its audit entry did not invalidate this ballot")
-        elif leaf.get("reason") != str(self.audit[audit_hash][1].get("reason", ""))[:encoding.REASON_MAX]:
+        elif leaf.get("reason") != str(self.audit[audit_hash].details.get("reason", ""))[:encoding.REASON_MAX]:
             self.problem(f"{where}: its reason is not the decision's")
         if row.receipt_hash not in self.amended:  # a later decision moves the ballot's own fields on
             if audit_hash != row.decision_audit_hash:
@@ -235,6 +282,11 @@ class Check:
                 self.problem(f"{where}: changes {row.from_status} to {row.to_status}")
             if row.audit_hash not in self.audit:
                 self.problem(f"{where}: its audit_hash names no audit entry of the contest")
+            else:
+                wrong = decision_problem(self.audit[row.audit_hash], row.to_status, row.reason, row.signed_off_by,
+                                         self.ballot_ids.get(row.receipt_hash))
+                if wrong:
+                    self.problem(f"{where}: {wrong}")
             if created_at is not None and row.created_at < created_at:
                 self.problem(f"{where}: made before the amendment before it")
             created_at = row.created_at

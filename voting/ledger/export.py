@@ -7,11 +7,13 @@ folder or an S3-compatible bucket), so a worker that writes them and a web
 server that serves them need not share a disk; under `ledgers/<contest id>/`:
 - `batch-000001.jsonl.gz`: a batch's leaves, one leaf text and "\\n" a line,
   in position order. Batches never change, so neither does the file.
-- the amendments (one line per amendment: the canonical JSON of its full
-  published object, prev_hash and hash included), stored under a name of
-  its content (`amendments-<sha256>.jsonl.gz`) and served as
-  `amendments.jsonl.gz`: the chain grows, and a reader who has an older
-  manifest must still get the file that manifest names, not a newer one.
+- `amendments-<sha256>.jsonl.gz`: the amendments (one line per amendment:
+  the canonical JSON of its full published object, prev_hash and hash
+  included), named by the SHA-256 of the file, in the manifest too. The chain
+  grows, and a reader who holds an older manifest (caches keep it a minute)
+  must still get the file that manifest names, not a newer one: so each
+  version has its own name, never changes, and is served as immutable; the
+  one before the current one is kept for such readers.
 - `manifest.json`, written last, and atomically (the store's `put`), so no
   reader sees a manifest naming a file that is not there yet.
 gzip with mtime 0: the same ledger makes the same bytes, so a re-export
@@ -19,7 +21,11 @@ leaves the sha256 a mirror recorded as it was.
 
 What has been exported is read from the manifest itself, not recorded in SQL:
 the manifest is what is served, so it cannot disagree with itself, and the
-tick's check (`stale`) costs one small read per closed contest.
+tick's check (`stale`) costs one small read per closed contest. The ledger's
+pages say whether an export of their head is served (`export_url`) from a
+short per-process memory of the exported head, so a page costs no read of
+the store, and a store that cannot be reached costs the pages their `export`
+link, not their answer.
 
 Memory stays bounded: leaves are read a batch at a time in chunks and
 compressed as they come (a batch of 10,000 leaves is about 1 MB of gzip);
@@ -34,15 +40,17 @@ import io
 import json
 import logging
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import select
 
 from voting import clock
 from voting.contests.models import Contest
 from voting.extensions import db
-from voting.ledger import amendments
+from voting.ledger import amendments, head
 from voting.ledger.domain import encoding
 from voting.ledger.models import LedgerAmendment, LedgerBatch, LedgerLeaf, LedgerRules
 from voting.media.storage import MissingFile, Storage, storage
@@ -50,7 +58,8 @@ from voting.media.storage import MissingFile, Storage, storage
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
-AMENDMENTS = "amendments.jsonl.gz"
+# Named by its content: each version of the amendments has a name of its own.
+AMENDMENTS_FILE = re.compile(r"amendments-([0-9a-f]{64})\.jsonl\.gz")
 # Six digits or more: ordered by name up to a million batches (ten billion ballots), and past it still unique.
 BATCH_FILE = re.compile(r"batch-(\d{6,9})\.jsonl\.gz")
 GZIP_TYPE = "application/gzip"
@@ -60,6 +69,9 @@ LEAF_CHUNK = 2000  # leaves fetched at a time
 # The head fields that say whether an export is the ledger's current one ("ballots" follows from the batches).
 HEAD_FIELDS = ("batches", "chain", "amendments", "amendment_hash")
 BATCH_FIELDS = ("seq", "size", "root", "prev_chain", "sealed_at", "rules_hash", "audit_seq", "audit_head", "chain")
+# How long a page trusts what it last read of the exported head when the ledger's head is another, and
+# at most when it is the same: the export job runs in another process, within a tick.
+RECHECK_SECONDS, REMEMBER_SECONDS = 15, 300
 
 
 def batch_file(seq: int) -> str:
@@ -74,8 +86,12 @@ def _key(contest_id: int, name: str) -> str:
     return f"ledgers/{contest_id}/{name}"
 
 
+def amendments_file(sha256: str) -> str:
+    return f"amendments-{sha256}.jsonl.gz"
+
+
 def _amendments_key(contest_id: int, sha256: str) -> str:
-    return _key(contest_id, f"amendments-{sha256}.jsonl.gz")
+    return _key(contest_id, amendments_file(sha256))
 
 
 @dataclass(frozen=True)
@@ -112,12 +128,15 @@ class Served:
 
 
 def served_file(contest_id: int, name: str, manifest: Manifest) -> Served | None:
-    """The stored file behind `name`, if the manifest names it; None otherwise.
-    Only what the manifest names is served, so a stray file in the store never is."""
+    """The stored file behind `name`; None when there is none to serve. A batch file is served if the
+    manifest names it. An amendments file is named by its SHA-256, so it is served under that name
+    whichever manifest named it (the current one or, for a reader who fetched it a moment ago, the one
+    before, whose file the export keeps): it never changes, and the store holds it only under the
+    name of its content, so nothing else can be served under that name."""
     data = manifest.data
-    if name == AMENDMENTS:
-        sha = (data.get("amendments") or {}).get("sha256")
-        return Served(_amendments_key(contest_id, sha), sha, False) if isinstance(sha, str) else None
+    named = AMENDMENTS_FILE.fullmatch(name)
+    if named:
+        return Served(_amendments_key(contest_id, named.group(1)), named.group(1), True)
     if BATCH_FILE.fullmatch(name):
         for item in data.get("batches") or []:
             if item.get("file") == name and isinstance(item.get("sha256"), str):
@@ -136,34 +155,59 @@ def _last_amendment(contest: Contest) -> tuple[int, str]:
 
 def current_head(contest: Contest) -> dict:
     """{"batches", "ballots", "chain", "amendments", "amendment_hash"}: the ledger's head, from a few small reads."""
-    amended, amendment_hash = _last_amendment(contest)
-    count, ballots = db.session.execute(select(func.count(), func.coalesce(func.sum(LedgerBatch.size), 0))
-                                        .where(LedgerBatch.contest_id == contest.id)).one()
-    chain = db.session.scalar(select(LedgerBatch.chain).where(LedgerBatch.contest_id == contest.id)
-                              .order_by(LedgerBatch.seq.desc()).limit(1))
-    return {"batches": int(count), "ballots": int(ballots), "chain": chain or encoding.genesis(contest.slug),
-            "amendments": amended, "amendment_hash": amendment_hash}
+    return head.current(contest.id, contest.slug)
 
 
-def _same_head(exported, head: dict) -> bool:
-    return isinstance(exported, dict) and all(exported.get(k) == head[k] for k in HEAD_FIELDS)
+def _exported_head(data: dict) -> tuple | None:
+    """The head a manifest holds, as compared with the ledger's (HEAD_FIELDS); None when it is not a
+    manifest this version serves (its amendments not under their content's name: written before)."""
+    found, amended = data.get("head"), data.get("amendments")
+    if not isinstance(found, dict) or not isinstance(amended, dict) or not isinstance(amended.get("sha256"), str) \
+            or amended.get("file") != amendments_file(amended["sha256"]):
+        return None
+    return tuple(found.get(k) for k in HEAD_FIELDS)
 
 
 def stale(contest: Contest) -> bool:
     """Whether the contest's export is missing or behind its ledger (for the periodic tick)."""
     found = read_manifest(contest.id)
-    return found is None or not _same_head(found.data.get("head"), current_head(contest))
+    wanted = current_head(contest)
+    return found is None or _exported_head(found.data) != tuple(wanted[k] for k in HEAD_FIELDS)
 
 
-def export_url(contest: Contest) -> str | None:
-    """The manifest's URL for the ledger's page: only when the leaves are public
-    and an export of the ledger's current head is stored; None otherwise."""
+def _remembered() -> dict[int, tuple[tuple | None, float]]:
+    """This app's memory of each contest's exported head: {contest id: (head, when read)}."""
+    return current_app.extensions.setdefault("ledger_exported_heads", {})
+
+
+def _read_exported_head(contest_id: int) -> tuple | None:
+    try:
+        found = read_manifest(contest_id)
+    except Exception:  # the store is down or refuses: the page goes without its link, and says so in the log
+        log.warning("ledger export of contest %s: the media store cannot be read", contest_id, exc_info=True)
+        return None
+    return _exported_head(found.data) if found is not None else None
+
+
+def export_url(contest: Contest, ledger_head: dict | None = None) -> str | None:
+    """The manifest's URL for the ledger's page: only when the leaves are public and an export of
+    the ledger's head (`ledger_head`, read now if not given) is stored; None otherwise.
+
+    What the store holds is remembered a while (RECHECK_SECONDS while the export is behind the
+    head, REMEMBER_SECONDS when it is the head's), so pages do not read the store each time; a
+    store that cannot be read answers None (logged), and is asked again after RECHECK_SECONDS."""
     # Imported here: publish.py's page calls this function, so a top-level import would be a cycle.
     from voting.ledger.publish import leaves_public
 
     if not leaves_public(contest, clock.now()):
         return None
-    return None if stale(contest) else manifest_path(contest.slug)
+    found = ledger_head or current_head(contest)
+    wanted = tuple(found[k] for k in HEAD_FIELDS)
+    memory, moment = _remembered(), time.monotonic()
+    known = memory.get(contest.id)
+    if known is None or moment - known[1] >= (REMEMBER_SECONDS if known[0] == wanted else RECHECK_SECONDS):
+        known = memory[contest.id] = (_read_exported_head(contest.id), moment)
+    return manifest_path(contest.slug) if known[0] == wanted else None
 
 
 # --- writing --------------------------------------------------------------------------------------------------------
@@ -264,15 +308,16 @@ def _write_batches(store: Storage, contest_id: int, rows: list, previous: dict) 
 
 
 def _write_amendments(store: Storage, contest_id: int, last: tuple[int, str], previous: dict) -> tuple[dict, int]:
-    before, head = previous.get("amendments"), previous.get("head")
-    if (isinstance(before, dict) and isinstance(head, dict) and isinstance(before.get("sha256"), str)
-            and (head.get("amendments"), head.get("amendment_hash")) == last
+    before, exported = previous.get("amendments"), previous.get("head")
+    if (isinstance(before, dict) and isinstance(exported, dict) and isinstance(before.get("sha256"), str)
+            and (exported.get("amendments"), exported.get("amendment_hash")) == last
             and _kept(store, _amendments_key(contest_id, before["sha256"]), before)):
-        return {"file": AMENDMENTS, "count": last[0], "sha256": before["sha256"], "bytes": before["bytes"]}, 0
+        sha = before["sha256"]
+        return {"file": amendments_file(sha), "count": last[0], "sha256": sha, "bytes": before["bytes"]}, 0
     data, count = _gzip(_amendment_lines(contest_id, last[0]))
     sha = hashlib.sha256(data).hexdigest()
     store.put(_amendments_key(contest_id, sha), data, GZIP_TYPE)
-    return {"file": AMENDMENTS, "count": count, "sha256": sha, "bytes": len(data)}, 1
+    return {"file": amendments_file(sha), "count": count, "sha256": sha, "bytes": len(data)}, 1
 
 
 def _drop_old_amendments(store: Storage, contest_id: int, keep: set[str]) -> None:
@@ -314,6 +359,7 @@ def write(contest: Contest, now: datetime) -> dict:
         return {**summary, "manifest_written": False}
     store.put(_key(contest_id, MANIFEST), json.dumps(manifest, ensure_ascii=False, separators=(",", ":"))
               .encode("utf-8"), JSON_TYPE)
+    _remembered().pop(contest_id, None)  # this process's pages look again (others within RECHECK_SECONDS)
     keep = {_amendments_key(contest_id, amended["sha256"])}
     if isinstance(previous.get("amendments"), dict) and isinstance(previous["amendments"].get("sha256"), str):
         keep.add(_amendments_key(contest_id, previous["amendments"]["sha256"]))

@@ -2,11 +2,13 @@
 and the files it names, to anyone once the leaves are published (with the
 results: before, the leaves would be the count), 404 `not_published` before.
 
-Only names the manifest lists are served, each under the sha256 the manifest
-records as its ETag, so a conditional request is answered 304 without
-opening the file. Batch files never change: public and immutable for a year.
-The manifest and the amendments change when the ledger does (a late seal, an
-amendment): a minute in caches, then revalidated. Files are streamed from the
+Only the export's own names are served: a batch file the manifest lists,
+and an amendments file, named by its SHA-256 (the current manifest's, or the
+one before it, which the export keeps for a reader who fetched the older
+manifest a moment ago), each with that SHA-256 as its ETag, so a conditional
+request is answered 304 without opening the file. Files never change: public
+and immutable for a year. The manifest changes when the ledger does (a late
+seal, an amendment): a minute in caches, then revalidated. Files are streamed from the
 store, never read whole; they are sent as the gzip files they are
 (`application/gzip`, no Content-Encoding), so the bytes a client keeps are
 the bytes the manifest's sha256 covers.
@@ -27,7 +29,7 @@ from voting.media.storage import MissingFile, storage
 
 bp = Blueprint("ledger_export", __name__, url_prefix="/api/v1/contests/<slug>/ledger/export")
 
-FILE_NAME = re.compile(rf"{re.escape(export.AMENDMENTS)}|{export.BATCH_FILE.pattern}")
+FILE_NAME = re.compile(rf"{export.AMENDMENTS_FILE.pattern}|{export.BATCH_FILE.pattern}")
 IMMUTABLE = "public, max-age=31536000, immutable"
 CHANGING = "public, max-age=60"
 

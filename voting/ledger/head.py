@@ -75,17 +75,29 @@ def head_seed(contest: Contest) -> str:
     return f"{found['chain']}:{found['amendment_hash']}"
 
 
+def current(contest_id: int, slug: str) -> dict:
+    """{"batches", "ballots", "chain", "amendments", "amendment_hash"}: one state the ledger really had,
+    whatever seals and amendments commit meanwhile (each statement may see a newer state under READ
+    COMMITTED). The last amendment first, then the last batch: an amendment names a ballot sealed
+    before it was made, so every ballot amended up to this head is in a batch up to this head. The
+    number of batches is the last one's seq (they are numbered without gaps) and the ballots are
+    summed up to it, so a seal committed between the statements is not half counted."""
+    amendment = db.session.execute(select(LedgerAmendment.seq, LedgerAmendment.hash)
+                                   .where(LedgerAmendment.contest_id == contest_id)
+                                   .order_by(LedgerAmendment.seq.desc()).limit(1)).first()
+    last = db.session.execute(select(LedgerBatch.seq, LedgerBatch.chain).where(LedgerBatch.contest_id == contest_id)
+                              .order_by(LedgerBatch.seq.desc()).limit(1)).first()
+    ballots = db.session.scalar(select(func.coalesce(func.sum(LedgerBatch.size), 0)).where(
+        LedgerBatch.contest_id == contest_id, LedgerBatch.seq <= last.seq)) if last is not None else 0
+    return {"batches": last.seq if last is not None else 0, "ballots": int(ballots),
+            "chain": last.chain if last is not None else encoding.genesis(slug),
+            "amendments": amendment.seq if amendment is not None else 0,
+            "amendment_hash": amendment.hash if amendment is not None else encoding.amendments_genesis(slug)}
+
+
 def head(contest: Contest, seeded: bool = True) -> dict:
     """{"batches", "ballots", "chain", "amendments", "amendment_hash", "seed", "seed_source"}."""
-    batches, ballots = db.session.execute(select(func.count(), func.coalesce(func.sum(LedgerBatch.size), 0))
-                                          .where(LedgerBatch.contest_id == contest.id)).one()
-    last = sealing.last_batch(contest.id)
-    amendment = db.session.scalar(select(LedgerAmendment).where(LedgerAmendment.contest_id == contest.id)
-                                  .order_by(LedgerAmendment.seq.desc()).limit(1))
-    chain = last.chain if last is not None else encoding.genesis(contest.slug)
-    amended = amendment.hash if amendment is not None else encoding.amendments_genesis(contest.slug)
-    found = {"batches": int(batches), "ballots": int(ballots), "chain": chain,
-             "amendments": amendment.seq if amendment is not None else 0, "amendment_hash": amended}
+    found = current(contest.id, contest.slug)
     if seeded:
         found["seed"], found["seed_source"] = draw_seed(contest)
     return found

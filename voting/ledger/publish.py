@@ -19,7 +19,12 @@ can be changed between the close and the announcement unseen.
 At WSIS scale (1.3 million ballots, about 230 bytes a leaf) the ledger is
 read a page at a time, by cursor: a page with leaves holds at most
 LEAF_PAGE_BATCHES batches and is streamed, one batch's leaves read at a time,
-so no request holds more than a batch of leaves in memory.
+so no request holds more than a batch of leaves in memory, nor a database
+connection while the client reads.
+
+A page is one state of the ledger: its head is read first, and the page holds
+only batches up to that head, so a seal committed meanwhile shows on the next
+page, never as a head naming a batch the page does not hold.
 """
 
 from __future__ import annotations
@@ -68,11 +73,11 @@ def amendments_revealed(contest: Contest, now: datetime) -> bool:
     return voting_over(contest, now) or leaves_public(contest, now)
 
 
-def export_url(contest: Contest) -> str | None:
-    """The URL of the contest's static export when one of the current head is served, else None."""
+def export_url(contest: Contest, ledger_head: dict | None = None) -> str | None:
+    """The URL of the contest's static export when one of the head is served, else None."""
     from voting.ledger import export  # here: export.py imports this module
 
-    return export.export_url(contest)
+    return export.export_url(contest, ledger_head)
 
 
 def base_url(contest: Contest) -> str:
@@ -112,10 +117,10 @@ def batch_leaves(batch_id: int) -> list[str]:
                                    .order_by(LedgerLeaf.position)))
 
 
-def _batches(contest: Contest, after: int, limit: int) -> tuple[list[LedgerBatch], bool]:
-    """Up to `limit` batches after seq `after`, and whether more follow."""
+def _batches(contest: Contest, after: int, limit: int, last: int) -> tuple[list[LedgerBatch], bool]:
+    """Up to `limit` batches after seq `after` and up to seq `last` (the head's), and whether more follow."""
     rows = list(db.session.scalars(select(LedgerBatch).where(LedgerBatch.contest_id == contest.id,
-                                                             LedgerBatch.seq > after)
+                                                             LedgerBatch.seq > after, LedgerBatch.seq <= last)
                                    .order_by(LedgerBatch.seq).limit(limit + 1)))
     return rows[:limit], len(rows) > limit
 
@@ -130,7 +135,8 @@ class Page:
 
 def ledger_page(contest: Contest, now: datetime, after: int = 0, limit: int = PAGE_LIMIT) -> Page:
     public = leaves_public(contest, now)
-    batches, more = _batches(contest, after, min(limit, LEAF_PAGE_BATCHES) if public else limit)
+    found = head.current(contest.id, contest.slug)  # first: the page holds no batch beyond it
+    batches, more = _batches(contest, after, min(limit, LEAF_PAGE_BATCHES) if public else limit, found["batches"])
     voting = contest.settings["voting"]
     slug = contest.slug
     following = f"{base_url(contest)}?after={batches[-1].seq}&limit={limit}" if more else None
@@ -139,10 +145,10 @@ def ledger_page(contest: Contest, now: datetime, after: int = 0, limit: int = PA
             "method": voting["method"],
             "ranked_method": voting.get("ranked_method", "irv") if voting["method"] == "ranked" else None,
             "leaves_published": public, "amendments_revealed": amendments_revealed(contest, now),
-            "head": head.head(contest, seeded=False),
+            "head": found,
             "rules": rules_of(contest.id, [b.rules_hash for b in batches]),
             "batches": [batch_json(b) for b in batches], "next": following,
-            "amendments_url": f"{base_url(contest)}/amendments", "export": export_url(contest)}
+            "amendments_url": f"{base_url(contest)}/amendments", "export": export_url(contest, found)}
     return Page(body, [b.id for b in batches] if public else None)
 
 
@@ -150,15 +156,26 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def _release() -> None:
+    """End the session's transaction and give its connection back to the pool: a streamed page
+    must not hold one while a slow client reads (fifteen of them would take the whole pool).
+    What the page still needs is plain data; batches never change, so the next read, on a
+    connection of its own, sees the same leaves."""
+    db.session.close()
+
+
 def stream(page: Page) -> Iterator[str]:
     """The page as JSON text in pieces, each batch's leaves read from SQL only
-    when its turn comes (call inside the request's context: stream_with_context)."""
+    when its turn comes (call inside the request's context: stream_with_context),
+    and no connection held while a piece is sent."""
     keys = list(page.body)
     cut = keys.index("batches")
+    _release()
     yield _dumps({k: page.body[k] for k in keys[:cut]})[:-1] + ',"batches":['
     for n, (item, batch_id) in enumerate(zip(page.body["batches"], page.leaf_batches or [])):
         yield ("," if n else "") + _dumps(item)[:-1] + ',"leaves":['
         leaves = batch_leaves(batch_id)
+        _release()
         for start in range(0, len(leaves), LEAVES_PER_PIECE):
             yield ("," if start else "") + ",".join(_dumps(t) for t in leaves[start:start + LEAVES_PER_PIECE])
         del leaves

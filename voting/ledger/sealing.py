@@ -98,17 +98,28 @@ def pending_contests() -> list[int]:
         Ballot.sealed == false(), Ballot.status.in_(SEALABLE)).order_by(Ballot.contest_id)))
 
 
+def _same(column, value):
+    return column.is_(None) if value is None else column == value
+
+
 def _mark_sealed(rows) -> int:
-    """Set `sealed` on the rows, but only where the status is still the one the
-    leaf records: a review that changed an unsealed ballot since we read it
-    makes the count come short, and the seal is abandoned."""
+    """Set `sealed` on the rows, but only where the ballot is still what the leaf
+    records: its status and, for an invalidated one, the decision its leaf names
+    (`decision_audit_hash`) and its rule (`status_reason`). A review that changed
+    an unsealed ballot since we read it, if only by deciding it again with
+    another reason, makes the count come short, and the seal is abandoned."""
+    groups: dict[tuple, list[int]] = {}
+    for r in rows:
+        key = (r.status, r.decision_audit_hash, r.status_reason) if r.status == "invalidated" else (r.status,)
+        groups.setdefault(key, []).append(r.id)
     marked = 0
-    for status in SEALABLE:
-        ids = [r.id for r in rows if r.status == status]
+    for key, ids in groups.items():
+        same = [Ballot.status == key[0]]
+        if len(key) > 1:
+            same += [_same(Ballot.decision_audit_hash, key[1]), _same(Ballot.status_reason, key[2])]
         for i in range(0, len(ids), CHUNK):
             result = db.session.execute(
-                update(Ballot).where(Ballot.id.in_(ids[i:i + CHUNK]), Ballot.sealed == false(),
-                                     Ballot.status == status)
+                update(Ballot).where(Ballot.id.in_(ids[i:i + CHUNK]), Ballot.sealed == false(), *same)
                 .values(sealed=True).execution_options(synchronize_session=False))
             marked += result.rowcount
     return marked

@@ -2,7 +2,12 @@
 
 Each entry's hash is SHA-256 over the previous entry's hash and the canonical
 JSON of the entry (sorted keys, no spaces, UTF-8), so changing, removing or
-reordering any entry changes every hash after it."""
+reordering any entry changes every hash after it.
+
+docs/ledger.md publishes this chain byte for byte. Unlike the ledger's own
+encoding, an entry's details may hold floats (a contest's settings), written
+as Python's json writes them (repr: `1.0`, `0.5`, `1e-05`); the page says so,
+and a change here would break every chain already written."""
 
 from __future__ import annotations
 

@@ -10,9 +10,15 @@ seen from outside: entries are named by integer ids (never booleans, strings
 or floats) of entries of the leaf's own category in the rules; `single` names
 exactly one, `approval` one to `max_choices` distinct ones, `ranked` one or
 more distinct ones in order; `score` is a non-empty object from entry ids
-written in canonical decimal (no sign, no leading zero) to whole stars from 0
-to `score_max`. The rules list every handed-in entry, a superset of those a
-ballot could name when it was cast, so a valid ballot always passes.
+written in canonical decimal (no sign, no leading zero, at most 12 digits) to
+whole stars from 0 to `score_max`. The rules list every handed-in entry, a
+superset of those a ballot could name when it was cast, so a valid ballot
+always passes.
+
+The rules themselves have the API's bounds (voting/contests/domain/spec.py):
+`max_choices` and `score_max` from 1 to 100, category slugs of the slug
+pattern, entry ids from 1 to 2**31 - 1 (INTEGER columns), each entry in one
+category only.
 """
 
 from __future__ import annotations
@@ -28,7 +34,12 @@ INVALIDATED_KEYS = COUNTED_KEYS | {"rule", "reason", "audit_hash"}
 RULES_KEYS = frozenset({"contest", "method", "ranked_method", "max_choices", "score_max", "categories"})
 REASON_MAX = 500
 HEX64 = re.compile(r"[0-9a-f]{64}\Z")
-ENTRY_KEY = re.compile(r"(?:0|[1-9][0-9]*)\Z", re.ASCII)
+# As voting/ballots/domain/selection.py: ASCII digits as the id prints, at most 12 of them.
+ENTRY_KEY = re.compile(r"(?:0|[1-9][0-9]{0,11})\Z", re.ASCII)
+# As voting/contests/domain/spec.py's SLUG_PATTERN (is_slug): 1 to 64 of a-z, 0-9 and inner dashes.
+SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z", re.ASCII)
+LIMIT_MAX = 100  # max_choices and score_max, as VotingSpec
+ID_MAX = 2**31 - 1  # entry ids are INTEGER columns
 
 
 def _is_int(value: Any) -> bool:
@@ -53,28 +64,35 @@ def rules_problems(rules: Any) -> list[str]:
             found.append(f"{key} must be null for the method {method!r}")
         elif given and key == "ranked_method" and value not in RANKED_METHODS:
             found.append(f"ranked_method {value!r} is not one of {', '.join(RANKED_METHODS)}")
-        elif given and key != "ranked_method" and not (_is_int(value) and value >= 1):
-            found.append(f"{key} must be a whole number of at least 1")
+        elif given and key != "ranked_method" and not (_is_int(value) and 1 <= value <= LIMIT_MAX):
+            found.append(f"{key} must be a whole number from 1 to {LIMIT_MAX}")
     categories = rules["categories"]
     if not isinstance(categories, list):
         return found + ["categories is not a list"]
-    slugs = set()
+    slugs: set = set()
+    placed: dict[int, str] = {}  # entry id -> the category that has it
     for n, category in enumerate(categories):
         where = f"category {n}"
         if not isinstance(category, dict) or set(category) != {"slug", "title", "entries"}:
             found.append(f"{where}: not an object of slug, title and entries")
             continue
-        if not isinstance(category["slug"], str) or category["slug"] in slugs:
-            found.append(f"{where}: the slug is not a string, or repeats one before")
-        slugs.add(category["slug"] if isinstance(category["slug"], str) else None)
+        slug = category["slug"]
+        if not isinstance(slug, str) or not SLUG.match(slug) or slug in slugs:
+            found.append(f"{where}: the slug is not a slug (a-z, 0-9 and inner dashes), or repeats one before")
+        slugs.add(slug if isinstance(slug, str) else None)
         entries = category["entries"]
         ok = isinstance(entries, list) and all(
-            isinstance(e, dict) and set(e) == {"id", "title"} and _is_int(e["id"]) and isinstance(e["title"], str)
-            for e in entries)
+            isinstance(e, dict) and set(e) == {"id", "title"} and _is_int(e["id"]) and 1 <= e["id"] <= ID_MAX
+            and isinstance(e["title"], str) for e in entries)
         if not ok:
-            found.append(f"{where}: entries are not a list of {{id, title}} with integer ids")
-        elif [e["id"] for e in entries] != sorted({e["id"] for e in entries}):
+            found.append(f"{where}: entries are not a list of {{id, title}} with integer ids from 1 to {ID_MAX}")
+            continue
+        if [e["id"] for e in entries] != sorted({e["id"] for e in entries}):
             found.append(f"{where}: entries are not in ascending order of distinct ids")
+        for entry in entries:
+            other = placed.setdefault(entry["id"], str(slug))
+            if other != str(slug):
+                found.append(f"{where}: entry {entry['id']} is in category {other!r} too")
     return found
 
 
