@@ -29,6 +29,7 @@ from voting.errors import validation_error
 from voting.extensions import db
 from voting.fraud.models import FraudCluster, FraudClusterBallot
 from voting.fraud.services import CHUNK, cluster_status
+from voting.i18n.domain import N_, msg
 from voting.ledger import amendments
 
 DECISIONS = {"count": "counted", "invalidate": "invalidated"}
@@ -37,11 +38,11 @@ DECISIONS = {"count": "counted", "invalidate": "invalidated"}
 def check_decision(decision: object, reason: object) -> tuple[str, str]:
     problems = {}
     if decision not in DECISIONS:
-        problems["decision"] = "must be count or invalidate"
+        problems["decision"] = N_("must be count or invalidate")
     if not isinstance(reason, str) or not reason.strip():
-        problems["reason"] = "is required: say why, for the audit log"
+        problems["reason"] = N_("is required: say why, for the audit log")
     elif len(reason) > 500:
-        problems["reason"] = "must be at most 500 characters"
+        problems["reason"] = msg("must be at most %(num)d characters", num=500)
     if problems:
         raise validation_error(problems)
     return DECISIONS[decision], reason.strip()
@@ -69,7 +70,7 @@ def decide(contest: Contest, ballot_ids: list[int], decision: object, reason: ob
         known += len(db.session.scalars(select(Ballot.id).where(Ballot.id.in_(ordered[start:start + CHUNK]),
                                                                 Ballot.contest_id == contest.id)).all())
     if known != len(wanted):
-        raise validation_error({"ballot_ids": "names ballots that are not in this contest"})
+        raise validation_error({"ballot_ids": N_("names ballots that are not in this contest")})
     contest.lock()
     ballots = _ballots(contest, ordered)
     return _apply(contest, ballots, [], decision, status, why, actor, now, f"{len(ballots)} ballot(s)")
