@@ -6,10 +6,12 @@ its own scenario (bench/campaign_sim.py: households, phones behind carrier
 NAT, offices, campuses, cafés, project mailings, organisations mobilising
 members, classes in one room, the Forum's venue Wi-Fi and its pitches,
 supporter waves after a post, API clients) and attacks
-(bench/campaign_attacks.py), then runs `assess` as the service does: every
---sweep-hours of simulated time over every ballot so far (a ballot once held
-stays held; once flagged stays flagged unless later held), and a final sweep
-at the close. Reports per scenario the ballots and people held and flagged,
+(bench/campaign_attacks.py), then sweeps as the service does
+(bench/campaign_sweeps.py): every --sweep-hours of simulated time the
+periodic tick's incremental sweep (a full one when the last full sweep is a
+day old; --full-sweeps: every one full, as before incremental sweeps), and
+the final full sweep at the close (a ballot once held stays held; once
+flagged stays flagged unless later held). Reports per scenario the ballots and people held and flagged,
 per rule precision and recall (findings, and the rule named as the reason),
 how many people a per-address registration limit would refuse, and the
 targets: every attack >= 95 % held, honest people with a ballot held
@@ -17,7 +19,7 @@ targets: every attack >= 95 % held, honest people with a ballot held
 counts every injected ballot (targets and the blind spot) as a true positive;
 its recall is over the target attacks' ballots.
 
-    .venv/bin/python bench/campaign.py [--seed 1 2 3] [--scale 1.0] [--sweep-hours 6]
+    .venv/bin/python bench/campaign.py [--seed 1 2 3] [--scale 1.0] [--sweep-hours 6] [--full-sweeps]
         [--thresholds JSON] [--policy JSON] [--register-limit 500/hour] [--json-out FILE]
 """
 
@@ -38,9 +40,11 @@ from campaign_attacks import BLIND_SPOTS, TARGETS, attacks
 from campaign_sim import HONEST, honest
 from campaign_world import ALLOWED, CHROME_VERSION, DAY, HOUR, World
 
+from campaign_sweeps import Sweeps
+
+from voting.fraud.domain.columns import from_records
 from voting.fraud.domain.policy import KINDS, Policy
 from voting.fraud.domain.records import BallotRecord
-from voting.fraud.domain.rules import assess
 from voting.fraud.domain.thresholds import Thresholds
 
 TARGET_HELD, HONEST_HELD, HONEST_FLAGGED = 0.95, 0.005, 0.02
@@ -71,22 +75,23 @@ def simulate(seed: int, scale: float, days: int) -> tuple[World, list[BallotReco
     return w, records, {v + 1: voter[3] for v, voter in enumerate(w.voters)}
 
 
-def sweep(records: list[BallotRecord], start: float, end: float, every: float, t: Thresholds, policy: Policy):
-    """`assess` every `every` hours of simulated time over all ballots so far, then at the close
-    with final=True; what accumulates, as the service keeps it."""
+def sweep(records: list[BallotRecord], start: float, end: float, every: float, t: Thresholds, policy: Policy,
+          incremental: bool = True):
+    """A sweep every `every` hours of simulated time as the service runs them
+    (bench/campaign_sweeps.py: the tick's incremental sweep, a full one a day,
+    `incremental=False`: every one full), then the final one at the close;
+    what accumulates, as the service keeps it."""
     held: dict[int, str] = {}      # ballot -> the reason it was first held for
     held_at: dict[int, float] = {}
     flagged: dict[int, str] = {}   # ballot -> the reason of its latest flag (never a held one)
     found: dict[str, set[int]] = defaultdict(set)
-    stamps = [r.cast_at.timestamp() for r in records]
-    times, upto, now = [], 0, start + every * HOUR
+    sweeps = Sweeps(from_records(records), t, policy, ALLOWED, incremental)
+    times, now = [], start + every * HOUR
     while True:
         final = now >= end
         now = min(now, end)
-        while upto < len(records) and stamps[upto] <= now:
-            upto += 1
         began = time.perf_counter()
-        result = assess(records[:upto], at(now), t, policy, ALLOWED, final=final)
+        result = sweeps.sweep(at(now), final)
         times.append(time.perf_counter() - began)
         for f in result.findings:
             found[f.rule] |= f.ballot_ids
@@ -98,7 +103,7 @@ def sweep(records: list[BallotRecord], start: float, end: float, every: float, t
             elif ballot not in held:
                 flagged[ballot] = verdict.reason
         if final:
-            return held, held_at, flagged, found, times
+            return held, held_at, flagged, found, times, sweeps.kinds
         now += every * HOUR
 
 
@@ -135,7 +140,8 @@ def report(seed: int, args, t: Thresholds, policy: Policy) -> dict:
     began = time.perf_counter()
     w, records, scenario = simulate(seed, args.scale, args.days)
     simulated = time.perf_counter() - began
-    held, held_at, flagged, found, times = sweep(records, w.start, w.end, args.sweep_hours, t, policy)
+    held, held_at, flagged, found, times, kinds = sweep(records, w.start, w.end, args.sweep_hours, t, policy,
+                                                        not args.full_sweeps)
     label = {r.id: scenario[r.voter_id] for r in records}
     by_voter: dict[int, list[BallotRecord]] = defaultdict(list)
     for r in records:
@@ -203,6 +209,7 @@ def report(seed: int, args, t: Thresholds, policy: Policy) -> dict:
         failures.append(f"honest people flagged {100 * totals['honest_people_flagged']:.2f} %")
     return {"seed": seed, "scale": args.scale, "days": args.days, "sweep_every_hours": args.sweep_hours,
             "calendar": w.params["calendar"], "scenarios": scenarios, "rules": rules, "totals": totals,
+            "sweeps": {k: kinds.count(k) for k in ("incremental", "full", "final")},
             "seconds": {"simulate": round(simulated, 2), "sweeps": len(times), "all_sweeps": round(sum(times), 2),
                         "mean_sweep": round(sum(times) / len(times), 3), "max_sweep": round(max(times), 3),
                         "final_sweep": round(times[-1], 3)},
@@ -217,7 +224,8 @@ def markdown(rep: dict) -> str:
     s, tot = rep["seconds"], rep["totals"]
     lines = [(f"### seed {rep['seed']}, scale {rep['scale']}: {tot['ballots']:,} ballots, "
               f"{tot['honest_people']:,} honest people, {tot['target_ballots']:,} target-attack ballots; "
-              f"simulated in {s['simulate']} s; {s['sweeps']} sweeps in {s['all_sweeps']} s "
+              f"simulated in {s['simulate']} s; {s['sweeps']} sweeps ({rep['sweeps']['incremental']} incremental, "
+              f"{rep['sweeps']['full']} full, the final) in {s['all_sweeps']} s "
               f"(mean {s['mean_sweep']} s, max {s['max_sweep']} s, final {s['final_sweep']} s)"), "",
              ("| scenario | kind | people | ballots | held | flagged | people held | people flagged | "
               "refused at sign-up |"), "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
@@ -272,6 +280,8 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies people, campaigns and attacks")
     parser.add_argument("--days", type=int, default=21, help="days of voting")
     parser.add_argument("--sweep-hours", type=float, default=6.0, help="simulated hours between sweeps")
+    parser.add_argument("--full-sweeps", action="store_true",
+                        help="every sweep a full one (the service before incremental sweeps)")
     parser.add_argument("--thresholds", default="{}", help="JSON: Thresholds overrides (SPEC fraud.thresholds)")
     parser.add_argument("--policy", default="{}",
                         help='JSON: Policy.from_spec arguments, e.g. {"rules": {"burst": "flag"}, "hold_threshold": 1}')

@@ -18,18 +18,19 @@ with Flask, SQLAlchemy and numpy):
   fetch     the loader's two SQL statements (voters, then ballots streamed
             from a server-side cursor) fetched and thrown away: PostgreSQL
             and the driver's share of the load;
-  full      `voting.fraud.loading.load_records(contest)` (the load: SQL and
-            building the records), then `voting.fraud.domain.rules.assess`
-            over them (every rule, then the combined verdicts);
+  full      `voting.fraud.loading.load_ballots(contest)` (the load: SQL into
+            columns), then `voting.fraud.domain.rules.assess` over them
+            (every rule, then the combined verdicts);
   orm       (--orm) `tests.support.fraud_records.orm_records`, the plain ORM
             loader the sweep used before (the tests' reference), for comparison;
   profile   (--profile) cProfile of `rules.assess` over the full load;
-  tick      the 10,000 new ballots inserted, then the loader with
-            `cast_from` and `rules.assess` (three reads, below);
-  sweep     (--end-to-end) `voting.fraud.services.sweep(contest, now)` over
-            everything, filing included.
+  sweep     `voting.fraud.services.sweep(contest, now)` over everything,
+            filing included: the last sweep before the tick;
+  tick      the 10,000 new ballots inserted, then the periodic tick's sweep,
+            `voting.fraud.increments.sweep(contest, now)`: incremental, end
+            to end (its reads, the rules' passes, the filing timed apart).
 
-    .venv/bin/python bench/sweep.py [--seed 1] [--profile] [--orm] [--end-to-end]
+    .venv/bin/python bench/sweep.py [--seed 1] [--profile] [--orm]
     .venv/bin/python bench/sweep.py --skip-load       # measure again, same database
     .venv/bin/python bench/sweep.py --small           # a fiftieth of the sizes: a smoke run
 
@@ -65,25 +66,21 @@ def settings_env(db_url: str, redis_url: str, instance: str) -> dict[str, str]:
 
 def table(report: dict) -> str:
     runs = report["runs"]
-    names = [n for n in ("orm", "full", "full_frozen", "tick_exact", "tick_voters_day", "tick_day") if n in runs]
-    label = {"orm": "full, ORM loader (before)", "full": "full sweep", "full_frozen": "full, records gc-frozen",
-             "tick_exact": "tick: lookback (exact)",
-             "tick_voters_day": "tick: lookback, voters of a day", "tick_day": "tick: one day (proposal)"}
+    names = [n for n in ("orm", "full", "full_frozen") if n in runs]
+    label = {"orm": "full, ORM loader (before)", "full": "full sweep", "full_frozen": "full, records gc-frozen"}
     lines = ["| | " + " | ".join(label[n] for n in names) + " |", "|---|" + "---:|" * len(names)]
 
     def row(title, fn):
         lines.append(f"| {title} | " + " | ".join(fn(runs[n]) for n in names) + " |")
 
-    row("records loaded", lambda r: f"{r['records']:,}")
+    row("ballots loaded", lambda r: f"{r['records']:,}")
     row("SQL + driver: fetch only (s)", lambda r: f"{r['fetch_s']:.2f}" if "fetch_s" in r else "–")
-    row("load: SQL + records (s)", lambda r: f"{r['load_s']:.2f}")
-    row("&nbsp;&nbsp;of which building records (s)",
-        lambda r: f"{r['load_s'] - r['fetch_s']:.2f}" if "fetch_s" in r else "–")
+    row("load: SQL + columns (s)", lambda r: f"{r['load_s']:.2f}")
     row("rules: `rules.assess` (s)", lambda r: f"{r['rules_s']:.2f}" if "rules_s" in r else "–")
     row("**load + rules (s)**", lambda r: f"**{r['seconds']:.2f}**")
     row("RSS before (MB)", lambda r: f"{r['rss_before_mb']:.0f}")
     row("peak RSS while loading (MB)", lambda r: f"{r['load_peak_mb']:.0f}")
-    row("RSS holding the records (MB)", lambda r: f"{r['rss_records_mb']:.0f}")
+    row("RSS holding the ballots (MB)", lambda r: f"{r['rss_records_mb']:.0f}")
     row("peak RSS during the rules (MB)", lambda r: f"{r.get('rules_peak_mb', 0):.0f}")
     row("**peak RSS of the process (MB)**", lambda r: f"**{r['peak_mb']:.0f}**")
     row("machine's load average at the start (2 cores)", lambda r: f"{r.get('loadavg_1min', 0):.1f}")
@@ -93,10 +90,16 @@ def table(report: dict) -> str:
     if s and "error" in s:
         lines.append(f"\nEnd to end, `services.sweep`: failed ({s['error']})")
     elif s:
-        filing = s["seconds"] - runs["full"]["seconds"]
-        lines.append(f"\nEnd to end, `services.sweep` over the full contest: {s['seconds']:.2f} s (filing and the "
-                     f"rest, beyond load + rules: about {filing:.1f} s), peak RSS {s['peak_mb']:.0f} MB, "
-                     f"{s.get('result')}")
+        lines.append(f"\nEnd to end, `services.sweep` over the full contest: **{s['seconds']:.2f} s**, peak RSS "
+                     f"**{s['peak_mb']:.0f} MB** (load average {s['loadavg_1min']:.1f}), {s.get('result')}")
+    tick = runs.get("tick")
+    if tick and "error" in tick:
+        lines.append(f"\nThe tick's sweep: failed ({tick['error']})")
+    elif tick:
+        parts = ", ".join(f"{k} {v:.2f} s" for k, v in tick["parts_s"].items())
+        lines.append(f"\nThe tick's sweep after {report['tick']['ballots']:,} new ballots, `increments.sweep` end "
+                     f"to end: **{tick['seconds']:.2f} s**, peak RSS **{tick['peak_mb']:.0f} MB** (load average "
+                     f"{tick['loadavg_1min']:.1f}), {tick.get('result')}; {parts}.")
     fetch = runs.get("fetch")
     if fetch:
         lines.append(f"\nFetch only (full): voters {fetch['voters_s']:.2f} s ({fetch['voters']:,} rows), ballots "
@@ -121,7 +124,7 @@ def main() -> int:
     parser.add_argument("--skip-load", action="store_true", help="measure the database the last load left")
     parser.add_argument("--profile", action="store_true", help="cProfile of rules.assess over the full load")
     parser.add_argument("--orm", action="store_true", help="also the tests' plain ORM loader, for comparison")
-    parser.add_argument("--end-to-end", action="store_true", help="also services.sweep over the full contest")
+    parser.add_argument("--end-to-end", action="store_true", help="(always: the tick needs the sweep before it)")
     parser.add_argument("--freeze", action="store_true", help="also the rules with the records frozen (gc.freeze)")
     parser.add_argument("--no-tick", action="store_true")
     args = parser.parse_args()
@@ -163,27 +166,15 @@ def main() -> int:
         print(prof["profile"], flush=True)
     if args.freeze:
         measure("full_frozen", {"mode": "full", "freeze": True})
-    if args.end_to_end:
-        measure("sweep", {"mode": "sweep"}, soft=True)
-        state = reset_tick(db_url, insert=False)
-    if not args.no_tick:
+    # The last sweep before the tick (a full one, filed), then the tick's ballots and its sweep.
+    measure("sweep", {"mode": "sweep"}, soft=True)
+    if not args.no_tick and "error" not in runs["sweep"]:
         reset_tick(db_url, insert=True)
-        first = datetime.fromisoformat(state["tick_first"])
         tick_now = (datetime.fromisoformat(state["tick_last"]) + timedelta(minutes=1)).isoformat()
-        from voting.fraud.domain import rules  # pure: no app needed
-
-        lookback = timedelta(seconds=rules.lookback_seconds())
-        day = timedelta(days=1)
-        report["tick"] = {"first_new": state["tick_first"], "now": tick_now, "lookback_s": lookback.total_seconds()}
-        for name, load_args in (("tick_exact", {"cast_from": first - lookback}),
-                                ("tick_voters_day", {"cast_from": first - lookback, "voters_from": first - day}),
-                                ("tick_day", {"cast_from": first - day})):
-            spec = {**base, "mode": "tick", "now": tick_now, "load": {k: v.isoformat() for k, v in load_args.items()}}
-            fetch = run_child({**spec, "mode": "fetch"})
-            runs[name] = run_child(spec)
-            runs[name]["fetch_s"] = fetch["seconds"]
-            print(name, json.dumps(runs[name]), flush=True)
-        reset_tick(db_url, insert=False)
+        report["tick"] = {"first_new": state["tick_first"], "now": tick_now, "ballots": state["tick_ballots"]}
+        runs["tick"] = run_child({**base, "mode": "increment", "now": tick_now}, soft=True)
+        print("tick", json.dumps(runs["tick"], default=str), flush=True)
+    reset_tick(db_url, insert=False)
     print(json.dumps(report, indent=2, default=str))
     print()
     print(table(report))

@@ -39,7 +39,7 @@ def reset_peak() -> None:
 
 
 def child(spec: dict) -> dict:
-    """spec: env, contest_id, countries, now, mode (fetch, full, tick, orm or sweep), and optionally load
+    """spec: env, contest_id, countries, now, mode (fetch, full, orm, sweep or increment), and optionally load
     (`load_records` arguments: cast_from, voters_from), rules (default true), profile, freeze."""
     os.environ.update(spec["env"])
     from sqlalchemy import func, select
@@ -76,10 +76,13 @@ def child(spec: dict) -> dict:
             result = services.sweep(contest_id, now)
             out.update(seconds=time.perf_counter() - t0, peak_mb=status_mb("VmHWM"), result=result)
             return out
+        if spec["mode"] == "increment":  # the tick's sweep, end to end, with each read's share
+            out.update(increment(contest_id, now, t0))
+            return out
         if spec["mode"] == "orm":
             records = orm_records(contest_id)
         else:
-            records = loading.load_records(contest_id, **arg)
+            records = loading.load_ballots(contest_id, **arg)
         out["load_s"] = time.perf_counter() - t0
         out["load_peak_mb"] = status_mb("VmHWM")
         out["records"] = len(records)
@@ -91,6 +94,37 @@ def child(spec: dict) -> dict:
         out["seconds"] = out["load_s"] + out.get("rules_s", 0.0)
         out["peak_mb"] = max(out["load_peak_mb"], out.get("rules_peak_mb", 0.0))
     return out
+
+
+def increment(contest_id: int, now: datetime, t0: float) -> dict:
+    """`increments.sweep` with the time of each part: the reads (voting/fraud/reader.py), the rules
+    (every pass), the filing."""
+    import functools
+
+    from voting.fraud import increments, reader
+    from voting.fraud.domain import incremental
+
+    parts: dict[str, float] = {}
+
+    def timed(owner, name, label):
+        inner = getattr(owner, name)
+
+        @functools.wraps(inner)
+        def wrapper(*args, **kwargs):
+            began = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                parts[label] = parts.get(label, 0.0) + time.perf_counter() - began
+        setattr(owner, name, wrapper)
+
+    for name in ("recent", "lookback", "week", "prior", "answer"):
+        timed(reader.SqlReader, name, "read: " + name)
+    timed(incremental, "assess", "rules (every pass)")
+    timed(increments, "file_sweep", "filing")
+    result = increments.sweep(contest_id, now)
+    return {"seconds": time.perf_counter() - t0, "peak_mb": status_mb("VmHWM"), "result": result,
+            "parts_s": {k: round(v, 3) for k, v in parts.items()}}
 
 
 def assess(records, now, spec: dict, rules, policy, thresholds) -> dict:

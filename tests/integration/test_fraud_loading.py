@@ -1,7 +1,7 @@
-"""The fraud rules' records read straight from SQL (voting/fraud/loading.py):
-the same records as the services build, and for a tick the recent ballots
-with every other ballot of their voters and devices. On SQLite, and on
-PostgreSQL with TEST_DATABASE_URL."""
+"""The fraud rules' ballots read straight from SQL into columns
+(voting/fraud/loading.py): what the ORM reference reads of every ballot, and
+for a tick the recent ballots with every other ballot of their voters and
+devices. On SQLite, and on PostgreSQL with TEST_DATABASE_URL."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from voting.accounts.models import User
 from voting.ballots.models import Ballot
 from voting.contests.models import Contest
 from voting.extensions import db
-from tests.support.fraud_records import orm_records
+from tests.support.fraud_records import as_rules_read, orm_records
 from voting.fraud import loading
 from voting.fraud.domain import rules
 from voting.fraud.domain.thresholds import Thresholds
@@ -66,6 +66,11 @@ def by_id(records):
     return {r.id: r for r in records}
 
 
+def orm(contest_id):
+    """The ORM reference, as much of it as the rules read."""
+    return by_id([as_rules_read(r) for r in orm_records(contest_id)])
+
+
 def test_builds_the_records_the_services_build(app):
     contest_id, cats, e = contest_ids(app)
     with app.app_context():
@@ -83,7 +88,7 @@ def test_builds_the_records_the_services_build(app):
         add(c, "c2", [], T0 + timedelta(hours=2, seconds=5), method="ranked", ua="ua-2")
         db.session.commit()
 
-        expected = by_id(orm_records(contest_id))
+        expected = orm(contest_id)
         got = by_id(loading.load_records(contest_id))
         assert got == expected
         assert len(got) == 6
@@ -91,12 +96,14 @@ def test_builds_the_records_the_services_build(app):
         assert score.entries == tuple(sorted((e["c1"][2], e["c1"][1])))
         ann = sorted((r for r in got.values() if r.voter_id == a), key=lambda r: r.id)
         assert ann[0].voter_email_domain == "example.org" and ann[1].flags == ("no_page", "no_script")
-        # Shared, not copied: one voter's values are one object each.
-        assert ann[0].voter_created_at is ann[1].voter_created_at and ann[0].ip is ann[1].ip
+        # Columns: each network, device and user agent is one string in its column's table.
+        ballots = loading.load_ballots(contest_id)
+        assert sorted(ballots.tables["device"].values) == sorted({r.device_id for r in expected.values()})
+        assert sorted(ballots.tables["ua"].values) == ["ua-1", "ua-2"]
         # The rules judge both alike.
         now = T0 + timedelta(days=1)
-        assert (rules.run_all(list(got.values()), now, Thresholds(), frozenset({"CH"}))
-                == rules.run_all(list(expected.values()), now, Thresholds(), frozenset({"CH"})))
+        assert (rules.run_all(ballots, now, Thresholds(), frozenset({"CH"}))
+                == rules.run_all(orm_records(contest_id), now, Thresholds(), frozenset({"CH"})))
         db.session.remove()
 
 
@@ -111,7 +118,7 @@ def test_page_time_in_seconds(app):
         db.session.commit()
         got = sorted(loading.load_records(contest_id), key=lambda r: r.id)
         assert [r.page_seconds for r in got] == [4.25, None]
-        assert by_id(got) == by_id(orm_records(contest_id))
+        assert by_id(got) == orm(contest_id)
         db.session.remove()
 
 
@@ -158,7 +165,7 @@ def test_a_tick_reads_recent_ballots_and_their_voters_and_devices_other_ballots(
         # The same records as a full load, for the ballots both hold.
         full = by_id(loading.load_records(contest_id))
         assert all(full[i] == r for i, r in got.items())
-        assert by_id(orm_records(contest_id)) == full
+        assert orm(contest_id) == full
 
         # Only what was cast since.
         assert set(by_id(loading.load_records(contest_id, cast_from=CUT, voters_of_recent=False))) == {
@@ -213,9 +220,11 @@ def test_a_voter_who_arrived_after_the_voters_were_read_waits_for_the_next_sweep
         db.session.commit()
         read = loading.load_voters
 
-        def before_the_late_voter(statement, intern):
-            voters = read(statement, intern)
-            voters.pop(late)  # as if the voters' read ran before the late voter existed
+        def before_the_late_voter(statement, tables):
+            voters = read(statement, tables)
+            keep = voters.ids != late  # as if the voters' read ran before the late voter existed
+            voters.ids, voters.created, voters.domain, voters.country = (
+                voters.ids[keep], voters.created[keep], voters.domain[keep], voters.country[keep])
             return voters
 
         monkeypatch.setattr(loading, "load_voters", before_the_late_voter)

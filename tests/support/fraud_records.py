@@ -1,9 +1,11 @@
 """The fraud rules' records built the plain way, through the ORM, one ballot at
-a time: what `voting.fraud.loading.load_records` must agree with (it reads the
-same in bounded memory, for a million ballots). Also `bench/sweep.py --orm`'s
-baseline."""
+a time: what `voting.fraud.loading.load_ballots` must agree with (it reads the
+same in bounded memory, for a million ballots, into columns). Also
+`bench/sweep.py --orm`'s baseline."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from sqlalchemy import select
 
@@ -12,7 +14,7 @@ from voting.accounts.models import User
 from voting.ballots.domain import selection
 from voting.ballots.models import Ballot
 from voting.extensions import db
-from voting.fraud.domain.records import BallotRecord
+from voting.fraud.domain.records import CLIENT_FLAGS, BallotRecord
 
 
 def orm_records(contest_id: int) -> list[BallotRecord]:
@@ -27,3 +29,10 @@ def orm_records(contest_id: int) -> list[BallotRecord]:
         user_agent_hash=b.user_agent_hash, cast_at=b.cast_at, status=b.status, flags=tuple(b.flags or ()),
         page_seconds=None if b.page_ms is None else b.page_ms / 1000)
         for b, created, email, country in rows]
+
+
+def as_rules_read(record: BallotRecord) -> BallotRecord:
+    """What the rules read of a record: no address, no status, the client
+    flags only (in their own order), each entry once. The loader reads no more."""
+    return replace(record, ip="", status="counted", flags=tuple(f for f in CLIENT_FLAGS if f in record.flags),
+                   entries=tuple(sorted(set(record.entries))))

@@ -15,7 +15,8 @@ from voting.fraud.domain import rules
 from voting.fraud.domain.evidence import combine
 from voting.fraud.domain.policy import KINDS, Policy, PolicyError
 from voting.fraud.domain.records import Finding
-from voting.fraud.domain.rules_clients import pageless, sleeper_accounts, uniform_clients
+from voting.fraud.domain.rules_clients import pageless, uniform_clients
+from voting.fraud.domain.rules_sleepers import sleeper_accounts
 from voting.fraud.domain.thresholds import Thresholds
 
 T = Thresholds()

@@ -33,7 +33,7 @@ class BallotDecisionBody(DecisionBody):
 def sweep(slug: str):
     contest, _user = managed_contest(slug)
     services.require_open_review(contest)
-    job = jobs.enqueue_sweep(contest.id, final=services.voting_closed(contest, clock.now()))
+    job = jobs.enqueue_sweep(contest.id, final=services.voting_closed(contest, clock.now()), full=True)
     return jsonify({"job_id": job.id}), 202
 
 

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from voting import clock, queues
 from voting.ballots import counters
-from voting.fraud import services
+from voting.fraud import increments, services
 
 SWEEP_TIMEOUT = 1800
 
 
-def fraud_sweep(contest_id: int, final: bool = False) -> dict:
-    summary = services.sweep(contest_id, clock.now(), final=final)
+def fraud_sweep(contest_id: int, final: bool = False, full: bool = False) -> dict:
+    """The periodic tick's sweep: incremental (voting/fraud/increments.py),
+    unless `final` or `full` (an organiser's: everything judged again)."""
+    if final or full:
+        summary = services.sweep(contest_id, clock.now(), final=final)
+    else:
+        summary = increments.sweep(contest_id, clock.now())
     # Held ballots leave the live counters at once rather than at the next repair.
-    counters.rebuild(contest_id, clock.now())
+    if summary.get("held") or not summary.get("incremental"):
+        counters.rebuild(contest_id, clock.now())
     return summary
 
 
@@ -24,11 +30,15 @@ def fraud_final_sweep(contest_id: int) -> dict:
     return summary
 
 
-def enqueue_sweep(contest_id: int, final: bool = False):
-    """A sweep now (the button, the API, the tick while voting is open). After
+def enqueue_sweep(contest_id: int, final: bool = False, full: bool = False):
+    """A sweep now: the tick's while voting is open (incremental), or an
+    organiser's (the button, the API: `full`, everything judged again). After
     the close it is a final one: nothing more will come for the rules to wait for."""
     if final:
         return queues.enqueue_once("fraud", fraud_sweep, f"fraud-sweep-{contest_id}-final", contest_id, True,
+                                   timeout=SWEEP_TIMEOUT, contest_id=contest_id)
+    if full:
+        return queues.enqueue_once("fraud", fraud_sweep, f"fraud-sweep-{contest_id}-full", contest_id, False, True,
                                    timeout=SWEEP_TIMEOUT, contest_id=contest_id)
     return queues.enqueue_once("fraud", fraud_sweep, f"fraud-sweep-{contest_id}", contest_id,
                                timeout=SWEEP_TIMEOUT, contest_id=contest_id)

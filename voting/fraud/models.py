@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voting.extensions import db
@@ -65,7 +65,12 @@ class FraudSweep(db.Model):
     the sweep at the close, which judged every account (nothing waits to
     settle); a final tally needs one. `held` and `flagged` count the ballots
     this sweep newly put under review and newly flagged; `high_water_ballot_id`
-    is the newest ballot it saw."""
+    is the newest ballot it saw. `incremental`: it judged only what the
+    ballots since the last sweep can change (voting/fraud/increments.py).
+    `state`: what the next incremental sweep starts from: `cut` (a stamp:
+    the ballots before it are counted), `totals` (the contest's voters,
+    page-less voters and first user agents then), `settings` (a hash of the
+    contest's fraud settings); only the contest's latest sweep keeps it."""
 
     __tablename__ = "fraud_sweeps"
     __table_args__ = (Index("ix_fraud_sweeps_contest_final", "contest_id", "final"),)
@@ -78,3 +83,5 @@ class FraudSweep(db.Model):
     high_water_ballot_id: Mapped[int | None]
     held: Mapped[int] = mapped_column(default=0)
     flagged: Mapped[int] = mapped_column(default=0)
+    incremental: Mapped[bool] = mapped_column(default=False, server_default=false())
+    state: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -109,7 +109,7 @@ def review_cluster(slug: str, cluster_id: int):
 def sweep(slug: str):
     contest, _user = managed_contest(slug)
     try:
-        job = fraud_jobs.enqueue_sweep(contest.id, final=services.voting_closed(contest, clock.now()))
+        job = fraud_jobs.enqueue_sweep(contest.id, final=services.voting_closed(contest, clock.now()), full=True)
     except redis.RedisError:
         flash(_("The sweep could not be queued because the job queue is unavailable. Try again shortly."), "error")
     else:

@@ -21,9 +21,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+import numpy as np
+
+from voting.fraud.domain.columns import Ballots, from_records
 from voting.fraud.domain.policy import CORROBORATING, KINDS, Policy
 from voting.fraud.domain.records import BallotRecord, Finding
-from voting.fraud.domain.rules_common import stamp
 
 # Agreeing volume rules mostly describe one crowd (a burst on a network of new
 # accounts is found by three of them), so together they count at most this.
@@ -48,25 +50,20 @@ class Assessment:
     verdicts: dict[int, Verdict]
 
 
-def context(records: Iterable[BallotRecord], found: Iterable[int]) -> dict[int, float]:
+def context(records: Iterable[BallotRecord] | Ballots, found: Iterable[int]) -> dict[int, float]:
     """Per ballot id of `found`, the context weight: single entry (over every
     ballot of the voter, found or not) and fresh account."""
-    recs = list(records)
-    wanted = set(found)
-    voters = {r.voter_id for r in recs if r.id in wanted}
-    entries: dict[int, set[int]] = defaultdict(set)
-    for r in recs:
-        if r.voter_id in voters:
-            entries[r.voter_id].update(r.entries)
-    out = {}
-    for r in recs:
-        if r.id not in wanted:
-            continue
-        weight = SINGLE_ENTRY_WEIGHT if len(entries[r.voter_id]) == 1 else 0.0
-        if 0 <= stamp(r.cast_at) - stamp(r.voter_created_at) <= FRESH_SECONDS:
-            weight += FRESH_WEIGHT
-        out[r.id] = weight
-    return out
+    ballots = as_columns(records)
+    at = ballots.positions_of(found)
+    single = ballots.voter_entries()
+    fresh = ballots.stamps[at] - ballots.created[at]
+    fresh = (fresh >= 0) & (fresh <= FRESH_SECONDS)
+    return {b: (SINGLE_ENTRY_WEIGHT if v in single else 0.0) + (FRESH_WEIGHT if f else 0.0)
+            for b, v, f in zip(ballots.ids[at].tolist(), ballots.voter[at].tolist(), fresh.tolist())}
+
+
+def as_columns(records: Iterable[BallotRecord] | Ballots) -> Ballots:
+    return records if isinstance(records, Ballots) else from_records(records)
 
 
 def _sum(by_rule: dict[str, float]) -> float:
@@ -74,7 +71,7 @@ def _sum(by_rule: dict[str, float]) -> float:
     return min(volume, VOLUME_CAP) + sum(s for r, s in by_rule.items() if KINDS.get(r) != "volume")
 
 
-def combine(findings: Sequence[Finding], records: Iterable[BallotRecord], policy: Policy | None = None
+def combine(findings: Sequence[Finding], records: Iterable[BallotRecord] | Ballots, policy: Policy | None = None
             ) -> dict[int, Verdict]:
     """The verdict of every ballot some rule found (others have none: counted)."""
     policy = policy or Policy()
@@ -88,6 +85,7 @@ def combine(findings: Sequence[Finding], records: Iterable[BallotRecord], policy
                 seen[f.rule] = f.strength
     if not best:
         return {}
+    records = as_columns(records)
     weights = context(records, best)
     verdicts = {}
     for ballot, by_rule in best.items():
@@ -104,22 +102,20 @@ def combine(findings: Sequence[Finding], records: Iterable[BallotRecord], policy
     return _whole_accounts(verdicts, records)
 
 
-def _whole_accounts(verdicts: dict[int, Verdict], records: Iterable[BallotRecord]) -> dict[int, Verdict]:
+def _whole_accounts(verdicts: dict[int, Verdict], records: Iterable[BallotRecord] | Ballots) -> dict[int, Verdict]:
     """Evidence that holds one ballot of an account is evidence about the
     account: its other ballots (a farm's camouflage votes in other categories)
     are held with it, for the same reason."""
     held = {b for b, v in verdicts.items() if v.action == "hold"}
     if not held:
         return verdicts
-    recs = list(records)
-    held_ids = set(held)
-    accounts = {r.voter_id for r in recs if r.id in held_ids}
+    ballots = as_columns(records)
+    at = ballots.positions_of(held)
+    account_of = dict(zip(ballots.ids[at].tolist(), ballots.voter[at].tolist()))
+    theirs = np.flatnonzero(np.isin(ballots.voter, np.array(sorted(set(account_of.values())), dtype=np.int64)))
     ballots_of: dict[int, list[int]] = defaultdict(list)
-    account_of = {}
-    for r in recs:
-        if r.voter_id in accounts:
-            ballots_of[r.voter_id].append(r.id)
-            account_of[r.id] = r.voter_id
+    for ballot, voter in zip(ballots.ids[theirs].tolist(), ballots.voter[theirs].tolist()):
+        ballots_of[voter].append(ballot)
     for ballot in sorted(held):
         v = verdicts[ballot]
         for other in ballots_of.get(account_of.get(ballot), ()):

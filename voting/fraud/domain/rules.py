@@ -19,22 +19,28 @@ dict for the organiser. What each rule catches and misses: docs/fraud.md.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Callable, Sequence
 
-from dataclasses import replace
+import numpy as np
 
-from voting.fraud.domain.evidence import Assessment, combine
+from voting.fraud.domain.columns import Ballots
+from voting.fraud.domain.evidence import Assessment, Verdict, combine
+from voting.fraud.domain.increment import Increment
 from voting.fraud.domain.policy import Policy
 from voting.fraud.domain.records import BallotRecord, Finding
 from voting.fraud.domain.rules_accounts import country, instant_single_vote, new_account_domain
-from voting.fraud.domain.rules_clients import pageless, sleeper_accounts, uniform_clients
-from voting.fraud.domain.rules_common import cast
-from voting.fraud.domain.rules_network import shared_device, shared_prefix, shared_user_agent
+from voting.fraud.domain.rules_agents import shared_user_agent
+from voting.fraud.domain.rules_clients import pageless, uniform_clients
+from voting.fraud.domain.rules_common import Cast, cast
+from voting.fraud.domain.rules_network import shared_device, shared_prefix
+from voting.fraud.domain.rules_sleepers import sleeper_accounts
 from voting.fraud.domain.rules_timing import burst, scripted_cadence
 from voting.fraud.domain.thresholds import Thresholds
 
-Rule = Callable[[Sequence[BallotRecord], datetime, Thresholds], list[Finding]]
+Records = Sequence[BallotRecord] | Ballots
+Rule = Callable[..., list[Finding]]
 
 ALL_RULES: dict[str, Rule] = {
     "burst": burst,
@@ -51,13 +57,15 @@ ALL_RULES: dict[str, Rule] = {
     "uniform_clients": uniform_clients,
 }
 
-__all__ = ["ALL_RULES", "run_all", "assess", *ALL_RULES]
+__all__ = ["ALL_RULES", "run_all", "assess", "lookback_seconds", "reach_seconds", *ALL_RULES]
 
 
-def run_all(records: Sequence[BallotRecord], now: datetime, t: Thresholds | None = None,
-            allowed_countries: frozenset[str] = frozenset(), policy: Policy | None = None) -> list[Finding]:
+def run_all(records: Records, now: datetime, t: Thresholds | None = None,
+            allowed_countries: frozenset[str] = frozenset(), policy: Policy | None = None,
+            inc: Increment | None = None) -> list[Finding]:
     """Every rule over the ballots cast by `now`; all findings, sorted by
-    (rule, key). The ballots are filtered and sorted once for all rules."""
+    (rule, key). The ballots are filtered and sorted once for all rules.
+    With `inc`, an incremental sweep's: the findings it extends, whole."""
     t = t or Thresholds()
     recs = cast(records, now)
     findings: list[Finding] = []
@@ -65,35 +73,71 @@ def run_all(records: Sequence[BallotRecord], now: datetime, t: Thresholds | None
         if policy is not None and policy.mode(name) == "off":
             continue  # neither its findings nor (for a volume rule) its crowds
         if name == "country":
-            findings += country(recs, now, t, allowed_countries)
+            findings += country(recs, now, t, allowed_countries, inc=inc)
         elif name == "uniform_clients":
-            findings += uniform_clients(recs, now, t, findings)
+            findings += uniform_clients(recs, now, t, findings, inc=inc)
         else:
-            findings += rule(recs, now, t)
+            findings += rule(recs, now, t, inc=inc)
     return sorted(findings, key=lambda f: (f.rule, f.key))
 
 
-def assess(records: Sequence[BallotRecord], now: datetime, t: Thresholds | None = None,
+def assess(records: Records, now: datetime, t: Thresholds | None = None,
            policy: Policy | None = None, allowed_countries: frozenset[str] = frozenset(),
-           final: bool = False) -> Assessment:
+           final: bool = False, inc: Increment | None = None) -> Assessment:
     """Every rule, then the combined verdict per ballot. `final` is the sweep
     at the close: nothing more will come, so rules that wait for an account
-    to settle judge every account now."""
+    to settle judge every account now. With `inc`, an incremental sweep: the
+    findings it extends and the verdicts of every ballot of the voters those
+    can change (`affected_verdicts`); what it still needs to read is in
+    `inc.needs` (empty when the answer is whole)."""
     t = t or Thresholds()
     if final:
         t = replace(t, instant_settle_seconds=0)
     policy = policy or Policy()
     recs = cast(records, now)
-    findings = run_all(recs, now, t, allowed_countries, policy)
-    return Assessment(findings, combine(findings, recs, policy))
+    findings = run_all(recs, now, t, allowed_countries, policy, inc)
+    if inc is None:
+        return Assessment(findings, combine(findings, recs, policy))
+    return Assessment(findings, affected_verdicts(findings, recs, policy, inc))
+
+
+def affected_verdicts(findings: list[Finding], recs: Cast, policy: Policy, inc: Increment) -> dict[int, Verdict]:
+    """The verdicts an incremental sweep can change: of every ballot of the
+    voters who cast a ballot since `inc.since` (their other ballots' context
+    moves), of those whose ballots a finding adds, and of all the voters of a
+    finding whose strength moved. Each such ballot is judged on every finding
+    that holds it: the ones extended now, and the filed ones not extended
+    (`inc.memberships`), which are as the last sweep left them."""
+    voters = set(recs.voter[inc.judged(recs.stamps)].tolist())
+    for f in findings:
+        prior = inc.prior.get((f.rule, f.key))
+        moved = prior is None or prior.strength != f.strength
+        changed = f.ballot_ids if moved else f.ballot_ids - prior.ballot_ids
+        voters |= set(recs.voter[recs.positions_of(changed)].tolist())
+        if moved and prior is not None:
+            voters |= inc.prior_voters.get((f.rule, f.key), frozenset())
+    inc.need_voters(voters)
+    inc.needs.memberships.update(voters - inc.members_read)
+    ours = np.flatnonzero(np.isin(recs.voter, list(voters)))
+    ballots = set(recs.ids[ours].tolist())
+    extended = {(f.rule, f.key) for f in findings}
+    held: dict[tuple[str, str], set[int]] = {}
+    strength: dict[tuple[str, str], float] = {}
+    for ballot in ballots:
+        for rule, cluster, s in inc.memberships.get(ballot, ()):
+            if (rule, cluster) not in extended:
+                held.setdefault((rule, cluster), set()).add(ballot)
+                strength[(rule, cluster)] = s
+    filed = [Finding(rule, cluster, frozenset(ids), {}, strength[(rule, cluster)])
+             for (rule, cluster), ids in sorted(held.items())]
+    mine = [Finding(f.rule, f.key, f.ballot_ids & ballots, {}, f.strength) for f in findings]
+    both = sorted([f for f in mine if f.ballot_ids] + filed, key=lambda f: (f.rule, f.key))
+    return {b: v for b, v in combine(both, recs, policy).items() if b in ballots}
 
 
 def lookback_seconds(t: Thresholds | None = None) -> int:
-    """How far before a ballot any rule looks to judge it. An incremental
-    sweep that re-judges the ballots cast since its last run must give the
-    rules every ballot cast up to this long before the earliest of them (and
-    each voter's and device's other ballots, which the voter- and
-    device-level rules read whenever they were cast)."""
+    """How far before a ballot any rule looks to judge it (the longest window
+    and baseline)."""
     t = t or Thresholds()
     return int(max(t.burst_window_seconds + t.burst_lookback_seconds, t.prefix_window_seconds,
                    t.prefix_hours_window_seconds, t.prefix_days_window_seconds,
@@ -101,3 +145,15 @@ def lookback_seconds(t: Thresholds | None = None) -> int:
                    t.ua_window_seconds + t.ua_lookback_seconds,
                    t.instant_window_seconds + t.instant_settle_seconds, t.domain_window_seconds,
                    t.pageless_window_seconds, t.sleeper_wake_seconds))
+
+
+def reach_seconds(t: Thresholds | None = None) -> int:
+    """How far before `since` an incremental sweep reads every ballot (and
+    every ballot of their voters): what the windows it judges look back at,
+    the week-long ones aside (the days and week windows of networks and
+    devices, the user agents' baselines), which it reads from SQL for the
+    groups they can concern."""
+    t = t or Thresholds()
+    return int(max(t.burst_window_seconds + t.burst_lookback_seconds, t.prefix_window_seconds,
+                   t.prefix_hours_window_seconds, t.device_window_seconds, t.ua_window_seconds,
+                   t.instant_window_seconds, t.pageless_window_seconds, t.sleeper_wake_seconds))

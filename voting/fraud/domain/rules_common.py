@@ -1,84 +1,25 @@
-"""What the fraud rules share: ballots cast by `now` in time order, timestamps,
-stable cluster keys, evidence formatting, window flagging. Pure."""
+"""What the fraud rules share: stable cluster keys, evidence formatting,
+strength ramps. The ballots they read (`cast`) are columns (columns.py). Pure."""
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import datetime, timezone
-from operator import attrgetter
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable
 
-from voting.fraud.domain.records import BallotRecord, Finding
+import numpy as np
+
+from voting.fraud.domain.columns import Cast, cast, stamp
+from voting.fraud.domain.records import Finding
+
+__all__ = ["Cast", "cast", "stamp", "iso", "key", "finding", "ramp", "top", "span", "KEY_MAX"]
 
 KEY_MAX = 200  # fraud_clusters.key is a String(200)
 
 
-def stamp(dt: datetime) -> float:
-    """Seconds since the epoch; naive datetimes are taken as UTC."""
-    return dt.timestamp() if dt.tzinfo is not None else dt.replace(tzinfo=timezone.utc).timestamp()
-
-
-def micros(recs: "Cast") -> list[int]:
-    """Cast times in integer microseconds (exact sums of squares). Kept in `memo`."""
-    if "micros" not in recs.memo:
-        recs.memo["micros"] = [round(ts * 1_000_000) for ts in recs.stamps]
-    return recs.memo["micros"]
-
-
 def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-class Cast(list):
-    """Ballots cast at or before `now`, sorted by (cast time, id), with their
-    timestamps. `run_all` builds one and hands it to every rule, so filtering
-    and sorting happen once per sweep; `memo` keeps what several rules derive
-    from the same ballots (the accounts) for the length of that sweep."""
-
-    def __init__(self, records: Iterable[BallotRecord], stamps: list[float], now: datetime):
-        super().__init__(records)
-        self.stamps = stamps
-        self.now = now
-        self.memo: dict[str, Any] = {}
-
-
-def cast(records: Sequence[BallotRecord], now: datetime) -> Cast:
-    if isinstance(records, Cast) and records.now == now:
-        return records
-    limit = stamp(now)
-    stamps = [stamp(r.cast_at) for r in records]
-    keep = [i for i, ts in enumerate(stamps) if ts <= limit]
-    ids = [r.id for r in records]
-    keep.sort(key=ids.__getitem__)     # by id, then (stable) by time: ties stay in id order
-    keep.sort(key=stamps.__getitem__)
-    return Cast([records[i] for i in keep], [stamps[i] for i in keep], now)
-
-
-def column(recs: Cast, attr: str) -> list[Any]:
-    """One attribute of every ballot, in order. Kept in `memo`."""
-    memo_key = "column:" + attr
-    if memo_key not in recs.memo:
-        recs.memo[memo_key] = list(map(attrgetter(attr), recs))
-    return recs.memo[memo_key]
-
-
-def groups(recs: Cast, attr: str) -> dict[Any, list[int]]:
-    """Positions in `recs` of the ballots sharing each non-empty value of `attr`
-    ("entries": each entry a ballot supports), in time order. Kept in `memo`."""
-    memo_key = "groups:" + attr
-    if memo_key not in recs.memo:
-        found: dict[Any, list[int]] = defaultdict(list)
-        if attr == "entries":
-            for i, entries in enumerate(column(recs, attr)):
-                for e in (entries if len(entries) == 1 else set(entries)):
-                    found[e].append(i)
-        else:
-            for i, value in enumerate(column(recs, attr)):
-                if value:
-                    found[value].append(i)
-        recs.memo[memo_key] = dict(found)
-    return recs.memo[memo_key]
+    return datetime.fromtimestamp(float(ts), timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def key(*parts: object) -> str:
@@ -94,7 +35,7 @@ def key(*parts: object) -> str:
 
 def finding(rule: str, cluster_key: str, ids: Iterable[int], evidence: dict[str, Any],
             strength: float = 1.0) -> Finding:
-    return Finding(rule=rule, key=cluster_key, ballot_ids=frozenset(ids), evidence=evidence,
+    return Finding(rule=rule, key=cluster_key, ballot_ids=frozenset(int(i) for i in ids), evidence=evidence,
                    strength=round(strength, 3))
 
 
@@ -113,45 +54,21 @@ def top(counter: Counter, n: int = 3) -> list[list[Any]]:
     return [[v, c] for v, c in sorted(counter.items(), key=lambda vc: (-vc[1], str(vc[0])))[:n]]
 
 
-def span(stamps: Iterable[float]) -> dict[str, str]:
-    stamps = list(stamps)
-    return {"first": iso(min(stamps)), "last": iso(max(stamps))} if stamps else {}
+def span(stamps: Iterable[float] | np.ndarray) -> dict[str, str]:
+    values = np.asarray(stamps if isinstance(stamps, np.ndarray) else list(stamps), dtype=np.float64)
+    return {"first": iso(values.min()), "last": iso(values.max())} if len(values) else {}
 
 
-class Window:
-    """Distinct voters in a sliding window of ballots (each ballot given as its
-    position or id). `take_new()` returns the (voter, ballot) pairs in the
-    window not taken before, so flagging every window of a long qualifying run
-    costs O(ballots), not O(ballots x window)."""
+def entry_counter(recs: Cast, positions: np.ndarray) -> Counter:
+    """How many of these ballots support each entry."""
+    counts = recs.entry_counts()[positions]
+    flat = recs.entry_ids[np.repeat(recs.entry_start[positions], counts)
+                          + np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)]
+    values, n = np.unique(flat, return_counts=True)
+    return Counter(dict(zip(values.tolist(), n.tolist())))
 
-    __slots__ = ("items", "counts", "start", "flagged")
 
-    def __init__(self) -> None:
-        self.items: list[tuple[float, int, int]] = []  # (ts, voter, ballot) in time order
-        self.counts: dict[int, int] = {}
-        self.start = 0     # first item still in the window
-        self.flagged = 0   # items before this one were already taken
-
-    def add(self, ts: float, voter: int, ballot: int, evict_before: float) -> None:
-        """Add a ballot, then drop the items at or before `evict_before`."""
-        items, counts = self.items, self.counts
-        items.append((ts, voter, ballot))
-        counts[voter] = counts.get(voter, 0) + 1
-        start = self.start
-        while items[start][0] <= evict_before:
-            voter = items[start][1]
-            left = counts[voter] - 1
-            if left:
-                counts[voter] = left
-            else:
-                del counts[voter]
-            start += 1
-        self.start = start
-
-    def __len__(self) -> int:
-        return len(self.counts)
-
-    def take_new(self) -> list[tuple[int, int]]:
-        first = max(self.start, self.flagged)
-        self.flagged = len(self.items)
-        return [(v, b) for _, v, b in self.items[first:]]
+def values_of(recs: Cast, column: str, positions: np.ndarray) -> list[Any]:
+    """The values (not codes) of a CODED column at these positions."""
+    table = recs.tables[column].values
+    return [table[c] for c in getattr(recs, column)[positions].tolist()]
