@@ -27,6 +27,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from voting.i18n.domain import N_, msg
+
 KINDS: dict[str, str] = {
     "burst": "volume",
     "shared_prefix": "volume",
@@ -76,9 +78,9 @@ class Policy:
         modes: dict[str, str] = {}
         for name, mode in (rules or {}).items():
             if name not in KINDS:
-                errors[f"rules.{name}"] = "is not a rule (one of: " + ", ".join(KINDS) + ")"
+                errors[f"rules.{name}"] = msg("is not a rule (one of: %(rules)s)", rules=", ".join(KINDS))
             elif mode not in MODES:
-                errors[f"rules.{name}"] = "must be hold, flag or off"
+                errors[f"rules.{name}"] = N_("must be hold, flag or off")
             else:
                 modes[name] = mode
         values = {}
@@ -87,13 +89,13 @@ class Policy:
             if value is None:
                 values[name] = default
             elif isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                errors[name] = "must be a number"
+                errors[name] = N_("must be a number")
             elif not 0.1 <= value <= 10:
-                errors[name] = "must be between 0.1 and 10"
+                errors[name] = N_("must be between 0.1 and 10")
             else:
                 values[name] = float(value)
         if not errors and values["flag_threshold"] > values["hold_threshold"]:
-            errors["flag_threshold"] = "must not be above hold_threshold"
+            errors["flag_threshold"] = N_("must not be above hold_threshold")
         if errors:
             raise PolicyError(errors)
         return cls(modes=modes, **values)

@@ -18,6 +18,8 @@ import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping
 
+from voting.i18n.domain import N_, msg
+
 MINUTE = 60
 HOUR = 3600
 DAY = 86400
@@ -233,14 +235,14 @@ class Thresholds:
         if overrides is None:
             return cls()
         if not isinstance(overrides, Mapping):
-            raise ThresholdError({"": "must be a mapping of threshold names to numbers"})
+            raise ThresholdError({"": N_("must be a mapping of threshold names to numbers")})
         known = {f.name: f for f in fields(cls)}
         errors: dict[str, str] = {}
         values: dict[str, float | int] = {}
         for key, value in overrides.items():
             f = known.get(key) if isinstance(key, str) else None
             if f is None:
-                errors[str(key)] = "is not a known threshold"
+                errors[str(key)] = N_("is not a known threshold")
                 continue
             problem = _problem(value, f.metadata)
             if problem:
@@ -263,16 +265,16 @@ class ThresholdError(ValueError):
 
 def _problem(value: Any, meta: Mapping[str, Any]) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return "must be a number"
+        return N_("must be a number")
     if meta["integer"] and value != int(value):
-        return "must be a whole number"
+        return N_("must be a whole number")
     lo, hi = meta["lo"], meta["hi"]
     if meta["lo_open"] and value <= lo:
-        return f"must be greater than {lo:g}"
+        return msg("must be greater than %(limit)s", limit=f"{lo:g}")
     if value < lo:
-        return f"must be at least {lo:g}"
+        return msg("must be at least %(limit)s", limit=f"{lo:g}")
     if hi is not None and value > hi:
-        return f"must be at most {hi:g}"
+        return msg("must be at most %(limit)s", limit=f"{hi:g}")
     return None
 
 
