@@ -77,6 +77,21 @@ class Source:
     def batch_again(self, seq: int):
         return None  # a snapshot: every amended leaf was wanted when it was read
 
+    def batches(self):
+        """A snapshot's batches (a saved file's, an export's): all listed in the one document,
+        their leaves where `leaves_of` finds them; the live pages read theirs page by page."""
+        self.take_rules(self.meta.get("rules"))
+        batches = self.meta.get("batches")
+        if not isinstance(batches, list):
+            self.fail(f"batches is not a list: {lc.shown(batches)}")
+            return
+        for batch in batches:
+            yield batch, self.leaves_of(batch)
+        self.heads = [("", self.meta.get("head"), None, True)]
+
+    def leaves_of(self, batch):
+        raise NotImplementedError
+
 
 class Saved(Source):
     """A file written by --save (or any JSON in that shape): one object holding every batch and amendment."""
@@ -93,15 +108,8 @@ class Saved(Source):
             return None
         return items
 
-    def batches(self):
-        self.take_rules(self.meta.get("rules"))
-        batches = self.meta.get("batches")
-        if not isinstance(batches, list):
-            self.fail(f"batches is not a list: {lc.shown(batches)}")
-            return
-        for batch in batches:
-            yield batch, batch.get("leaves") if isinstance(batch, dict) else None
-        self.heads = [("", self.meta.get("head"), None, True)]
+    def leaves_of(self, batch):
+        return batch.get("leaves") if isinstance(batch, dict) else None
 
 
 class Pages(Source):
@@ -297,18 +305,11 @@ class Export(Source):
             found.append(item)
         return found
 
-    def batches(self):
-        self.take_rules(self.meta.get("rules"))
-        batches = self.meta.get("batches")
-        if not isinstance(batches, list):
-            self.fail(f"batches is not a list: {lc.shown(batches)}")
-            return
-        for batch in batches:
-            what = f"batch {batch.get('seq') if isinstance(batch, dict) else '?'}"
-            data = self.read(batch, what)
-            leaves = None if data is None else self.lines(data, what)
-            yield batch, False if leaves is None else leaves
-        self.heads = [("", self.meta.get("head"), None, True)]
+    def leaves_of(self, batch):
+        what = f"batch {batch.get('seq') if isinstance(batch, dict) else '?'}"
+        data = self.read(batch, what)
+        leaves = None if data is None else self.lines(data, what)
+        return False if leaves is None else leaves
 
 
 def open_ledger(source: str, fail) -> Source:

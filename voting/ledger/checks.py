@@ -50,6 +50,8 @@ LIMITS = ("method", "ranked_method", "max_choices", "score_max")
 DECISION_ACTIONS = {"counted": "fraud.count", "invalidated": "fraud.invalidate"}
 SWEEP, SWEEPER = "fraud.sweep", "system: fraud sweep"
 HOLD_REASON = re.compile(r"held by the .+ rule\Z", re.DOTALL)
+# What `Check.parsed` answers for a stored text that is not JSON at all (None is JSON: `null`).
+UNREADABLE = object()
 
 
 class Audited(NamedTuple):
@@ -118,6 +120,19 @@ class Check:
         self.amended = set(db.session.scalars(select(LedgerAmendment.receipt_hash).distinct().where(
             LedgerAmendment.contest_id == self.contest.id)))
 
+    def parsed(self, where: str, text: str):
+        """The JSON value of a stored text that must be canonical JSON (a rules body, a leaf); a
+        problem when it is not, and UNREADABLE when it cannot be read (or re-encoded) at all."""
+        try:
+            value = json.loads(text)
+            canonical = encoding.canonical(value).decode("utf-8") == text
+        except (ValueError, TypeError):
+            self.problem(f"{where}: not canonical JSON")
+            return UNREADABLE
+        if not canonical:
+            self.problem(f"{where}: not canonical JSON")
+        return value
+
     def check_rules(self) -> None:
         voting = self.contest.settings["voting"]
         limits = encoding.rules(self.slug, voting["method"], voting.get("ranked_method", "irv"),
@@ -125,14 +140,9 @@ class Check:
         for row in db.session.scalars(select(LedgerRules).where(LedgerRules.contest_id == self.contest.id)
                                       .order_by(LedgerRules.id)):
             where = f"rules {row.hash[:12]}…"
-            try:
-                body = json.loads(row.body)
-                canonical = encoding.canonical(body).decode("utf-8") == row.body
-            except (ValueError, TypeError):
-                self.problem(f"{where}: not canonical JSON")
+            body = self.parsed(where, row.body)
+            if body is UNREADABLE:
                 continue
-            if not canonical:
-                self.problem(f"{where}: not canonical JSON")
             if encoding.rules_hash(body) != row.hash:
                 self.problem(f"{where}: the body does not hash to its hash")
             shape = validity.rules_problems(body)
@@ -207,14 +217,9 @@ class Check:
 
     def check_leaf(self, where: str, row, batch: LedgerBatch) -> None:
         self.leaves += 1
-        try:
-            leaf = json.loads(row.leaf)
-            canonical = encoding.canonical(leaf).decode("utf-8") == row.leaf
-        except (ValueError, TypeError):
-            self.problem(f"{where}: not canonical JSON")
+        leaf = self.parsed(where, row.leaf)
+        if leaf is UNREADABLE:
             return
-        if not canonical:
-            self.problem(f"{where}: not canonical JSON")
         if not isinstance(leaf, dict):
             self.problem(f"{where}: not an object")
             return
