@@ -56,7 +56,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import tally  # noqa: E402  (the WSIS-sized vote of the tally bench, loaded the same way)
-from benchdb import reset_database  # noqa: E402
+from benchdb import reset_database, reset_peak, status_mb  # noqa: E402
 
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
@@ -265,12 +265,12 @@ def part_export(spec: dict) -> dict:
 
     app = app_in(spec["env"])
     with app.app_context():
-        tally.reset_peak()
-        before = tally.status_mb("VmRSS")
+        reset_peak()
+        before = status_mb("VmRSS")
         t0 = time.perf_counter()
         result = jobs.export_ledger(spec["contest_id"])
         seconds = time.perf_counter() - t0
-        added = tally.status_mb("VmHWM") - before
+        added = status_mb("VmHWM") - before
     client = app.test_client()
     base = f"/api/v1/contests/{spec['slug']}/ledger/export"
     target = Path(spec["download_to"])

@@ -22,20 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # for `voting` and `tests.support`
 
-
-def status_mb(field: str) -> float:
-    """VmRSS (now) or VmHWM (the peak) of this process, from /proc/self/status."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    raise KeyError(field)
-
-
-def reset_peak() -> None:
-    """Start the peak (VmHWM) again from the RSS of now (Linux >= 4.0)."""
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
+from benchdb import reset_peak, status_mb  # noqa: E402
 
 
 def child(spec: dict) -> dict:

@@ -77,7 +77,7 @@ import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from benchdb import reset_database
+from benchdb import reset_database, reset_peak, status_mb
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -628,24 +628,6 @@ def instrument(clock: Clock) -> None:
     uncertainty.prepare = clock.wrap("prepare", uncertainty.prepare)
     uncertainty.bootstrap = clock.wrap("bootstrap", uncertainty.bootstrap)
     snapshot.Decision.sha256 = clock.wrap("hash", snapshot.Decision.sha256)
-
-
-def status_mb(field: str) -> float:
-    """VmRSS (now) or VmHWM (the peak) of this process, from /proc/self/status."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    raise KeyError(field)
-
-
-def reset_peak() -> None:
-    """Start the peak (VmHWM) again from the RSS of now (Linux >= 4.0). ru_maxrss
-    is no use here: after exec it keeps the larger of this process's peak and
-    the peak of the process it was forked from (the bench, holding the
-    campaign), so it may never move during the tally."""
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
 
 
 def forget_snapshots(contest_id: int) -> None:
