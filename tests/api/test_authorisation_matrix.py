@@ -19,20 +19,8 @@ from tests.support.factories import PASSWORD
 from tests.support.teams import form_team, hackathon
 from tests.support.voting import cast, open_contest
 
-ROLES = ("anonymous", "voter", "judge", "other_organiser", "organiser", "admin")
-
-PUBLIC = frozenset(ROLES)
-SIGNED_IN = PUBLIC - {"anonymous"}
-MANAGER = frozenset({"organiser", "admin"})  # organisers of this contest, and admins
-CREATOR = frozenset({"other_organiser", "admin"})  # the global organiser role (this contest's has none)
-ORGANISER_PAGES = frozenset({"other_organiser", "organiser", "admin"})  # anyone with a contest to manage
-JUDGES = frozenset({"judge"})  # judges of this contest (anyone else is told the entry is not on their list)
-# Only an entry's own entrant edits, submits and withdraws it: the world's entry is the factory organiser's,
-# none of these callers', so every one of them is refused.
-ENTRANT: frozenset[str] = frozenset()
-# The world's team is the voter's, in a hackathon that only admins of these callers manage.
-TEAM_MEMBERS = frozenset({"voter"})
-TEAM_READERS = frozenset({"voter", "admin"})  # its members and its contest's organisers
+from tests.api.matrix import (CREATOR, ENTRANT, JUDGES, MANAGER, ORGANISER_PAGES, PUBLIC, ROLES, SIGNED_IN,
+                              TEAM_MEMBERS, TEAM_READERS, console)
 
 MATRIX: dict[tuple[str, str], frozenset[str]] = {
     # Accounts and session.
@@ -194,6 +182,9 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/contests/<slug>/exports/ballots.csv"): MANAGER,
     ("GET", "/api/v1/contests/<slug>/exports/scores.csv"): MANAGER,
 }
+# The organiser console's pages, by area (tests/api/matrix/: one module per part of the console).
+MATRIX.update(console.ROWS)
+
 # Leaving the team ends the caller's membership (the first leave dissolves it: the second finds no team), and
 # signing out ends the caller's session, so those requests go last, in that order.
 LAST = {("DELETE", "/api/v1/teams/<int:team_id>/members/me"): 1, ("POST", "/teams/<int:team_id>/leave"): 1,

@@ -49,5 +49,9 @@ def pages(w: World) -> dict[str, list[tuple[str, int]]]:
             (f"/organiser/contests/{judged}/judging", 200), (f"/contests/{results}/results?draft=1", 200),
             (f"/contests/{results}/results/categories/c1?draft=1", 200),
             (f"/contests/{results}/results/announce?draft=1", 200), (f"/contests/{prize}", 200),
+            # The console: a new contest, and one contest's overview, settings and people.
+            ("/organiser/contests/new", 200), (f"/organiser/contests/{prize}", 200),
+            (f"/organiser/contests/{prize}/settings", 200), (f"/organiser/contests/{prize}/people", 200),
+            (f"/organiser/jobs/{w.job}", 200),
         ],
     }

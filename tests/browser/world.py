@@ -62,6 +62,7 @@ class World:
     assigned: int = 0  # an entry the judge has to score
     submitted: int = 0  # an entry the judge has scored and submitted
     to_score: int = 0  # the entry the judge scores in the keyboard journey
+    job: str = ""  # a rebuild of the prize's counters, for the console's job page
 
 
 def _api(app, email: str) -> Api:
@@ -116,6 +117,7 @@ def _prize(app, make, boss: Api, world: World) -> None:
     clusters = _ok(boss.get(f"/api/v1/contests/{slug}/fraud/clusters"))["clusters"]
     assert clusters, "the sweep filed no cluster"
     world.cluster = clusters[0]["id"]
+    world.job = _ok(boss.post(f"/api/v1/contests/{slug}/counters/rebuild"), 202)["job_id"]
 
 
 def _results(app, make, boss: Api, world: World) -> None:

@@ -1,0 +1,5 @@
+"""The entries' list, moderation, edit and import (voting/organiser/moderation.py)."""
+
+from __future__ import annotations
+
+ROWS: dict = {}
