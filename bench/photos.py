@@ -62,6 +62,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchdb import reset_peak, status_mb  # noqa: E402  (the bench folder is the script's own)
+
 FLOODS = ("com-flood", "fill-flood", "rst-flood", "webp-flood")
 TARGETS = {"bomb": (0.050, 20), "photo": (2.0, 300), **{case: (0.500, 60) for case in FLOODS}}  # seconds, MB
 RULES = {"max_bytes": 25_000_000, "max_megapixels": 50}
@@ -137,19 +139,6 @@ def floods() -> dict[str, bytes]:
 
 
 # --- one measurement, in a child process ----------------------------------------------------------------------
-
-def status_mb(field: str) -> float:
-    """VmRSS (resident now) or VmHWM (the peak) of this process, from /proc."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    raise SystemExit(f"no {field} in /proc/self/status: this benchmark needs Linux")
-
-
-def reset_peak() -> None:
-    """Start the peak over from the resident set now (Linux 4.0+); the imports' own peak does not count."""
-    Path("/proc/self/clear_refs").write_text("5")
-
 
 def measure(case: str, path: str) -> dict:
     from voting.errors import ApiError

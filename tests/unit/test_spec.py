@@ -1,5 +1,7 @@
 import pytest
 
+from tests.support.specs import spec_problems
+
 from voting.contests.domain.spec import SpecErrors, merge_patch, patch_spec, validate_spec
 from voting.fraud.domain.policy import Policy
 
@@ -9,12 +11,6 @@ def base(**over):
             "categories": [{"slug": "c1", "title": "C1"}]}
     spec.update(over)
     return spec
-
-
-def errors(raw):
-    with pytest.raises(SpecErrors) as caught:
-        validate_spec(raw)
-    return caught.value.fields
 
 
 def test_defaults_follow_the_kind():
@@ -36,7 +32,7 @@ def test_given_values_override_kind_defaults():
 
 
 def test_every_problem_is_reported_with_its_path():
-    found = errors({
+    found = spec_problems({
         "slug": "Bad Slug", "title": "", "kind": "quiz", "extra": 1,
         "categories": [{"slug": "c1", "title": "A", "colour": "red"}],
         "voting": {"method": "single", "pow_bits": "16"},
@@ -48,7 +44,7 @@ def test_every_problem_is_reported_with_its_path():
 
 
 def test_rules_across_fields():
-    found = errors(base(
+    found = spec_problems(base(
         categories=[{"slug": "c1", "title": "A"}, {"slug": "c1", "title": "B"}],
         phases={"submission": {"opens_at": "2021-01-01T00:00:00+00:00", "closes_at": "2021-02-01T00:00:00+00:00"},
                 "voting": {"opens_at": "2021-01-15T00:00:00+00:00", "closes_at": "2021-01-10T00:00:00+00:00"}},
@@ -67,11 +63,11 @@ def test_rules_across_fields():
 
 
 def test_photo_contests_award_three_places_at_most():
-    assert "awards.winners_per_category" in errors(base(kind="photo", awards={"winners_per_category": 4}))
+    assert "awards.winners_per_category" in spec_problems(base(kind="photo", awards={"winners_per_category": 4}))
 
 
 def test_not_an_object():
-    assert errors([1, 2]) == {"body": "must be a JSON object"}
+    assert spec_problems([1, 2]) == {"body": "must be a JSON object"}
 
 
 def test_merge_patch_is_rfc7396():
@@ -91,8 +87,8 @@ def test_patch_keeps_slug_and_kind():
 def test_fraud_section():
     spec = validate_spec(base(fraud={"countries": ["CH", "FR"], "thresholds": {"burst_min_count": 50}}))
     assert spec.fraud.countries == ["CH", "FR"]
-    assert "fraud.countries.0" in errors(base(fraud={"countries": ["ch"]}))
-    found = errors(base(fraud={"thresholds": {"no_such_threshold": 1, "burst_ratio": -3}}))
+    assert "fraud.countries.0" in spec_problems(base(fraud={"countries": ["ch"]}))
+    found = spec_problems(base(fraud={"thresholds": {"no_such_threshold": 1, "burst_ratio": -3}}))
     assert set(found) == {"fraud.thresholds.no_such_threshold", "fraud.thresholds.burst_ratio"}
 
 
@@ -104,16 +100,16 @@ def test_fraud_policy():
                                      "flag_threshold": 0.8}))
     assert spec.fraud.rules == {"burst": "off", "country": "flag"} and spec.fraud.hold_threshold == 2.0
     # Every problem at once, each beside its field.
-    found = errors(base(fraud={"rules": {"no_such_rule": "hold", "burst": "maybe"}, "hold_threshold": 20,
+    found = spec_problems(base(fraud={"rules": {"no_such_rule": "hold", "burst": "maybe"}, "hold_threshold": 20,
                                "flag_threshold": 0.05, "thresholds": {"burst_ratio": -3}}))
     assert set(found) == {"fraud.rules.no_such_rule", "fraud.rules.burst", "fraud.hold_threshold",
                           "fraud.flag_threshold", "fraud.thresholds.burst_ratio"}
     assert "is not a rule" in found["fraud.rules.no_such_rule"]
     assert "hold, flag or off" in found["fraud.rules.burst"]
-    assert errors(base(fraud={"hold_threshold": 0.5, "flag_threshold": 0.8})) == {
+    assert spec_problems(base(fraud={"hold_threshold": 0.5, "flag_threshold": 0.8})) == {
         "fraud.flag_threshold": "must not be above hold_threshold"}
-    assert "fraud.hold_threshold" in errors(base(fraud={"hold_threshold": "high"}))
-    assert "fraud.rules.burst" in errors(base(fraud={"rules": {"burst": 1}}))
+    assert "fraud.hold_threshold" in spec_problems(base(fraud={"hold_threshold": "high"}))
+    assert "fraud.rules.burst" in spec_problems(base(fraud={"rules": {"burst": 1}}))
 
 
 def test_tie_break_chain_and_criterion_guidance():
@@ -122,6 +118,6 @@ def test_tie_break_chain_and_criterion_guidance():
     assert spec.awards.tie_break == ["public_votes", "draw"]
     assert spec.judging.criteria[0].guidance == "Lives changed"
     assert validate_spec(base()).awards.tie_break == ["jury_score", "public_votes", "earliest_submission", "draw"]
-    assert set(errors(base(awards={"tie_break": ["draw", "draw"]}))) == {"awards.tie_break"}
-    assert set(errors(base(awards={"tie_break": ["coin"]}))) == {"awards.tie_break.0"}
-    assert set(errors(base(awards={"tie_break": []}))) == {"awards.tie_break"}
+    assert set(spec_problems(base(awards={"tie_break": ["draw", "draw"]}))) == {"awards.tie_break"}
+    assert set(spec_problems(base(awards={"tie_break": ["coin"]}))) == {"awards.tie_break.0"}
+    assert set(spec_problems(base(awards={"tie_break": []}))) == {"awards.tie_break"}

@@ -7,8 +7,10 @@ import pickle
 
 import pytest
 
+from tests.support.specs import spec_problems
+
 from voting.contests.domain import spec_translations
-from voting.contests.domain.spec import SpecErrors, merge_patch, patch_spec, validate_spec
+from voting.contests.domain.spec import merge_patch, patch_spec, validate_spec
 from voting.i18n.domain import Message, direction, html_lang, link_code, msg, nmsg, parse, validation_message
 
 
@@ -17,12 +19,6 @@ def base(**over):
             "categories": [{"slug": "c1", "title": "C1 Public governance"}, {"slug": "c2", "title": "C2"}]}
     spec.update(over)
     return spec
-
-
-def errors(raw):
-    with pytest.raises(SpecErrors) as caught:
-        validate_spec(raw)
-    return caught.value.fields
 
 
 FRENCH = {"fr": {"title": "Prix du SMSI 2021", "description": "Les prix.",
@@ -36,7 +32,7 @@ def test_translations_are_kept_as_given():
 
 
 def test_every_problem_is_beside_its_field():
-    found = errors(base(translations={
+    found = spec_problems(base(translations={
         "de": {"title": "Preise"},                                    # not one of our languages
         "fr": {"title": " ", "description": "x" * 5001, "subtitle": "?",  # blank, too long, unknown field
                "categories": {"c1": {"title": "y" * 301}}},
@@ -46,7 +42,7 @@ def test_every_problem_is_beside_its_field():
     assert set(found) == {"translations.fr.title", "translations.fr.description", "translations.fr.subtitle",
                           "translations.fr.categories.c1.title", "translations.ru"}, found
     # The rules that need the whole SPEC (codes, slugs) run once the shape is right, all at once.
-    found = errors(base(translations={"de": {"title": "Preise"}, "es": {"categories": {"c9": {"title": "C9"}}},
+    found = spec_problems(base(translations={"de": {"title": "Preise"}, "es": {"categories": {"c9": {"title": "C9"}}},
                                       "zh-Hans": {"title": "奖"}}))
     assert set(found) == {"translations.de", "translations.es.categories.c9", "translations.zh-Hans"}
     assert found["translations.de"] == "is not one of the languages ar, en, es, fr, ru, zh"
