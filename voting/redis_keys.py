@@ -199,3 +199,8 @@ for i = 5, #ARGV, 2 do
 end
 return 1
 """
+
+
+def import_report(contest_id: int, token: str) -> str:
+    """A CSV import's row report (JSON), kept an hour for the console's page to show after its redirect."""
+    return f"{contest_tag(contest_id)}:import-report:{token}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from tests.browser.world import World
 
 # Routes no page of the list needs to name: files, not pages; redirects to a page that is listed.
-NOT_PAGES = {"static", "media.entry_image", "media.entry_photo", "ballot_pages.receipt"}
+NOT_PAGES = {"static", "media.entry_image", "media.entry_photo", "ballot_pages.receipt", "organiser_pages.import_template"}
 
 
 def pages(w: World) -> dict[str, list[tuple[str, int]]]:
@@ -53,5 +53,7 @@ def pages(w: World) -> dict[str, list[tuple[str, int]]]:
             ("/organiser/contests/new", 200), (f"/organiser/contests/{prize}", 200),
             (f"/organiser/contests/{prize}/settings", 200), (f"/organiser/contests/{prize}/people", 200),
             (f"/organiser/jobs/{w.job}", 200),
+            (f"/organiser/contests/{prize}/entries?status=all", 200), (f"/organiser/contests/{hack}/entries?status=all&q=a", 200),
+            (f"/organiser/contests/{prize}/entries/{entry}/edit", 200), (f"/organiser/contests/{hack}/entries/import", 200),
         ],
     }

@@ -27,7 +27,7 @@ from voting.submissions.limits import free_of_charge, submission_limit
 bp = Blueprint("submissions_api", __name__, url_prefix="/api/v1")
 
 # A CSV of a few thousand entries with 200-word summaries is a few megabytes.
-IMPORT_MAX_BYTES = 8 * 1024 * 1024
+IMPORT_MAX_BYTES = importing.MAX_BYTES
 STATUS_FILTERS = {"approved": ("approved",), "pending": ("pending",), "changes_requested": ("changes_requested",),
                   "rejected": ("rejected",), "withdrawn": ("withdrawn",), "all": flow.SUBMITTED}
 TRUE, FALSE = ("true", "1", "on", "yes"), ("false", "0", "off", "no", "")

@@ -8,10 +8,18 @@ nothing unless every row is good. A file that cannot be read as a whole
 Imported entries are the organisers' own, approved at once like any entry an
 organiser adds. One audit entry records the import (how many, which ids,
 which rows failed) rather than one per row: the log stays readable, and a
-5,000-row file is not 5,000 appends to the hash chain."""
+5,000-row file is not 5,000 appends to the hash chain.
+
+The import runs in the request, synchronously: 5,000 rows are checked and
+inserted in one transaction in a few seconds, so it has no job of its own.
+The console's page (`import_for_page`) keeps the row report in Redis for an
+hour under a random token, so that the page can redirect after the POST
+(a reload cannot import the rows twice) and still show every failed row."""
 
 from __future__ import annotations
 
+import json
+import secrets
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -23,7 +31,8 @@ from voting.contests import events
 from voting.contests.models import Contest, Entry
 from voting.contests.services import require_unpublished
 from voting.errors import validation_error
-from voting.extensions import db
+from voting import redis_keys as keys
+from voting.extensions import db, get_redis
 from voting.i18n.domain import N_
 from voting.submissions.domain import csvrows
 from voting.submissions.services import lock_for_writers
@@ -61,3 +70,28 @@ def import_csv(contest: Contest, raw: bytes, actor: User, now: datetime, all_or_
     db.session.commit()
     events.contest_changed.send(contest.slug)
     return {"imported": len(made), "errors": [asdict(e) for e in errors]}
+
+
+# A CSV of a few thousand entries with 200-word summaries is a few megabytes (the API's limit is the same).
+MAX_BYTES = 8 * 1024 * 1024
+REPORT_SECONDS = 3600  # long enough to read the report and fix the file; the audit log keeps the import itself
+
+
+def import_for_page(contest: Contest, raw: bytes, actor: User, now: datetime, all_or_nothing: bool = False,
+                    filename: str = "") -> tuple[dict[str, Any], str]:
+    """`import_csv`, then the report kept for the page that shows it: (the report, its token)."""
+    report = import_csv(contest, raw, actor, now, all_or_nothing)
+    kept = {**report, "filename": filename[:200], "all_or_nothing": all_or_nothing, "at": now.isoformat(),
+            "by": actor.id}
+    token = secrets.token_urlsafe(16)
+    get_redis().set(keys.import_report(contest.id, token), json.dumps(kept), ex=REPORT_SECONDS)
+    return report, token
+
+
+def kept_report(contest: Contest, token: str, actor: User) -> dict[str, Any] | None:
+    """A kept report of this contest's import by this organiser, or None (expired, unknown, someone else's)."""
+    if not (token.isascii() and 10 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()):
+        return None
+    raw = get_redis().get(keys.import_report(contest.id, token))
+    report = json.loads(raw) if raw else None
+    return report if report and report.get("by") == actor.id else None

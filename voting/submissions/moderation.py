@@ -2,14 +2,29 @@
 changes, with a reason that is mailed to the entrant, kept on the entry (the
 entrant's page shows it) and written to the audit log with the status before
 and after. Only approved entries are public and votable (the intake's view of
-the contest drops its copy on `contest_changed`)."""
+the contest drops its copy on `contest_changed`).
+
+`moderate_many` is the console's bulk action: one decision and one reason for
+several entries, each through `moderate` (same rules, its own commit, its own
+mail and audit entry). It is per entry, not all-or-nothing: an organiser who
+approves forty entries of which two were withdrawn meanwhile wants the other
+thirty-eight approved and the two named, not forty left to do again. What is
+wrong with the request itself (no entry chosen, no decision, a missing reason,
+changes asked for outside the submission phase) refuses it whole, before any
+entry moves.
+
+`find` and `status_counts` feed the console's list: a text search over the
+title, summary, team, organisation and the submitter's name and address, and
+filters by status and category."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from dataclasses import dataclass
+
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
 
 from voting.accounts.models import User
 from voting.audit import services as audit
@@ -18,7 +33,7 @@ from voting.contests.models import Contest, Entry
 from voting.contests.services import phase_of, require_unpublished
 from voting.errors import ApiError, forbidden, validation_error
 from voting.extensions import db
-from voting.i18n.domain import N_, msg
+from voting.i18n.domain import N_, msg, nmsg
 from voting.mail import send_template
 from voting.submissions.domain import flow
 from voting.submissions.services import lock_for_writers
@@ -35,9 +50,11 @@ def _checked_reason(status: str, reason: str | None) -> str:
 
 
 def moderate(contest: Contest, entry: Entry, status: str, actor: User, now: datetime,
-             reason: str | None = None) -> Entry:
+             reason: str | None = None, unchanged_refused: bool = False) -> Entry:
     """Decide on a submitted entry (again, if need be). Asking for changes
-    needs the submission phase open, since only then can the entrant edit."""
+    needs the submission phase open, since only then can the entrant edit.
+    `unchanged_refused` (the bulk action's) refuses an entry that already has
+    the status, so that the report names it rather than counting it as done."""
     if not actor.manages(contest.id) or entry.contest_id != contest.id:
         raise forbidden()
     if status not in flow.DECISIONS:
@@ -49,6 +66,8 @@ def moderate(contest: Contest, entry: Entry, status: str, actor: User, now: date
     refusal = flow.moderation_refusal(entry.status)
     if refusal:
         raise ApiError("conflict", refusal, 409)
+    if unchanged_refused and entry.status == status:
+        raise ApiError("conflict", "This entry already has that status.", 409)
     if status == "changes_requested" and phase_of(contest, now) != "submission":
         raise ApiError("phase_closed", "Changes can be asked for only while the submission phase is open: the "
                        "entrant could not make them.", 409)
@@ -63,18 +82,111 @@ def moderate(contest: Contest, entry: Entry, status: str, actor: User, now: date
     return entry
 
 
-def status_counts(contest: Contest) -> dict[str, int]:
-    """How many of the contest's entries have each status (drafts are their entrants' own and left out)."""
-    rows = db.session.execute(select(Entry.status, func.count()).where(Entry.contest_id == contest.id,
-                                                                      Entry.status.in_(flow.SUBMITTED))
-                              .group_by(Entry.status))
+def status_counts(contest: Contest, text: str = "", category_id: int | None = None) -> dict[str, int]:
+    """How many of the contest's entries have each status (drafts are their entrants' own and left out),
+    among those that match the search and the category when given."""
+    query = _matching(select(Entry.status, func.count()).select_from(Entry), contest, text, category_id)
+    rows = db.session.execute(query.where(Entry.status.in_(flow.SUBMITTED)).group_by(Entry.status))
     return {status: 0 for status in flow.SUBMITTED} | dict(rows.all())
 
 
-def queue(contest: Contest, status: str, offset: int, limit: int) -> list[Entry]:
-    """One page of the contest's entries of a status, oldest submission first (first come, first decided)."""
-    return list(db.session.scalars(select(Entry).where(Entry.contest_id == contest.id, Entry.status == status)
-                                   .order_by(Entry.submitted_at, Entry.id).offset(offset).limit(limit)))
+SEARCH_LIMIT = 200  # characters of a search: more is a paste gone wrong, not a title
+
+
+def _matching(query: Select, contest: Contest, text: str, category_id: int | None) -> Select:
+    """The query narrowed to the contest, the category and entries whose text
+    or submitter holds every word of the search (case-insensitive; LIKE's
+    wildcards in the search are matched as themselves). A number also finds
+    the entry with that id."""
+    query = query.where(Entry.contest_id == contest.id)
+    if category_id is not None:
+        query = query.where(Entry.category_id == category_id)
+    words = text[:SEARCH_LIMIT].split()
+    if words:
+        query = query.outerjoin(User, User.id == Entry.submitted_by_id)
+    for word in words:
+        matches = [column.icontains(word, autoescape=True) for column in
+                   (Entry.title, Entry.summary, Entry.team, Entry.organisation, User.display_name, User.email)]
+        if word.isascii() and word.lstrip("#").isdigit() and len(word) < 10:
+            matches.append(Entry.id == int(word.lstrip("#")))
+        query = query.where(or_(*matches))
+    return query
+
+
+def find(contest: Contest, statuses: tuple[str, ...], text: str, category_id: int | None, offset: int,
+         limit: int) -> list[tuple[Entry, User | None]]:
+    """One page of the matching entries with their submitters, oldest submission first (first come, first
+    decided)."""
+    query = _matching(select(Entry), contest, text, category_id).where(Entry.status.in_(statuses))
+    ids = list(db.session.scalars(query.order_by(Entry.submitted_at, Entry.id).offset(offset).limit(limit)
+                                  .with_only_columns(Entry.id)))
+    found = {e.id: e for e in db.session.scalars(select(Entry).where(Entry.id.in_(ids)))} if ids else {}
+    people = {u.id: u for u in db.session.scalars(
+        select(User).where(User.id.in_({e.submitted_by_id for e in found.values() if e.submitted_by_id})))}
+    return [(found[i], people.get(found[i].submitted_by_id)) for i in ids]
+
+
+BULK_LIMIT = 100  # entries in one bulk decision: four pages of the list; each is its own commit and mail
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one entry of a bulk decision: `refusal` is None when it moved."""
+    entry_id: int
+    title: str
+    refusal: str | None
+
+
+def _bulk_request(ids: list[int], status: str, reason: str | None, contest: Contest, now: datetime) -> str:
+    problems = {}
+    if not ids:
+        problems["entries"] = N_("choose at least one entry")
+    elif len(ids) > BULK_LIMIT:
+        problems["entries"] = nmsg("choose at most %(num)d entry at once", "choose at most %(num)d entries at once",
+                                   BULK_LIMIT)
+    if status not in flow.DECISIONS:
+        problems["status"] = N_("must be approved, rejected or changes_requested")
+    try:
+        why = _checked_reason(status, reason)
+    except ApiError as err:
+        problems.update(err.fields or {})
+        why = ""
+    if problems:
+        raise validation_error(problems)
+    if status == "changes_requested" and phase_of(contest, now) != "submission":
+        raise ApiError("phase_closed", "Changes can be asked for only while the submission phase is open: the "
+                       "entrant could not make them.", 409, {"status": N_("the submission phase is not open")})
+    return why
+
+
+def moderate_many(contest: Contest, entry_ids: list[int], status: str, actor: User, now: datetime,
+                  reason: str | None = None) -> list[Outcome]:
+    """One decision for several entries, entry by entry (the module's docstring
+    says why). An entry that already has the status, or cannot be decided on
+    (a draft, a withdrawn entry, one of another contest or none at all), is
+    reported with why; the others move."""
+    if not actor.manages(contest.id):
+        raise forbidden()
+    ids = list(dict.fromkeys(entry_ids))  # each once, in the order chosen
+    why = _bulk_request(ids, status, reason, contest, now)
+    found = {e.id: e for e in db.session.scalars(select(Entry).where(Entry.id.in_(ids), Entry.contest_id ==
+                                                                     contest.id))}
+    outcomes = []
+    for entry_id in ids:
+        entry = found.get(entry_id)
+        if entry is None:
+            outcomes.append(Outcome(entry_id, "", N_("There is no such entry in this contest.")))
+            continue
+        try:
+            moderate(contest, entry, status, actor, now, why or None, unchanged_refused=True)
+        except ApiError as err:
+            if err.code == "locked":
+                raise  # the results were published: no entry can move, and the request is refused whole
+            db.session.rollback()
+            outcomes.append(Outcome(entry_id, entry.title, err.message))
+        else:
+            outcomes.append(Outcome(entry_id, entry.title, None))
+    return outcomes
 
 
 def _tell_entrant(contest: Contest, entry: Entry, actor: User) -> None:

@@ -14,6 +14,8 @@ Each change, in order:
 5. the row, its audit entry, one commit; `contest_changed` tells the caches above.
 
 An organiser's entries come through `submit` too: approved at once, in any phase, without a limit.
+Organisers correct any submitted entry of their contest with `organiser_edit` (the status kept, the
+category fixed once voting or judging opened: domain/organiser_edit.py).
 The rate limit is the views' (voting/submissions/limits.py), since it counts requests, not rows."""
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from voting.i18n.domain import N_, nmsg
 from voting.media import photos
 from voting.media.photos import Upload
 from voting.submissions.domain import fields, flow
+from voting.submissions.domain import organiser_edit as edit_rules
 
 UNCHANGED: Any = object()  # an edit that does not name the team
 
@@ -260,3 +263,41 @@ def readable_entry(contest: Contest, entry_id: int, viewer: User | None) -> tupl
     if entry.status == "approved":
         return entry, False
     raise not_found("entry")
+
+
+def organiser_edit(contest: Contest, entry: Entry, changes: dict[str, Any], actor: User, now: datetime) -> Entry:
+    """An organiser's correction of a submitted entry of their contest
+    (domain/organiser_edit.py says what may change, and when). Only the fields
+    named change; the status stays as it is (the organisers have read what they
+    wrote), and the audit entry keeps the short fields' values before and after."""
+    if not actor.manages(contest.id) or entry.contest_id != contest.id:
+        raise forbidden()
+    problems = entries.entry_problems(contest, changes, partial=True)
+    moving = "category" in changes and changes["category"] != entry.category.slug
+    lock = edit_rules.category_lock(contest.windows(), now) if moving else None
+    if lock and "category" not in problems:
+        problems["category"] = lock
+    if problems:
+        raise validation_error(problems)
+    require_unpublished(contest)  # the published results counted the entries as they stood
+    _refuse(edit_rules.refusal(entry.status))
+    values = fields.cleaned(changes)
+    category = contest.category(values["category"]) if "category" in values else entry.category
+    lock_for_writers(contest)
+    db.session.refresh(entry)  # as it is now that no other change of the contest can run
+    _refuse(edit_rules.refusal(entry.status))
+    before = _values(entry)
+    changed = _apply(entry, values, category)
+    if changed:
+        entry.updated_at = now
+        audit.append(contest, actor, "entry.edited", f"entry {entry.id}",
+                     {"entry_id": entry.id, "by_organiser": True, "status": entry.status,
+                      **edit_rules.audit_details(before, _values(entry), changed)}, now)
+    db.session.commit()
+    events.contest_changed.send(contest.slug)
+    return entry
+
+
+def _values(entry: Entry) -> dict[str, Any]:
+    return {"category": entry.category.slug, "title": entry.title, "summary": entry.summary, "team": entry.team,
+            "organisation": entry.organisation, "country": entry.country, "links": list(entry.links or [])}
