@@ -12,6 +12,8 @@ need be), but ask for changes only while the entrant can still make them."""
 
 from __future__ import annotations
 
+from voting.i18n.domain import N_
+
 STATUSES = ("draft", "pending", "changes_requested", "approved", "rejected", "withdrawn")
 # What organisers see and decide on: a draft is its entrant's until it is submitted.
 SUBMITTED = ("pending", "changes_requested", "approved", "rejected", "withdrawn")
@@ -34,34 +36,34 @@ def after_edit(status: str) -> str:
 
 def edit_refusal(status: str) -> str | None:
     if status == "rejected":
-        return "A rejected entry cannot be changed."
+        return N_("A rejected entry cannot be changed.")
     if status not in EDITABLE:
-        return "A withdrawn entry cannot be changed."
+        return N_("A withdrawn entry cannot be changed.")
     return None
 
 
 def submit_refusal(status: str) -> str | None:
     """Why an entry cannot be submitted (again): None for a draft or an entry sent back for changes."""
     if status in HANDED_IN:
-        return "This entry has already been submitted."
+        return N_("This entry has already been submitted.")
     if status == "rejected":
-        return "A rejected entry cannot be submitted again."
+        return N_("A rejected entry cannot be submitted again.")
     if status == "withdrawn":
-        return "A withdrawn entry cannot be submitted again."
+        return N_("A withdrawn entry cannot be submitted again.")
     return None
 
 
 def withdraw_refusal(status: str) -> str | None:
     if status == "rejected":
-        return "A rejected entry cannot be withdrawn: it stays as the organisers decided."
+        return N_("A rejected entry cannot be withdrawn: it stays as the organisers decided.")
     if status not in WITHDRAWABLE:
-        return "This entry has already been withdrawn."
+        return N_("This entry has already been withdrawn.")
     return None
 
 
 def moderation_refusal(status: str) -> str | None:
     if status == "draft":
-        return "This entry is a draft: its entrant has not submitted it yet."
+        return N_("This entry is a draft: its entrant has not submitted it yet.")
     if status == "withdrawn":
-        return "This entry was withdrawn by its entrant."
+        return N_("This entry was withdrawn by its entrant.")
     return None
