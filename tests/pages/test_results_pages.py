@@ -136,12 +136,13 @@ def test_tally_while_voting_is_open_is_a_preview_and_cannot_be_published(app, pr
     resp = boss.get(draft_url(slug))
     assert "There is no tally yet." in page(resp).text and "Tally a preview now" in page(resp).text
     where = tally_on_page(app, boss, slug)
-    assert "job=tally-1-preview" in where
-    text = page(boss.get(where)).text
-    assert "Tally job tally-1-preview: finished." in text
+    assert where == "/organiser/jobs/tally-1-preview"  # the tally's job page, which links to the draft
+    job = page(boss.get(where))
+    assert "Finished" in job.text and "Tally 1 is stored." in job.text and job.find("a", href=draft_url(slug))
+    text = page(boss.get(draft_url(slug))).text
     assert "This is a preview counted while voting was still open" in text
     assert "A preview cannot be published." in text
-    assert not [f for f in page(boss.get(where)).forms if f["action"].endswith("/results/publish")]
+    assert not [f for f in page(boss.get(draft_url(slug))).forms if f["action"].endswith("/results/publish")]
 
 
 def test_publish_from_the_page_then_correct_with_a_reason(app, client, prize, boss):

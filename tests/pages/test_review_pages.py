@@ -234,10 +234,10 @@ def test_unknown_clusters_are_404(app, client, make):
 def test_the_sweep_button_enqueues_a_job(app, client, make, redis_client):
     setup_review(app, make, client)
     resp = submit(client, QUEUE, f"{QUEUE}/sweep")
-    assert resp.status_code == 303 and resp.headers["Location"] == QUEUE
+    assert resp.status_code == 303 and re.fullmatch(r"/organiser/jobs/fraud-sweep-\d+-full", resp.headers["Location"])
     assert Queue("fraud", connection=redis_client).count == 1
-    doc = page(client.get(QUEUE))
-    assert "A fraud sweep is queued (job fraud-sweep-" in doc.text
+    doc = page(client.get(resp.headers["Location"]))  # the sweep's job page
+    assert "A fraud sweep is queued (job fraud-sweep-" in doc.text and doc.find("a", href=QUEUE)
 
 
 def test_without_redis_the_sweep_is_not_queued_and_decisions_stand(app, client, make, monkeypatch):

@@ -7,6 +7,9 @@ from voting.ballots import counters
 
 
 def rebuild_counters(contest_id: int) -> dict:
+    # One stage: the recount is a single pass over SQL and one swap in Redis,
+    # with no point in between where the job could say how far it has gone.
+    queues.report_progress("recounting")
     return counters.rebuild(contest_id, clock.now())
 
 

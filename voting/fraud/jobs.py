@@ -12,20 +12,24 @@ SWEEP_TIMEOUT = 1800
 def fraud_sweep(contest_id: int, final: bool = False, full: bool = False) -> dict:
     """The periodic tick's sweep: incremental (voting/fraud/increments.py),
     unless `final` or `full` (an organiser's: everything judged again)."""
+    queues.report_progress("judging")
     if final or full:
         summary = services.sweep(contest_id, clock.now(), final=final)
     else:
         summary = increments.sweep(contest_id, clock.now())
     # Held ballots leave the live counters at once rather than at the next repair.
     if summary.get("held") or not summary.get("incremental"):
+        queues.report_progress("recounting")
         counters.rebuild(contest_id, clock.now())
     return summary
 
 
 def fraud_final_sweep(contest_id: int) -> dict:
     """The sweep at the close, once: nothing if a final sweep has run already."""
+    queues.report_progress("judging")
     summary = services.sweep(contest_id, clock.now(), final=True, once=True)
     if not summary.get("skipped"):
+        queues.report_progress("recounting")
         counters.rebuild(contest_id, clock.now())
     return summary
 

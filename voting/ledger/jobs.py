@@ -5,7 +5,7 @@ from __future__ import annotations
 from voting import clock, queues
 from voting.contests.models import Contest
 from voting.extensions import db
-from voting.ledger import export, publish, sealing
+from voting.ledger import export, head, publish, sealing
 
 # One job seals at most this many batches (a million ballots); the next tick goes on.
 MAX_BATCHES_PER_JOB = 100
@@ -15,14 +15,19 @@ EXPORT_TIMEOUT = 1800
 
 
 def seal_ledger(contest_id: int) -> dict:
-    """Seal everything the contest has to seal, batch after batch."""
+    """Seal everything the contest has to seal, batch after batch; its
+    progress is the ballots sealed of those it found waiting (more may come)."""
     batches = ballots = 0
+    waiting = head.unsealed(contest_id)
+    db.session.rollback()  # only counted: each seal takes its own transaction
+    queues.report_progress("sealing", 0, waiting)
     while batches < MAX_BATCHES_PER_JOB:
         batch = sealing.seal(contest_id, clock.now())
         if batch is None:  # nothing left, or another seal is at it: it will take the rest
             break
         batches += 1
         ballots += batch.size
+        queues.report_progress("sealing", ballots, max(waiting, ballots))
     return {"batches": batches, "ballots": ballots}
 
 
@@ -48,6 +53,7 @@ def export_ledger(contest_id: int) -> dict:
     contest = db.session.get(Contest, contest_id)
     if contest is None or not publish.voting_over(contest, now):
         return {"exported": False}
+    queues.report_progress("exporting")
     return {"exported": True, **export.write(contest, now)}
 
 

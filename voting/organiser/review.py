@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from voting import clock
-from voting.auth import organiser_pages_required, require_contest_creator
+from voting.auth import organiser_pages_required
 from voting.ballots import jobs as ballot_jobs
 from voting.contests.models import Contest
 from voting.contests.access import managed_contest
@@ -112,10 +112,10 @@ def sweep(slug: str):
         job = fraud_jobs.enqueue_sweep(contest.id, final=services.voting_closed(contest, clock.now()), full=True)
     except redis.RedisError:
         flash(_("The sweep could not be queued because the job queue is unavailable. Try again shortly."), "error")
-    else:
-        flash(_("A fraud sweep is queued (job %(job)s). New clusters appear here once it has run.", job=job.id),
-              "success")
-    return redirect(url_for(".review", slug=slug), 303)
+        return redirect(url_for(".review", slug=slug), 303)
+    flash(_("A fraud sweep is queued (job %(job)s). New clusters appear in the review queue once it has run.",
+            job=job.id), "success")
+    return redirect(url_for(".job", job_id=job.id), 303)
 
 
 def _back() -> dict[str, int]:

@@ -137,6 +137,6 @@ def tally(slug: str):
     except redis.RedisError:
         flash(_("The tally could not be queued because the job queue is unavailable. Try again shortly."), "error")
         return redirect(url_for(".results", slug=slug, draft=1), 303)
-    flash(_("The tally is queued as job %(job)s. Reload this page to see its progress; the results below change "
-            "when it has finished.", job=job_id), "success")
-    return redirect(url_for(".results", slug=slug, draft=1, job=job_id, _anchor="tally"), 303)
+    flash(_("The tally is queued as job %(job)s. This page follows its progress and links to the results when it "
+            "has finished.", job=job_id), "success")
+    return redirect(url_for("organiser_pages.job", job_id=job_id), 303)

@@ -1,0 +1,1 @@
+"""Pure code of the organiser console (no Flask, SQLAlchemy, Redis or RQ)."""
