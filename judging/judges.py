@@ -1,5 +1,7 @@
 """A contest's judges: added by its organisers, each with the contest's judge
-role, an optional organisation and expertise, and an invitation by mail.
+role, an optional organisation and expertise, and an invitation by mail
+(pending until they sign in: voting.contests.organisers.accepted); removed
+by them, keeping the scores they submitted (`remove_judge`).
 
 An existing account is reused as it is: an organiser can make someone a
 judge, never change their password or name (that would let any organiser
@@ -17,13 +19,15 @@ from sqlalchemy import select
 
 from voting.accounts import services as accounts
 from voting.accounts.domain import password_problem
-from voting.accounts.models import User
+from voting.accounts.models import User, UserRole
 from voting.audit import services as audit
+from voting.contests.domain.spec_translations import localise
+from voting.contests.entries import MAX_ID
 from voting.contests.models import Contest
-from voting.errors import validation_error
+from voting.errors import ApiError, not_found, validation_error
 from voting.extensions import db
-from voting.i18n.domain import msg
-from voting.mail import send_template
+from voting.i18n.domain import LANGUAGES, msg
+from voting.mail import mail_locale, send_template
 
 from judging.models import Judge
 
@@ -67,11 +71,11 @@ def _expertise(contest: Contest, expertise: list[str] | None) -> list[str]:
 
 
 def add_judge(contest: Contest, email: str, display_name: str, password: str | None, organisation: str | None,
-              expertise: list[str] | None, actor: User, now: datetime) -> dict[str, Any]:
-    """Makes the account with that address (created if need be) a judge of the
-    contest and mails the invitation. Answers the judge (id, address, name,
-    organisation as sent; expertise and active as the judging row has them),
-    the same for a new and an existing account."""
+              expertise: list[str] | None, actor: User, now: datetime, locale: str | None = None) -> dict[str, Any]:
+    """Makes the account with that address (created if need be, reading mails
+    in `locale`) a judge of the contest and mails the invitation. Answers the
+    judge (id, address, name, organisation as sent; expertise and active as the
+    judging row has them), the same for a new and an existing account."""
     chosen = _expertise(contest, expertise)
     # Look the account up by the address as it would be stored (validated and normalised): a raw lookup
     # could miss an existing account that creating one then finds and overwrites.
@@ -84,13 +88,15 @@ def add_judge(contest: Contest, email: str, display_name: str, password: str | N
         raise validation_error({"password": problem})
     lock_contest(contest)  # two adds of one judge at once would grant the role twice
     user = accounts.find_by_email(address)
-    created = user is None
     if user is None:
         # Unverified until the invitee follows the mail's link, which sets the password and proves the mailbox.
-        user, created = accounts.ensure_user(address, password, display_name, verified=False,
-                                             organisation=organisation, create_only=True)
+        user, _created = accounts.ensure_user(address, password, display_name, verified=False,
+                                              organisation=organisation, create_only=True)
+        user.locale = locale if locale in LANGUAGES else None
         db.session.flush()
-    accounts.grant_role(user, "judge", contest.id)
+    if accounts.grant_role(user, "judge", contest.id):
+        grant = next(r for r in user.roles if r.role == "judge" and r.contest_id == contest.id)
+        grant.invited_at = now  # pending until they sign in (voting.contests.organisers.accepted)
     row = db.session.scalar(select(Judge).where(Judge.contest_id == contest.id, Judge.user_id == user.id))
     before = _audited(row) if row else None
     if row is None:
@@ -102,12 +108,76 @@ def add_judge(contest: Contest, email: str, display_name: str, password: str | N
     audit.append(contest, actor, "judge.added", f"user {user.id}",
                  {"user_id": user.id, "email": user.email, "before": before, "after": _audited(row)}, now)
     db.session.commit()
-    link = accounts.invitation_link(user) if created and not password else None
-    send_template(user.email, "judge_invitation", user.locale, user=user, contest=contest, link=link,
+    # A link that sets the password for an account that has none: one made by this invitation or an earlier
+    # one never followed (its link lasts fourteen days; adding the judge again mails a fresh one).
+    link = accounts.invitation_link(user) if user.password_hash is None else None
+    # The contest's title in the judge's language where its SPEC translates it (the mail names nothing else of it).
+    title = localise({"title": contest.title}, contest.settings.get("translations"), mail_locale(user.locale))
+    send_template(user.email, "judge_invitation", user.locale, user=user, contest=title, link=link,
                   judging_url=_judging_url())
     # The account's own name, address and organisation are not the organiser's to learn from this answer.
     return {"id": user.id, "email": address, "display_name": display_name.strip()[:120],
             "organisation": (organisation or "")[:200], "expertise": list(row.expertise or []), "active": True}
+
+
+def judge_people(contest: Contest) -> list[tuple[User, Judge, UserRole | None]]:
+    """The contest's active judges with their accounts and judge grants (for
+    the invitation's state), in the order they were added."""
+    return [(user, row, grant) for row, user, grant in db.session.execute(
+        select(Judge, User, UserRole).join(User, User.id == Judge.user_id)
+        .outerjoin(UserRole, (UserRole.user_id == Judge.user_id) & (UserRole.role == "judge")
+                   & (UserRole.contest_id == contest.id))
+        .where(Judge.contest_id == contest.id, Judge.active.is_(True)).order_by(Judge.id))]
+
+
+def remove_judge(contest: Contest, user_id: int, actor: User, now: datetime) -> dict[str, Any]:
+    """Takes a judge off the contest: the judging row is kept, inactive (so it
+    can be added again), and the judge role goes, so their judging pages close.
+
+    Their submitted scores stay: they are the record and still count. While
+    the current rubric round is open, what they left unfinished is taken off
+    them (a started draft is voided, its history kept, as for a conflict) and
+    the assignments are repaired (`assignments.plan`) so that those entries
+    get other judges; once judging is over or the results are published,
+    nothing moves. Audited. Answers how many were submitted (kept) and
+    unfinished (taken off), and whether the plan was repaired."""
+    # judging.assignments imports this module: imported here, when a judge is removed.
+    from judging import assignments
+
+    lock_contest(contest)
+    row = db.session.scalar(select(Judge).where(Judge.contest_id == contest.id, Judge.user_id == user_id,
+                                                Judge.active.is_(True))) if 0 < user_id <= MAX_ID else None
+    if row is None:
+        db.session.rollback()
+        raise not_found("judge of this contest")
+    user = db.session.get(User, user_id)
+    before = _audited(row)
+    row.active = False
+    for grant in [r for r in user.roles if r.role == "judge" and r.contest_id == contest.id]:
+        user.roles.remove(grant)
+    rnd = assignments.current_round(contest, create=False)
+    window = contest.windows().get("judging")
+    moving = (rnd is not None and rnd.closed_at is None and contest.published_at is None
+              and (window is None or now < window.closes_at))
+    mine = [a for a in assignments.stored(rnd) if a.judge_id == user_id] if rnd is not None else []
+    kept = [a for a in mine if a.sheet is not None and a.sheet.status == "submitted"]
+    dropped = [a for a in mine if a not in kept] if moving else []
+    for assignment in dropped:
+        if assignment.sheet is not None:
+            assignments.void_sheet(contest, rnd, assignment, "judge removed", actor, now)
+        db.session.delete(assignment)
+    audit.append(contest, actor, "judge.removed", f"user {user.id}",
+                 {"user_id": user.id, "email": user.email, "before": before, "after": _audited(row),
+                  "submitted_kept": len(kept), "unfinished_dropped": len(dropped)}, now)
+    db.session.commit()
+    repaired = False
+    if dropped and rnd.mode == "rubric":
+        try:
+            assignments.plan(contest, actor, now)  # commits, with its own audit entry
+            repaired = True
+        except ApiError:  # the removal stands; the organiser repairs the plan from the judging page
+            db.session.rollback()
+    return {"user": user, "submitted": len(kept), "dropped": len(dropped), "repaired": repaired}
 
 
 def _judging_url() -> str:

@@ -53,6 +53,7 @@ def pages(w: World) -> dict[str, list[tuple[str, int]]]:
             ("/organiser/contests/new", 200), (f"/organiser/contests/{prize}", 200),
             (f"/organiser/contests/{prize}/settings", 200), (f"/organiser/contests/{prize}/people", 200),
             (f"/organiser/jobs/{w.job}", 200), (f"/organiser/contests/{hack}", 200),
+            (f"/organiser/contests/{judged}/people", 200),
             (f"/organiser/contests/{prize}/entries?status=all", 200), (f"/organiser/contests/{hack}/entries?status=all&q=a", 200),
             (f"/organiser/contests/{prize}/entries/{entry}/edit", 200), (f"/organiser/contests/{hack}/entries/import", 200),
         ],

@@ -86,5 +86,10 @@ class UserRole(db.Model):
     role: Mapped[str] = mapped_column(String(20))
     contest_id: Mapped[int | None] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A contest's organiser or judge invited by one of its organisers: when (NULL for a grant made directly,
+    # by creating the contest or from the command line), and when the invitee first signed in after it
+    # (voting.contests.organisers.accept_invitations). Who invited is in the contest's audit log.
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(back_populates="roles")

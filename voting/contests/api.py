@@ -59,7 +59,7 @@ def update_contest(slug: str):
 @bp.get("/contests/<slug>/organisers")
 def list_organisers(slug: str):
     contest, _user = managed_contest(slug)
-    return jsonify({"organisers": [organisers.serialise(u) for u in organisers.organisers(contest)]})
+    return jsonify({"organisers": [organisers.serialise(u, contest) for u in organisers.organisers(contest)]})
 
 
 @bp.post("/contests/<slug>/organisers")
@@ -67,7 +67,7 @@ def add_organiser(slug: str):
     contest, user = managed_contest(slug)
     body = parse_body(OrganiserBody)
     added, new = organisers.add_organiser(contest, body.email, user, clock.now())
-    return jsonify({"organiser": organisers.serialise(added)}), 201 if new else 200
+    return jsonify({"organiser": organisers.serialise(added, contest)}), 201 if new else 200
 
 
 @bp.delete("/contests/<slug>/organisers/<int:user_id>")
