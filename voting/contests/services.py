@@ -87,6 +87,8 @@ def _apply(contest: Contest, spec: ContestSpec) -> None:
                         "submissions": spec.submissions.model_dump(mode="json")}
     if spec.translations:  # kept as given, and only when given (CONTEST carries them so)
         contest.settings["translations"] = spec_translations.as_given(spec.translations)
+    if spec.timezone != "UTC":  # stored only when chosen, so a SPEC without one reads back as it was given
+        contest.settings["timezone"] = spec.timezone
     for name in phases.ORDER:
         window = spec.window(name)
         setattr(contest, f"{name}_opens_at", window.opens_at if window else None)

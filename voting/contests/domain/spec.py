@@ -11,6 +11,7 @@ import copy
 import re
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool,
                       StrictFloat, StrictInt, StrictStr, StringConstraints, ValidationError)
@@ -56,6 +57,19 @@ def _limit_text(value: str) -> str:
 
 
 LimitText = Annotated[StrictStr, AfterValidator(_limit_text)]
+
+
+def _zone_name(value: str) -> str:
+    """An IANA time zone name that this machine's zone database knows (the
+    editor shows and reads the phases' dates in it; they are stored in UTC)."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(N_("must be an IANA time zone name, such as Europe/Zurich")) from None
+    return value
+
+
+ZoneName = Annotated[StrictStr, StringConstraints(max_length=60), AfterValidator(_zone_name)]
 
 
 def is_slug(value: str) -> bool:
@@ -216,6 +230,8 @@ class ContestSpec(Strict):
     awards: AwardsSpec = AwardsSpec()
     fraud: FraudSpec = FraudSpec()
     submissions: SubmissionsSpec = SubmissionsSpec()
+    # The organiser's time zone: the console shows and reads phase dates in it (they stay UTC here).
+    timezone: ZoneName = "UTC"
     # Title, description and category texts in other languages (spec_translations.py).
     translations: spec_translations.Translations = Field(default_factory=dict)
 

@@ -1,0 +1,129 @@
+"""The contest editor's pure parts: templates and clones (domain/presets.py), the forms' values to and from a
+SPEC (domain/formspec.py) and the locks asked of the phase's rule (domain/locks.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from voting.contests.domain.spec import validate_spec
+from voting.organiser.editor.domain import formspec, locks, presets
+
+NOW = datetime(2021, 3, 1, 9, 30, 15, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("name", sorted(presets.TEMPLATES))
+def test_every_template_is_a_valid_spec_open_for_entries_from_now(name):
+    raw = presets.from_template(name, "a-contest", "A contest", NOW)
+    spec = validate_spec(raw)
+    assert spec.phases.submission.opens_at == NOW.replace(second=0)
+    assert spec.phases.submission.opens_at <= NOW < spec.phases.submission.closes_at
+    assert presets.from_template(name, "a-contest", "A contest", NOW) == raw  # no shared state between calls
+
+
+def test_templates_follow_their_kinds():
+    wsis = validate_spec(presets.from_template("wsis-prize", "w", "W", NOW))
+    assert len(wsis.categories) == 18 and wsis.awards.policy == "jury_among_champions"
+    assert validate_spec(presets.from_template("photo", "p", "P", NOW)).awards.winners_per_category == 3
+    assert validate_spec(presets.from_template("hackathon", "h", "H", NOW)).voting.method == "none"
+    shortlist = validate_spec(presets.from_template("shortlist", "s", "S", NOW))
+    assert shortlist.awards.policy == "jury" and shortlist.judging.mode == "rubric"
+
+
+def test_a_clone_keeps_the_rules_and_clears_phases_and_old_titles():
+    source = presets.from_template("wsis-prize", "old", "Old", NOW)
+    source["translations"] = {"fr": {"title": "Ancien", "categories": {"c1": {"title": "C1"}}}, "es": {"title": "X"}}
+    copy = presets.cloned(source, "new", "New")
+    assert (copy["slug"], copy["title"], copy["phases"]) == ("new", "New", {})
+    assert copy["translations"] == {"fr": {"categories": {"c1": {"title": "C1"}}}}
+    assert copy["categories"] == source["categories"] and source["slug"] == "old"
+    validate_spec(copy)
+
+
+def stored(**overrides):
+    """A SPEC as the service stores it (every section filled in)."""
+    return validate_spec({**presets.from_template("wsis-prize", "w", "W", NOW), **overrides}).to_json()
+
+
+def test_values_read_back_to_no_change():
+    spec = stored()
+    form = {name: value for name, value in formspec.values(spec).items()}
+    form.update({"categories.rows": "18", "judging.criteria.rows": "3"})
+    for section in formspec.SECTIONS:
+        found = formspec.read(section, form, spec)
+        assert not found.problems, section
+        merged = validate_spec({**spec, **{k: v for k, v in found.patch.items() if k != "phases"}}).to_json()
+        assert merged == spec, section
+    assert formspec.read("phases", form, spec).patch["phases"] == spec["phases"]
+
+
+def test_dates_in_the_contests_time_zone():
+    spec = stored(timezone="America/New_York")
+    shown = formspec.values(spec)
+    assert shown["phases.submission.opens_at"] == "2021-03-01T04:30"  # UTC-5 in March before DST
+    found = formspec.read("phases", {**shown, "phases.judging.closes_at": "2021-07-01T12:00"}, spec)
+    assert found.patch["phases"]["judging"]["closes_at"] == "2021-07-01T16:00:00+00:00"  # UTC-4 in summer
+    assert found.patch["phases"]["submission"] == spec["phases"]["submission"]  # unchanged: as stored
+
+
+def test_reading_problems_are_by_field_and_missing_fields_keep_their_value():
+    spec = stored()
+    found = formspec.read("voting", {"voting.max_choices": "many", "voting.pow_bits": " 3 "}, spec)
+    assert found.problems == {"voting.max_choices": "must be a whole number"}
+    assert found.patch["voting"]["pow_bits"] == 3 and found.patch["voting"]["method"] == "single"  # not posted
+    found = formspec.read("phases", {"phases.voting.opens_at": "", "phases.voting.closes_at": "",
+                                     "phases.judging.opens_at": "tomorrow"}, spec)
+    assert found.patch["phases"]["voting"] is None  # both empty: no such phase
+    assert found.problems == {"phases.judging.opens_at": "must be a date and time, such as 2021-03-15T09:00"}
+
+
+def test_rows_reorder_skip_blanks_and_removals_and_map_back():
+    spec = stored()
+    form = {"categories.rows": "4", "categories.0.slug": "a", "categories.0.title": "A", "categories.0.position": "3",
+            "categories.1.slug": "b", "categories.1.title": "B", "categories.1.remove": "1",
+            "categories.2.slug": "", "categories.2.title": "", "categories.3.slug": "d", "categories.3.title": "D",
+            "categories.3.position": "1"}
+    found = formspec.read("categories", form, spec)
+    assert [c["slug"] for c in found.patch["categories"]] == ["d", "a"]
+    assert found.rows == {"categories": [3, 0]}
+    known = {"categories.0.title", "categories.3.title", "title"}
+    assert formspec.field_for("categories.1.title", found.rows, known) == "categories.0.title"
+    assert formspec.field_for("categories.0.title.extra", found.rows, known) == "categories.3.title"
+    assert formspec.field_for("categories", found.rows, known) == "categories"
+    assert formspec.field_for("awards.nothing", found.rows, known) == "awards"  # a section's own problem
+    assert formspec.field_for("fraud.rules.x", found.rows, known) is None  # not on the page: at its top
+    assert formspec.field_for("body", found.rows, known) is None
+
+
+def test_tie_break_order_from_its_selects():
+    found = formspec.read("awards", {"awards.tie_break.0": "draw", "awards.tie_break.1": "",
+                                     "awards.tie_break.2": "jury_score"}, stored())
+    assert found.patch["awards"]["tie_break"] == ["draw", "jury_score"]
+    assert found.rows["awards.tie_break"] == [0, 2]
+
+
+def test_moving_a_phase_now_closes_the_one_before():
+    spec = stored()
+    later = NOW + timedelta(days=3)
+    patch = formspec.moved_phase(spec, "voting", "open", later)["phases"]
+    assert patch["voting"]["opens_at"] == patch["submission"]["closes_at"] == later.isoformat()
+    assert validate_spec({**spec, "phases": {**spec["phases"], **patch}})
+    patch = formspec.moved_phase(spec, "submission", "close", later)["phases"]
+    assert patch == {"submission": {**spec["phases"]["submission"], "closes_at": later.isoformat()}}
+
+
+def test_locks_are_the_rules_own():
+    spec = stored()
+    paths = ["voting.method", "voting.pow_bits", "phases.voting.opens_at", "phases.voting.closes_at", "title",
+             "categories"]
+    assert locks.locked(spec, paths, NOW, published=False) == {}
+    voting_open = NOW + timedelta(days=30)
+    found = locks.locked(spec, paths, voting_open, published=False)
+    assert found == {"voting.method": "is locked: voting has opened",
+                     "phases.voting.opens_at": "cannot move: voting has opened"}
+    after_close = NOW + timedelta(days=50)
+    assert "never reopens" in locks.locked(spec, paths, after_close, published=False)["phases.voting.closes_at"]
+    published = locks.locked(spec, paths, after_close, published=True)
+    assert set(published) == {"voting.method", "voting.pow_bits", "phases.voting.opens_at", "phases.voting.closes_at",
+                              "categories"}
