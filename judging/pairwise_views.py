@@ -28,7 +28,7 @@ from voting.auth import login_required, require_user
 from voting.contests.access import public_contest
 from voting.contests.entries import get_entry
 from voting.contests.models import Contest
-from voting.contests.views import describe_entry
+from voting.contests.views import category_texts, contest_texts, describe_entry
 from voting.errors import ApiError, say, validation_error
 from voting.i18n.domain import N_
 
@@ -61,13 +61,14 @@ def _page(contest: Contest, user: User, now: datetime, problem: dict[str, Any] |
         state = None
     locale = str(get_locale() or "en")
     context: dict[str, Any] = {
-        "contest": {"slug": contest.slug, "title": contest.title}, "window": window_note(contest, now),
+        "contest": {"slug": contest.slug, "title": contest_texts(contest)["title"]},
+        "window": window_note(contest, now),
         "closed": state is None, "done": bool(state and state["done"]), "problem": problem,
         "count": _comparisons(state["comparisons"]) if state else "",
         "action": url_for(".pairwise_verdict", slug=contest.slug)}
     if state and not state["done"]:
         category = contest.category(state["category"])
-        context |= {"category": category.title if category else state["category"],
+        context |= {"category": category_texts(contest, category)["title"] if category else state["category"],
                     "previous": describe_entry(get_entry(state["previous"]["id"], contest), locale),
                     "current": describe_entry(get_entry(state["current"]["id"], contest), locale)}
     return render_template("judging/pairwise.html", **context), status

@@ -30,7 +30,8 @@ from voting.contests import services
 from voting.contests.access import public_contest
 from voting.contests.entries import get_entry
 from voting.contests.models import Contest, Entry
-from voting.contests.views import describe_entry, when
+from voting.contests.domain import spec_translations
+from voting.contests.views import category_texts, contest_texts, describe_entry, when
 from voting.errors import ApiError, say, validation_error
 from voting.i18n.domain import N_
 
@@ -80,15 +81,16 @@ def _my_contests(user: User, now: datetime) -> list[dict[str, Any]]:
         for category in contest.categories:
             mine = [i for i in items if i["category"] == category.slug]
             if mine:
-                categories.append({"title": category.title, "anchor": f"{slug}-{category.slug}",
-                                   "progress": _progress(mine), "entries": [
+                categories.append({"title": category_texts(contest, category)["title"],
+                                   "anchor": f"{slug}-{category.slug}", "progress": _progress(mine), "entries": [
                                        {**i, "status_label": STATUSES[i["status"]],
                                         "url": url_for(".entry", slug=slug, entry_id=i["entry_id"])} for i in mine]})
-        found.append({"slug": slug, "title": contest.title, "anchor": f"contest-{slug}", "progress": _progress(items),
-                      "window": window_note(contest, now), "categories": categories})
+        found.append({"slug": slug, "title": contest_texts(contest)["title"], "anchor": f"contest-{slug}",
+                      "progress": _progress(items), "window": window_note(contest, now), "categories": categories})
     for item in comparisons.my_rounds(user, now):
         contest = item["contest"]
-        found.append({"slug": contest.slug, "title": contest.title, "anchor": f"contest-{contest.slug}",
+        found.append({"slug": contest.slug, "title": contest_texts(contest)["title"],
+                      "anchor": f"contest-{contest.slug}",
                       "window": window_note(contest, now), "categories": [], "pairwise": {
                           "url": url_for(".pairwise", slug=contest.slug),
                           "count": ngettext("You have made %(num)d comparison in this round.",
@@ -135,20 +137,32 @@ def _typed(value: Any) -> str:
     return str(value) if isinstance(value, int) else format(value, ".15g")
 
 
-def _criteria(rnd: Round, sheet: ScoreSheet | None, sent: dict[str, Any] | None,
+def _criterion_texts(contest: Contest, rnd: Round) -> dict[str, dict[str, str]]:
+    """Each criterion's label and guidance by key, in the reader's language where
+    the SPEC's `translations` give them (the round's own words otherwise)."""
+    locale = str(get_locale() or "en")
+    return {c["key"]: spec_translations.localise({"label": c.get("label") or c["key"],
+                                                  "guidance": c.get("guidance") or ""},
+                                                 contest.settings.get("translations"), locale, criterion=c["key"])
+            for c in rnd.criteria}
+
+
+def _criteria(contest: Contest, rnd: Round, sheet: ScoreSheet | None, sent: dict[str, Any] | None,
               errors: dict[str, str]) -> list[dict[str, Any]]:
     """The rubric as the form shows it: label, range, weight share, guidance,
     the value (as sent, after a refusal; else as saved) and its error."""
     criteria = scoring.criteria_of(rnd)
     shares = rubric.display_weights(criteria)
-    guidance = {c["key"]: c.get("guidance") or "" for c in rnd.criteria}
+    texts = _criterion_texts(contest, rnd)
     saved = dict(sheet.scores or {}) if sheet is not None else {}
     rows = []
     for c in criteria:
         value = sent["scores"].get(c.key, "") if sent else _typed(saved.get(c.key))
-        rows.append({"key": c.key, "id": f"score-{c.key}", "name": f"scores.{c.key}", "label": c.label,
+        rows.append({"key": c.key, "id": f"score-{c.key}", "name": f"scores.{c.key}",
+                     "label": texts.get(c.key, {}).get("label") or c.label,
                      "min": _shown(c.min), "max": _shown(c.max),
-                     "share": format_percent(shares[c.key], "#,##0.#%"), "guidance": guidance.get(c.key, ""),
+                     "share": format_percent(shares[c.key], "#,##0.#%"),
+                     "guidance": texts.get(c.key, {}).get("guidance", ""),
                      "value": value, "saved": _shown(saved.get(c.key)),
                      "error": errors.get(f"scores.{c.key}", "")})
     return rows
@@ -172,15 +186,16 @@ def _entry_page(contest: Contest, entry: Entry, rnd: Round, sheet: ScoreSheet | 
         closed = False
     except ApiError:
         closed = True
-    category = next((c.title for c in contest.categories if c.id == entry.category_id), "")
+    category = next((category_texts(contest, c)["title"] for c in contest.categories if c.id == entry.category_id),
+                    "")
     body = scoring.serialise_sheet(rnd, entry.id, sheet)
     context = {
-        "contest": {"slug": contest.slug, "title": contest.title}, "category": category,
+        "contest": {"slug": contest.slug, "title": contest_texts(contest)["title"]}, "category": category,
         "entry": describe_entry(entry, str(get_locale() or "en")),
         "status": body["status"], "status_label": STATUSES[body["status"]],
         "total": format_decimal(body["total"], "#,##0.##") if "total" in body else None,
         "submitted_at": when(sheet.submitted_at) if sheet is not None and sheet.submitted_at else None,
-        "criteria": _criteria(rnd, sheet, sent if problem and problem["form"] == "score" else None, errors),
+        "criteria": _criteria(contest, rnd, sheet, sent if problem and problem["form"] == "score" else None, errors),
         "comment": sent["comment"] if problem and problem["form"] == "score" else body["comment"],
         "comment_to_entrant": sent["comment_to_entrant"] if problem and problem["form"] == "score"
         else body["comment_to_entrant"],
@@ -254,7 +269,9 @@ def save_score(slug: str, entry_id: int):
             "comment": request.form.get("comment", "").replace("\r\n", "\n"),
             "comment_to_entrant": request.form.get("comment_to_entrant") == "yes",
             "submit": request.form.get("action") == "submit"}
-    labels = {f"scores.{c.key}": c.label for c in scoring.criteria_of(rnd)} | FIELD_LABELS
+    texts = _criterion_texts(contest, rnd)
+    labels = {f"scores.{c.key}": texts.get(c.key, {}).get("label") or c.label
+              for c in scoring.criteria_of(rnd)} | FIELD_LABELS
     try:
         _storable({f"scores.{k}": v for k, v in sent["scores"].items()} | {"comment": sent["comment"]})
         body = validate(ScoreBody, {"scores": {k: _score(v) for k, v in sent["scores"].items()},

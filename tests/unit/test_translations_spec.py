@@ -99,5 +99,5 @@ def test_pydantic_problems_in_our_words():
         Model.model_validate({"a": "abcd", "b": 1, "c": "z"})
     words = {item["loc"][0]: validation_message(item) for item in caught.value.errors()}
     assert words == {"a": "must be at most 3 characters", "b": "must be at least 2",
-                     "c": "must be one of 'x' or 'y'", "d": "is required"}
+                     "c": "must be one of 'x', 'y'", "d": "is required"}
     assert words["a"].msgid == "must be at most %(num)d character"

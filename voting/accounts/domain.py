@@ -3,9 +3,10 @@ domains, password policy, roles, the registration's proof of work."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from voting.i18n.domain import N_, msg
+from voting.i18n.domain import N_, Message, msg
 
 # admin: everything, everywhere. organiser: without a contest, may create
 # contests; with one, manages that contest. judge: per contest. voter: everyone.
@@ -57,6 +58,54 @@ def password_problem(password: str) -> str | None:
     if password.strip() == "" or len(set(password)) < 4:
         return N_("is too easy to guess")
     return None
+
+
+# email_validator says what is wrong with an address in English sentences of its
+# own (and names the characters it refuses). These say each of its cases in our
+# words, translatable, keeping only the characters; a case it adds later gets
+# ADDRESS_INVALID. First match wins.
+ADDRESS_INVALID = N_("is not a valid email address")
+_CHARS = r": (?P<chars>.+?)\.?$"
+ADDRESS_WORDS: list[tuple[re.Pattern[str], object]] = [(re.compile(pattern), words) for pattern, words in [
+    (r"must have an @-sign|at-sign \(@\) character instead|character instead of a regular at-sign",
+     N_("must have an @ sign")),
+    (r"something before the @-sign", N_("must have something before the @ sign")),
+    (r"something after the @-sign", N_("must have something after the @ sign")),
+    (r"too long|so many characters", N_("is too long")),
+    (r"display name|angle bracket|anything after the email address",
+     N_("must be the address alone, without a name or angle brackets")),
+    (r"^Quoting|in quotes", N_("cannot have quotes before the @ sign")),
+    (r"bracket|IPv[46]|address literal", N_("must have a domain name after the @ sign, not an IP address")),
+    (r"two periods in a row|start with a period|end with a period|period immediately|period and a hyphen|"
+     r"hyphen immediately|end with a hyphen|start with a hyphen|two dashes",
+     N_("cannot have a period or hyphen at the start or end of a part, or two of them together")),
+    (r"should have a period", N_("must have a period in the domain name after the @ sign")),
+    (r"special-use or reserved|top-level domain|not valid IDNA|is invalid \(|became invalid|is not valid\.",
+     N_("has a domain name after the @ sign that cannot receive mail")),
+    (r"does not accept email|does not exist|does not send email|checking if the domain",
+     N_("has a domain name after the @ sign that cannot receive mail")),
+    (r"(invalid|unsafe) characters?.*" + _CHARS, "chars"),
+    (r"Internationalized characters.*" + _CHARS, "chars"),
+    (r"invalid characters?|unsafe characters?|not valid ASCII|Internationalized characters",
+     N_("has characters an email address cannot hold")),
+]]
+
+
+def address_problem(why: str) -> str:
+    """email_validator's reason (its exception's text) as our translatable words.
+    Our own messages (a Message, or one of ours already) pass as they are."""
+    if isinstance(why, Message) or why in _OURS:
+        return why
+    for pattern, words in ADDRESS_WORDS:
+        found = pattern.search(why)
+        if found:
+            if words == "chars":
+                return msg("has characters an email address cannot hold: %(chars)s", chars=found["chars"])
+            return str(words)
+    return ADDRESS_INVALID
+
+
+_OURS = {ADDRESS_INVALID, N_("is too long")} | {words for _p, words in ADDRESS_WORDS if words != "chars"}
 
 
 @dataclass(frozen=True)

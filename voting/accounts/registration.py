@@ -28,7 +28,7 @@ from flask import current_app
 
 from voting import redis_keys as keys
 from voting.accounts import services
-from voting.accounts.domain import registration_bits
+from voting.accounts.domain import address_problem, registration_bits
 from voting.accounts.models import User
 from voting.ballots.domain import pow, ratelimit
 from voting.errors import ApiError
@@ -121,6 +121,13 @@ def register(subject: str, token: str | None, nonce: str | None, now: datetime, 
     """`services.register` behind this address's proof of work, counted once made.
     A proof is spent once checked, even when the form is then refused (a new one costs a browser a moment)."""
     check(subject, token, nonce, now)
-    user = services.register(email, password, display_name, country, locale)
+    try:
+        user = services.register(email, password, display_name, country, locale)
+    except ApiError as err:
+        # email_validator's English reason, said in translatable words (`address_problem`); a taken or
+        # disposable address is another code, with our own words already.
+        if err.code == "validation_error" and err.fields and "email" in err.fields:
+            err.fields["email"] = address_problem(err.fields["email"])
+        raise
     count(subject, now)
     return user

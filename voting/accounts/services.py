@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from voting import clock
 from voting.accounts import disposable, tokens
 from voting.accounts.countries import is_country
-from voting.accounts.domain import ROLES, RoleGrant, is_disposable, normalise_email, password_problem, role_names
+from voting.accounts.domain import (ROLES, RoleGrant, address_problem, is_disposable, normalise_email, password_problem,
+                                   role_names)
 from voting.accounts.models import User, UserRole
 from voting.accounts.passwords import check_password, hash_password, needs_rehash
 from voting.errors import ApiError, validation_error
@@ -39,7 +40,7 @@ def check_address(email: str) -> tuple[str | None, str | None]:
     try:
         return validate_email(email, check_deliverability=False).normalized, None
     except EmailNotValidError as exc:
-        return None, str(exc)
+        return None, address_problem(str(exc))
 
 
 def _profile_problems(display_name: str, country: str | None) -> dict[str, str]:

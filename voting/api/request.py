@@ -37,8 +37,7 @@ def decode_json(raw: bytes) -> object:
     try:
         data = json.loads(raw, parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError("malformed_json", msg("The request body is not valid JSON: %(why)s", why=str(exc)),
-                       400) from None
+        raise ApiError("malformed_json", _json_problem(exc), 400) from None
     except RecursionError:
         raise ApiError("malformed_json", "The request body is nested too deeply.", 400) from None
     bad = first_unstorable(data)
@@ -47,8 +46,25 @@ def decode_json(raw: bytes) -> object:
     return data
 
 
+class _NotJsonNumber(ValueError):
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+
 def _refuse_constant(name: str):
-    raise ValueError(f"{name} is not a JSON number")
+    raise _NotJsonNumber(name)
+
+
+def _json_problem(exc: Exception) -> str:
+    """Why the body is not JSON, in translatable words: the json module's own
+    ("Expecting value: …") are English, so only where it went wrong is kept."""
+    if isinstance(exc, _NotJsonNumber):
+        return msg("The request body is not valid JSON: %(name)s is not a JSON number.", name=exc.name)
+    if isinstance(exc, json.JSONDecodeError):
+        return msg("The request body is not valid JSON (line %(line)d, column %(column)d).", line=exc.lineno,
+                   column=exc.colno)
+    return N_("The request body is not valid JSON: it is not UTF-8 text.")
 
 
 def unstorable_text(text: str) -> bool:

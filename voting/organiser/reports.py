@@ -9,7 +9,7 @@ from voting import clock
 from voting.audit import services as audit
 from voting.auth import organiser_pages_required
 from voting.contests.access import managed_contest
-from voting.contests.views import describe_contest
+from voting.contests.views import category_texts, describe_contest
 from voting.organiser import display
 from voting.organiser.review import summary
 from voting.organiser.blueprint import bp
@@ -43,7 +43,7 @@ def audit_log(slug: str):
 def invalidation_report(slug: str):
     contest, _user = managed_contest(slug)
     found = summary(contest)
-    titles = {c.slug: c.title for c in contest.categories}
+    titles = {c.slug: category_texts(contest, c)["title"] for c in contest.categories}  # the reader's language
     categories = [{**row, "title": titles.get(row["slug"], row["slug"]),
                    "invalidated_reasons": display.by_reason(row["invalidated_by_reason"]),
                    "under_review_reasons": display.by_reason(row["under_review_by_reason"])}

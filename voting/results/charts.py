@@ -12,6 +12,12 @@ The CSP allows no inline styles (security_headers.py), so the markup uses
 presentation attributes (fill, stroke), never `style`. Ids are prefixed by
 the chart's id, because a page holds several charts and ids must be unique.
 
+Right to left (Arabic), the chart is drawn mirrored: labels at the right,
+bars growing leftwards from an axis at the right, the value after a bar's
+left end. The SVG says its `direction` itself, because inline SVG inherits
+the page's and `text-anchor="end"` would otherwise turn the labels over the
+bars in an Arabic page.
+
 Pure apart from markupsafe: labels arrive already translated and formatted.
 """
 
@@ -56,9 +62,9 @@ def _patterns(prefix: str) -> str:
 
 
 def bar_chart(chart_id: str, title: str, description: str, bars: list[Bar], *, low: float = 0.0,
-              high: float | None = None) -> Markup:
+              high: float | None = None, rtl: bool = False) -> Markup:
     """Horizontal bars from `low` to each value on a scale up to `high` (the
-    largest value when None). An empty list draws nothing."""
+    largest value when None), mirrored when `rtl`. An empty list draws nothing."""
     if not bars:
         return Markup("")
     top_value = max([b.value for b in bars] + [high if high is not None else low])
@@ -66,15 +72,19 @@ def bar_chart(chart_id: str, title: str, description: str, bars: list[Bar], *, l
     room = WIDTH - LABEL_WIDTH - VALUE_ROOM
     height = TOP * 2 + len(bars) * (BAR_HEIGHT + GAP) - GAP
     prefix = escape(chart_id)
+    # `step` is the reading direction along x. In both directions a label's anchor is its "end" and a
+    # value's its "start", which `direction` places on the side away from the bar.
+    axis, step = (WIDTH - LABEL_WIDTH, -1) if rtl else (LABEL_WIDTH, 1)
     parts = [f'<svg class="chart" id="{prefix}" role="img" aria-labelledby="{prefix}-title {prefix}-desc" '
              f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
-             f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">',
+             f'preserveAspectRatio="{"xMaxYMin" if rtl else "xMinYMin"} meet" direction="{"rtl" if rtl else "ltr"}" '
+             f'xmlns="http://www.w3.org/2000/svg">',
              f'<title id="{prefix}-title">{escape(title)}</title>',
              f'<desc id="{prefix}-desc">{escape(description)}</desc>']
     if any(b.mark for b in bars):
         parts.append(_patterns(str(prefix)))
     # The axis at `low`: bars grow from it, so a zero is a visible nothing next to its "0".
-    parts.append(f'<line x1="{LABEL_WIDTH}" y1="{TOP - 4}" x2="{LABEL_WIDTH}" y2="{height - TOP + 4}" '
+    parts.append(f'<line x1="{axis}" y1="{TOP - 4}" x2="{axis}" y2="{height - TOP + 4}" '
                  f'stroke="{INK}" stroke-width="1"/>')
     for i, bar in enumerate(bars):
         y = TOP + i * (BAR_HEIGHT + GAP)
@@ -84,11 +94,12 @@ def bar_chart(chart_id: str, title: str, description: str, bars: list[Bar], *, l
         after = f"{bar.text} · {bar.note}" if bar.note else bar.text
         parts.append(
             f'<g><title>{escape(bar.label)}: {escape(after)}</title>'
-            f'<text x="{LABEL_WIDTH - 8}" y="{middle:.1f}" text-anchor="end" dominant-baseline="middle" '
+            f'<text x="{axis - step * 8}" y="{middle:.1f}" text-anchor="end" dominant-baseline="middle" '
             f'font-size="14" fill="{INK}">{escape(_cut(bar.label))}</text>'
-            f'<rect x="{LABEL_WIDTH}" y="{y}" width="{length:.1f}" height="{BAR_HEIGHT}" fill="{fill}" '
-            f'stroke="{INK}" stroke-width="{1 if bar.mark else 0}"/>'
-            f'<text x="{LABEL_WIDTH + length + 6:.1f}" y="{middle:.1f}" dominant-baseline="middle" '
+            f'<rect x="{axis if step > 0 else round(axis - length, 1):g}" y="{y}" width="{length:.1f}" '
+            f'height="{BAR_HEIGHT}" fill="{fill}" stroke="{INK}" stroke-width="{1 if bar.mark else 0}"/>'
+            f'<text x="{axis + step * (length + 6):.1f}" y="{middle:.1f}" text-anchor="start" '
+            f'dominant-baseline="middle" '
             f'font-size="14" font-weight="{700 if bar.note else 400}" fill="{INK}">{escape(after)}</text></g>')
     parts.append("</svg>")
     return Markup("".join(parts))

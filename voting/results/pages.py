@@ -29,7 +29,7 @@ from voting.contests.views import category_texts, describe_contest, describe_ent
 from voting.errors import ApiError, validation_error
 from voting.extensions import db
 from voting.fraud import overview
-from voting.i18n.domain import N_
+from voting.i18n.domain import N_, direction
 from voting.results import charts, services, wording
 from voting.results.api import PublishBody
 
@@ -216,6 +216,7 @@ def _charts(cat: dict[str, Any], title: str, method: str | None) -> dict[str, An
     rows = cat["ranking"]
     anchor = f"chart-{cat['slug']}"
     votes = jury = None
+    rtl = direction(str(get_locale())) == "rtl"  # the chart mirrors as the page does
     if method:
         votes = charts.bar_chart(
             f"{anchor}-votes", _("%(what)s per entry in “%(category)s”", what=wording.votes_label(method),
@@ -224,7 +225,7 @@ def _charts(cat: dict[str, Any], title: str, method: str | None) -> dict[str, An
               "hatched and champions' dotted, and the award is written after the number. The table below "
               "gives the same numbers."),
             [charts.Bar(r["title"], float(r["public_votes"] or 0), wording.number(r["public_votes"] or 0),
-                        _mark(r.get("award")), wording.award(r.get("award"))) for r in rows])
+                        _mark(r.get("award")), wording.award(r.get("award"))) for r in rows], rtl=rtl)
     scored = sorted((r for r in rows if r.get("jury_score") is not None), key=lambda r: -r["jury_score"])
     if scored:
         values = [r["jury_score"] for r in scored]
@@ -237,7 +238,7 @@ def _charts(cat: dict[str, Any], title: str, method: str | None) -> dict[str, An
                "gives the same numbers.")),
             [charts.Bar(r["title"], float(r["jury_score"]), wording.score(r["jury_score"]), _mark(r.get("award")),
                         wording.award(r.get("award"))) for r in scored],
-            low=0.0 if on_scale else min(values), high=10.0 if on_scale else None)
+            low=0.0 if on_scale else min(values), high=10.0 if on_scale else None, rtl=rtl)
     return {"votes": votes, "jury": jury}
 
 

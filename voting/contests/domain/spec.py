@@ -361,7 +361,8 @@ def rule_problems(spec: ContestSpec) -> dict[str, str]:
     except PolicyError as exc:
         for key, why in exc.errors.items():
             problems[f"fraud.{key}"] = why
-    problems.update(spec_translations.problems(spec.translations, [c.slug for c in spec.categories]))
+    problems.update(spec_translations.problems(spec.translations, [c.slug for c in spec.categories],
+                                                 [c.key for c in spec.judging.criteria]))
     if spec.voting.method == "none" and spec.phases.voting is not None:
         problems["phases.voting"] = N_("a contest without a public vote (voting.method none) has no voting phase")
     return problems
