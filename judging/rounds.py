@@ -9,8 +9,11 @@ import secrets
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from voting.accounts.models import User
 from voting.audit import services as audit
+from voting.api.request import field_errors
 from voting.contests.models import Contest
 from voting.contests.services import require_unpublished
 from voting.contests.domain.spec import Criterion as CriterionSpec
@@ -53,8 +56,8 @@ def advance(contest: Contest, actor: User, now: datetime, *, top: int | None = N
         for i, raw in enumerate(criteria):
             try:
                 found = CriterionSpec.model_validate(raw)
-            except ValueError as exc:
-                problems[f"criteria.{i}"] = str(exc).splitlines()[0]
+            except ValidationError as exc:
+                problems.update(field_errors(exc, f"criteria.{i}"))
                 continue
             if found.max <= found.min:
                 problems[f"criteria.{i}.max"] = N_("must be greater than min")

@@ -113,7 +113,8 @@ def check_selection(contest: ContestView, category_id: int, raw: object) -> list
     try:
         return selection.check(rules, raw, contest.eligible[category_id])
     except selection.SelectionError as exc:
-        raise ApiError("invalid_selection", str(exc), 422, {"selection": str(exc)}) from None
+        why = exc.args[0]  # a Message: said in the voter's language when the answer is made
+        raise ApiError("invalid_selection", why, 422, {"selection": why}) from None
 
 
 def usable_render_token(rendered: RenderToken, now: datetime) -> RenderToken | None:

@@ -11,6 +11,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from voting.i18n.domain import msg
+
 # What the intake limits ballots by: the client address, its network prefix
 # (/24, /64), the account and the device cookie.
 SCOPES = ("ip", "prefix", "account", "device")
@@ -39,13 +41,16 @@ class Limit:
 def parse(text: str) -> Limit:
     """'30/hour', '100/10 minutes', '5/second'."""
     if len(text) > MAX_LENGTH:
-        raise ValueError(f"{text[:MAX_LENGTH]!r}… is too long for a limit like '30/hour' or '100/10 minutes'")
+        raise ValueError(msg("%(text)s… is too long for a limit like %(example)s", text=repr(text[:MAX_LENGTH]),
+                             example="'30/hour' or '100/10 minutes'"))
     match = PATTERN.fullmatch(text.strip())
     if not match:
-        raise ValueError(f"{text!r} is not a limit like '30/hour' or '100/10 minutes'")
+        raise ValueError(msg("%(text)s is not a limit like %(example)s", text=repr(text),
+                             example="'30/hour' or '100/10 minutes'"))
     count, multiple, unit = int(match.group(1)), int(match.group(2) or 1), match.group(3)
     if count < 1 or multiple < 1:
-        raise ValueError(f"{text!r} must allow at least one ballot in a window of at least one second")
+        raise ValueError(msg("%(text)s must allow at least one ballot in a window of at least one second",
+                             text=repr(text)))
     return Limit(count, multiple * UNITS[unit])
 
 

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from voting.i18n.domain import msg, nmsg
+
 METHODS = ("single", "approval", "score", "ranked")
 # An entry id as a score key: ASCII digits as the id prints, at most 12 of them.
 # Not str.isdigit, which takes "²" and "٣" (int() then fails on the one and
@@ -28,28 +30,29 @@ class Rules:
 
 def _entry_id(value: Any, eligible: frozenset[int]) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise SelectionError("entries are named by their integer id")
+        raise SelectionError(msg("entries are named by their integer id"))
     if value not in eligible:
-        raise SelectionError(f"entry {value} is not an approved entry of this category")
+        raise SelectionError(msg("entry %(entry)s is not an approved entry of this category", entry=value))
     return value
 
 
 def _id_list(selection: Any, eligible: frozenset[int], least: int, most: int) -> list[int]:
     if not isinstance(selection, list):
-        raise SelectionError("the selection must be a list of entry ids")
+        raise SelectionError(msg("the selection must be a list of entry ids"))
     if not least <= len(selection) <= most:
-        raise SelectionError(f"choose between {least} and {most} entries" if least != most
-                             else f"choose exactly {least} entr{'y' if least == 1 else 'ies'}")
+        raise SelectionError(msg("choose between %(least)d and %(most)d entries", least=least, most=most)
+                             if least != most else nmsg("choose exactly %(num)d entry", "choose exactly %(num)d entries",
+                                                        least))
     ids = [_entry_id(v, eligible) for v in selection]
     if len(set(ids)) != len(ids):
-        raise SelectionError("an entry appears more than once")
+        raise SelectionError(msg("an entry appears more than once"))
     return ids
 
 
 def check(rules: Rules, selection: Any, eligible: frozenset[int]) -> list[int] | dict[str, int]:
     """The selection in canonical form, or SelectionError."""
     if not eligible:
-        raise SelectionError("this category has no approved entries")
+        raise SelectionError(msg("this category has no approved entries"))
     if rules.method == "single":
         return _id_list(selection, eligible, 1, 1)
     if rules.method == "approval":
@@ -58,20 +61,22 @@ def check(rules: Rules, selection: Any, eligible: frozenset[int]) -> list[int] |
         return _id_list(selection, eligible, 1, len(eligible))
     if rules.method == "score":
         return _scores(rules, selection, eligible)
-    raise SelectionError("this contest has no public vote")
+    raise SelectionError(msg("this contest has no public vote"))
 
 
 def _scores(rules: Rules, selection: Any, eligible: frozenset[int]) -> dict[str, int]:
     if not isinstance(selection, dict) or not selection:
-        raise SelectionError('the selection must be an object of entry ids to stars, e.g. {"7": 4}')
+        raise SelectionError(msg('the selection must be an object of entry ids to stars, e.g. %(example)s',
+                                 example='{"7": 4}'))
     scores: dict[str, int] = {}
     for key, stars in selection.items():
         if not (isinstance(key, str) and ENTRY_KEY.match(key)):
-            raise SelectionError(f"{key[:20]!r} is not an entry id written in digits" if isinstance(key, str)
-                                 else "entries are named by their id written in digits")
+            raise SelectionError(msg("%(key)s is not an entry id written in digits", key=repr(key[:20]))
+                                 if isinstance(key, str) else msg("entries are named by their id written in digits"))
         _entry_id(int(key), eligible)
         if isinstance(stars, bool) or not isinstance(stars, int) or not 0 <= stars <= rules.score_max:
-            raise SelectionError(f"stars for entry {key} must be a whole number from 0 to {rules.score_max}")
+            raise SelectionError(msg("stars for entry %(entry)s must be a whole number from 0 to %(most)d", entry=key,
+                                     most=rules.score_max))
         scores[key] = stars  # canonical already: the keys of a dict are distinct, so no entry twice
     return scores
 
