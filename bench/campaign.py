@@ -16,8 +16,10 @@ per rule precision and recall (findings, and the rule named as the reason),
 how many people a per-address registration limit would refuse, and the
 targets: every attack >= 95 % held, honest people with a ballot held
 <= 0.5 %, flagged <= 2 %. Exits 1 unless all are met. A rule's precision
-counts every injected ballot (targets and the blind spot) as a true positive;
-its recall is over the target attacks' ballots.
+counts every injected ballot (targets and the blind spots) as a true positive;
+its recall is over the target attacks' ballots. The JSON gives, per scenario,
+the ballots each rule found (`found_by`) and the rule each held ballot was
+held for (`held_for`).
 
     .venv/bin/python bench/campaign.py [--seed 1 2 3] [--scale 1.0] [--sweep-hours 6] [--full-sweeps]
         [--thresholds JSON] [--policy JSON] [--register-limit 500/hour] [--json-out FILE]
@@ -31,7 +33,7 @@ import re
 import statistics
 import sys
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -173,6 +175,9 @@ def report(seed: int, args, t: Thresholds, policy: Policy) -> dict:
             "people_flagged": share(sum(any(r.id in flagged for r in by_voter[v]) for v in people), len(people)),
             "refused_at_registration": len(people & no),
             "hours_to_hold_median": round(statistics.median(delays) / HOUR, 1) if delays else None,
+            "held_for": dict(sorted(Counter(held[b] for b in ballots if b in held).items())),
+            "found_by": dict(sorted(Counter(rule for rule, got in found.items() for b in ballots
+                                            if b in got).items())),
             "params": w.params.get(name)}
     honest_ids = {r.id for r in records if label[r.id] in HONEST}
     target_ids = {r.id for r in records if label[r.id] in TARGETS}

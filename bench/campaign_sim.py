@@ -61,6 +61,7 @@ def honest(w: World) -> None:
     w.wave_entries = [campaign_entry(w) for _ in range(w.n(4))]
     w.set_boost({e: r.uniform(3, 6) for e in w.project_entries + w.wave_entries})
     w.campaigns: list[tuple[int, float]] = []  # (entry, when): what an attacker could hide in
+    w.wave_posts: list[tuple[int, float, str]] = []  # (entry, post, country): the waves a mixer hides in
     households(w)
     mobile(w)
     workplaces(w)
@@ -273,6 +274,7 @@ def waves(w: World) -> None:
         post = w.local_time(r.randint(1, w.days - 2), tz, "evening")
         phones = r.uniform(0.55, 0.8)
         w.campaigns.append((entry, post))
+        w.wave_posts.append((entry, post, code))
         drawn.append({"people": size, "phones": round(phones, 2)})
         for _ in range(size):
             created = post + r.lognormvariate(math.log(12 * MINUTE), 1.0)

@@ -53,6 +53,12 @@ def test_sweep_holds_the_farm_and_keeps_honest_ballots(app, make, redis_client):
     for category in ("c1", "c2"):
         for entry in ids[category][:2]:
             add_ballots(app, slug, category, [entry], 40)
+    with app.app_context():  # who signed up over the last day: weeks-old accounts all waking at once for one
+        # entry would be a dormant crowd (dormant_wake), which is what an aged farm looks like
+        bulk = db.session.scalars(select(User).where(User.email.like("bulk%")).order_by(User.id)).all()
+        for n, user in enumerate(bulk):
+            user.created_at = user.verified_at = now - timedelta(hours=2 + n % 20)
+        db.session.commit()
     target = ids["c1"][2]
     for n in range(35):
         vote(voter(app, make, f"bot{n}@quickmail-farm.example", f"198.51.100.{n + 10}"), slug, "c1", target)

@@ -39,7 +39,7 @@ SMALL = {"burst_min_count": 6, "burst_min_expected": 0.5, "prefix_min_voters": 5
          "prefix_days_min_voters": 8, "device_min_voters": 4, "device_week_min_voters": 6, "ua_min_voters": 5,
          "ua_min_baseline_ballots": 30, "domain_min_accounts": 5, "instant_min_cluster": 3, "cadence_min_gaps": 6,
          "cadence_min_voters": 3, "pageless_min_voters": 3, "pageless_log10_p": 2.0, "uniform_min_voters": 5,
-         "sleeper_min_accounts": 4}
+         "sleeper_min_accounts": 4, "dormant_min_voters": 4}
 COUNTRIES = ["CH", "FR"]
 
 
@@ -129,10 +129,18 @@ def generate(app, seed: int) -> int:
             v = w.voter(at(r.uniform(0, 86400)), country="TV")
             when = at(r.uniform(0, span)) if k else T1 + timedelta(hours=2)
             w.vote(v, "c4", entries["c4"][3], when, f"198.19.{k}", f"fo{k}")
-        for k in range(5):  # accounts voting seconds after sign-up, for one entry
+        for k in range(5):  # accounts voting seconds after sign-up, for one entry (two with camouflage)
             when = T1 - timedelta(hours=1) + timedelta(minutes=45 * k)
             v = w.voter(when - timedelta(seconds=5))
             w.vote(v, "c2", entries["c2"][3], when, f"198.20.{k}", f"in{k}")
+            if k % 2:
+                w.vote(v, "c1", entries["c1"][1], when + timedelta(seconds=40), f"198.20.{k}", f"in{k}")
+        for k in range(7):  # accounts made one by one over weeks, waking together across T1 (some with camouflage)
+            v = w.voter(at(0) - timedelta(days=r.uniform(4, 40)))
+            when = T1 - timedelta(hours=2) + timedelta(minutes=35 * k)
+            w.vote(v, "c1", entries["c1"][2], when, f"198.22.{k}", f"dw{k}")
+            if k % 2:
+                w.vote(v, "c3", entries["c3"][1], when + timedelta(seconds=50), f"198.22.{k}", f"dw{k}")
         batch = at(0) - timedelta(days=10)
         for k in range(6):  # a batch made long ago, waking up together
             v = w.voter(batch + timedelta(minutes=5 * k))
@@ -172,7 +180,8 @@ def test_incremental_after_full_judges_as_a_full_sweep(app, seed):
         found = {(f.rule, f.key): f for f in full.findings}
         extended = {(f.rule, f.key): f for f in judged.assessment.findings}
         # The attacks after T1 extend findings of every kind of rule.
-        assert {"burst", "shared_prefix", "country", "sleeper_accounts", "uniform_clients"} <= {r for r, _ in extended}
+        assert {"burst", "shared_prefix", "country", "sleeper_accounts", "uniform_clients", "dormant_wake",
+                "instant_single_vote"} <= {r for r, _ in extended}
         for k, f in extended.items():
             assert (f.ballot_ids, f.strength, f.evidence) == (found[k].ballot_ids, found[k].strength,
                                                               found[k].evidence), k

@@ -27,8 +27,10 @@ def add_ballots(app, slug: str, category: str, selection, n: int, status: str = 
     receipts are numbered by `serial` (an iterator of ints; a shared one by
     default): pass your own for data that must come out the same twice. The
     voters look like people to the fraud rules, which a final tally runs
-    first: accounts made on scattered days weeks ago, each on its own network;
-    unless `fresh`: made seconds before voting. `country`: the voters' registered country.
+    first: accounts made at scattered times in the day and a half before voting
+    (minutes, not seconds: no instant voters; not weeks: accounts asleep for
+    weeks that wake together for one entry are a farm to dormant_wake), each on
+    its own network; unless `fresh`: made seconds before voting. `country`: the voters' registered country.
 
     `decided_by` (an organiser's email): the ballots are held for the rule
     `reason`, then that organiser decides them to `status` by a real review
@@ -44,7 +46,7 @@ def add_ballots(app, slug: str, category: str, selection, n: int, status: str = 
         for _ in range(n):
             k = next(serial or _serial)
             made = now - (timedelta(seconds=5) if fresh else timedelta(
-                days=3, seconds=int(hashlib.sha256(f"made-{k}".encode()).hexdigest(), 16) % (60 * 86400)))
+                minutes=2, seconds=int(hashlib.sha256(f"made-{k}".encode()).hexdigest(), 16) % (36 * 3600)))
             user = User(email=f"bulk{k}@example.org", email_normalised=f"bulk{k}@example.org", password_hash="-",
                         display_name=f"bulk{k}", verified_at=made, created_at=made, country=country)
             db.session.add(user)

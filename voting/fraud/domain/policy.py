@@ -40,6 +40,7 @@ KINDS: dict[str, str] = {
     "pageless": "behaviour",
     "uniform_clients": "behaviour",
     "sleeper_accounts": "behaviour",
+    "dormant_wake": "behaviour",
     "country": "policy",
 }
 MODES = ("hold", "flag", "off")

@@ -7,8 +7,8 @@ rules' crowds. A rule looks only at ballots cast at or before `now`, and every
 window it judges ends at a ballot and looks only backwards, so a later sweep
 over more ballots finds every cluster an earlier one found, under the same
 key, with as many ballots or more. The exceptions: `instant_single_vote`
-judges an account only once it has been quiet for `instant_settle_seconds`,
-and no longer if it votes for a second entry; `pageless`, `uniform_clients`
+judges an account only once it has been quiet for `instant_settle_seconds`
+(so not while it votes again); `pageless`, `uniform_clients`
 and `sleeper_accounts` compare with the contest's own rates and shares, which
 move as ballots arrive. Holds are sticky in the service, so a later sweep
 that no longer finds a ballot does not release it.
@@ -34,6 +34,7 @@ from voting.fraud.domain.rules_accounts import country, instant_single_vote, new
 from voting.fraud.domain.rules_agents import shared_user_agent
 from voting.fraud.domain.rules_clients import pageless, uniform_clients
 from voting.fraud.domain.rules_common import Cast, cast
+from voting.fraud.domain.rules_dormant import dormant_wake
 from voting.fraud.domain.rules_network import shared_device, shared_prefix
 from voting.fraud.domain.rules_sleepers import sleeper_accounts
 from voting.fraud.domain.rules_timing import burst, scripted_cadence
@@ -53,6 +54,7 @@ ALL_RULES: dict[str, Rule] = {
     "country": country,
     "pageless": pageless,
     "sleeper_accounts": sleeper_accounts,
+    "dormant_wake": dormant_wake,
     # Runs last, over the volume rules' crowds (run_all hands them over).
     "uniform_clients": uniform_clients,
 }
@@ -144,7 +146,7 @@ def lookback_seconds(t: Thresholds | None = None) -> int:
                    t.device_window_seconds, t.device_week_window_seconds,
                    t.ua_window_seconds + t.ua_lookback_seconds,
                    t.instant_window_seconds + t.instant_settle_seconds, t.domain_window_seconds,
-                   t.pageless_window_seconds, t.sleeper_wake_seconds))
+                   t.pageless_window_seconds, t.sleeper_wake_seconds, t.dormant_window_seconds))
 
 
 def reach_seconds(t: Thresholds | None = None) -> int:
@@ -156,4 +158,5 @@ def reach_seconds(t: Thresholds | None = None) -> int:
     t = t or Thresholds()
     return int(max(t.burst_window_seconds + t.burst_lookback_seconds, t.prefix_window_seconds,
                    t.prefix_hours_window_seconds, t.device_window_seconds, t.ua_window_seconds,
-                   t.instant_window_seconds, t.pageless_window_seconds, t.sleeper_wake_seconds))
+                   t.instant_window_seconds, t.pageless_window_seconds, t.sleeper_wake_seconds,
+                   t.dormant_window_seconds))

@@ -1,5 +1,5 @@
 """Rules on the accounts behind ballots: batches created on one mail domain,
-accounts that vote seconds after being created for a single entry, voters from
+accounts that vote seconds after being created, voters from
 outside the contest's countries. Pure."""
 
 from __future__ import annotations
@@ -108,9 +108,12 @@ INSTANT_PEAK = ("peak_accounts_in_window",)
 def instant_single_vote(records: Sequence[BallotRecord], now: datetime, t: Thresholds, inc: Increment | None = None
                         ) -> list[Finding]:
     """Accounts whose first ballot came within `instant_max_seconds` of their
-    creation and whose ballots all support one entry, once they have been quiet
-    for `instant_settle_seconds`; clustered per entry, at least
-    `instant_min_cluster` within `instant_window_seconds`. Flags their ballots.
+    creation, once they have been quiet for `instant_settle_seconds`;
+    clustered per entry they voted for (whatever else they voted for: the
+    rule's name is from when it asked for a single entry, which camouflage
+    ballots defeated), at least `instant_min_cluster` within
+    `instant_window_seconds`. Flags their ballots; strength 0.8 at the
+    minimum, 1.0 at twice it.
     Incremental (`inc`): the windows ending at accounts whose first ballot came
     since `inc.since` (every account settling since the last sweep is one:
     `since` reaches back the settling time), over the accounts all of whose
@@ -123,16 +126,9 @@ def instant_single_vote(records: Sequence[BallotRecord], now: datetime, t: Thres
     if inc is not None:
         ok &= inc.complete(voters)
     quick = np.flatnonzero(ok)
-    single = recs.voter_entries()
-    by_entry: dict[int, list[tuple[float, int]]] = defaultdict(list)
-    delay: dict[int, float] = {}
-    first_of: dict[int, int] = {}
-    for k in quick.tolist():
-        voter = int(voters[k])
-        entry = single.get(voter)
-        if entry is not None:
-            by_entry[entry].append((float(recs.stamps[first[k]]), voter))
-            delay[voter], first_of[voter] = float(wait[k]), int(first[k])
+    delay = dict(zip(voters[quick].tolist(), wait[quick].astype(float).tolist()))
+    first_of = dict(zip(voters[quick].tolist(), first[quick].tolist()))
+    by_entry = _entries_of(recs, first_of)
     out = []
     for entry, firsts in by_entry.items():
         if len(firsts) < t.instant_min_cluster:
@@ -158,8 +154,25 @@ def instant_single_vote(records: Sequence[BallotRecord], now: datetime, t: Thres
             "window_seconds": t.instant_window_seconds, "peak_accounts_in_window": peak,
             **span(recs.stamps[[first_of[v] for v in members if v in first_of]])},
             prior, INSTANT_PEAK, "peak_accounts_in_window"), prior)
-        out.append(finding("instant_single_vote", cluster, ballots, evidence, 0.8))
+        out.append(finding("instant_single_vote", cluster, ballots, evidence,
+                           ramp(len(members), t.instant_min_cluster, 0.8, 1.0, full_at=2.0)))
     return out
+
+
+def _entries_of(recs: Cast, first_of: dict[int, int]) -> dict[int, list[tuple[float, int]]]:
+    """Per entry, (first ballot's time, voter) of these voters who voted for
+    it, whatever else they voted for: a farm's camouflage ballots for the
+    public's choices elsewhere do not hide its target."""
+    by_entry: dict[int, list[tuple[float, int]]] = defaultdict(list)
+    if not first_of:
+        return by_entry
+    theirs = np.isin(recs.voter, np.fromiter(first_of, dtype=np.int64))
+    entries = recs.grouping("entries")
+    for g in np.flatnonzero(entries.any(theirs)).tolist():
+        idx = entries.group(g)
+        for voter in np.unique(recs.voter[idx[theirs[idx]]]).tolist():
+            by_entry[int(entries.keys[g])].append((float(recs.stamps[first_of[voter]]), voter))
+    return by_entry
 
 
 def _first_ballots(recs: Cast, members: list[int], ballots: set[int], delay: dict, first_of: dict) -> None:

@@ -228,6 +228,25 @@ class Thresholds:
     sleeper_dedicated_share: float = _n(0.5, 0.0, 1.0, lo_open=True)
     sleeper_strength: float = _n(1.0, 0.0, 1.0)
 
+    # --- dormant_wake: accounts asleep for weeks waking together for one entry
+    # An account is dormant when its first ballot came at least two days after
+    # it was made (as a sleeper: supporters answering a post vote at once) ...
+    dormant_min_age_seconds: int = _n(2 * DAY, 0, integer=True)
+    # ... and at most 120 days: last year's supporters, whose accounts a team
+    # re-mobilises with a post, are a year old; a farm ageing accounts for
+    # this vote makes them in its run-up, weeks before.
+    dormant_max_age_seconds: int = _n(120 * DAY, 1, integer=True)
+    # Six hours: a farm wakes its accounts within an evening; a ballot counts
+    # as waking within this long of the account's first ballot.
+    dormant_window_seconds: int = _n(6 * HOUR, 1, integer=True)
+    # At least 25 dormant voters for one entry in the window ...
+    dormant_min_voters: int = _n(25, 2, integer=True)
+    # ... and at least 60 % of the entry's voters in it. Accounts made days to
+    # weeks before they first vote are about a sixth of honest voters, spread
+    # over the entries; a project mailing's supporters who had registered
+    # before are 15 % of its wave; a wave after a post is fresh accounts.
+    dormant_min_share: float = _n(0.6, 0.0, 1.0, lo_open=True)
+
     @classmethod
     def from_overrides(cls, overrides: Mapping[str, float | int] | None) -> "Thresholds":
         """The defaults with `overrides` applied. Raises ValueError naming every
