@@ -8,7 +8,8 @@ from __future__ import annotations
 from tests.browser.world import World
 
 # Routes no page of the list needs to name: files, not pages; redirects to a page that is listed.
-NOT_PAGES = {"static", "media.entry_image", "media.entry_photo", "ballot_pages.receipt", "organiser_pages.import_template"}
+NOT_PAGES = {"static", "media.entry_image", "media.entry_photo", "ballot_pages.receipt", "organiser_pages.import_template",
+             "organiser_pages.export_spec"}
 
 
 def pages(w: World) -> dict[str, list[tuple[str, int]]]:

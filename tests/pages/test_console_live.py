@@ -116,7 +116,7 @@ def test_held_and_invalidated_ballots_are_apart_and_the_queue_counts_them(app, m
         run_worker(["counters"], burst=True)
     html = organiser.get(home(slug)).get_data(as_text=True)
     assert facts(html, "upkeep")["Live counters' lag"] == "None: they hold every counted ballot"
-    assert "Rebuild of the live counters Finished" in page(organiser.get(home(slug))).text
+    assert "Rebuild of the live counters Done" in page(organiser.get(home(slug))).text
 
 
 def test_the_last_seal_and_sweep(app, make):
@@ -132,7 +132,7 @@ def test_the_last_seal_and_sweep(app, make):
         fraud_services.sweep(cid, clock.now())
         db.session.remove()
     html = boss(app).get(home(slug)).get_data(as_text=True)
-    assert re.fullmatch(r"batch 1 at .+; the ledger holds 3 ballots", facts(html, "upkeep")["Last ledger seal"])
+    assert re.fullmatch(r"batch 1 at .+; ballots in the ledger: 3", facts(html, "upkeep")["Last ledger seal"])
     assert facts(html, "sweeps")["Last sweep"] != "None yet"
 
 

@@ -95,7 +95,7 @@ def test_the_rebuild_leads_to_its_page_which_follows_it_to_the_end(app, make):
     check_page(resp)
     doc = page(resp)
     text = region(resp.get_data(as_text=True))
-    assert "Status Finished" in text and "The live counters hold 2 counted ballots." in text
+    assert "Status Done" in text and "The live counters hold 2 counted ballots." in text
     assert doc.find("a", href=f"/organiser/contests/{slug}") and "See the live view" in text
     assert "Check again" not in text and doc.find("div", id="job-state")[0]["data-status"] == "finished"
     assert details(app, job_id)["stages"] == ["recounting"]
@@ -115,7 +115,7 @@ def test_a_running_job_shows_its_stage_its_step_and_how_far(app, make, redis_cli
     resp = organiser.get(job_url(seal.id))
     check_page(resp)
     text = region(resp.get_data(as_text=True))
-    assert "Status Running" in text and "Stage Sealing the ballots into the ledger: 3 of 10 ballots" in text
+    assert "Status Running" in text and "Stage Sealing the ballots into the ledger (ballots: 3 of 10)" in text
     assert "Check again" in text
     text = region(organiser.get(job_url(tally.id)).get_data(as_text=True))
     assert "Stage Counting the ballots and the jury's scores (Step 2 of 3)" in text  # a preview has 3 steps
@@ -125,7 +125,7 @@ def test_a_running_job_shows_its_stage_its_step_and_how_far(app, make, redis_cli
     # The live view lists both, running, with their stage.
     doc = page(organiser.get(f"/organiser/contests/{slug}"))
     assert doc.find("a", href=job_url(seal.id)) and doc.find("a", href=job_url(tally.id))
-    assert "Ledger seal Running Sealing the ballots into the ledger: 3 of 10 ballots" in doc.text
+    assert "Ledger seal Running Sealing the ballots into the ledger (ballots: 3 of 10)" in doc.text
 
 
 def test_the_sweep_and_tally_buttons_lead_to_their_jobs_which_report_their_stages(app, make):
@@ -141,7 +141,7 @@ def test_the_sweep_and_tally_buttons_lead_to_their_jobs_which_report_their_stage
     resp = organiser.get(job_url(f"fraud-sweep-{cid}-full"))
     check_page(resp)
     text = region(resp.get_data(as_text=True))
-    assert "Status Finished" in text and "New clusters: 0; ballots held: 0; ballots flagged: 0." in text
+    assert "Status Done" in text and "New clusters: 0; ballots held: 0; ballots flagged: 0." in text
     assert page(resp).find("a", href=review)
 
     draft = f"/contests/{slug}/results?draft=1"
@@ -189,7 +189,7 @@ def test_the_final_tally_and_the_export_report_their_stages(app, make, make_app,
     found = details(app, export.id)
     assert found["status"] == "finished" and found["stages"] == ["exporting"]
     text = region(boss(app).get(job_url(export.id)).get_data(as_text=True))
-    assert "The export holds 1 batches, 2 ballots." in text
+    assert "Ballots in the export: 2; batches: 1." in text
 
 
 def test_a_failed_job_shows_its_error(app, make, make_app, tmp_path):

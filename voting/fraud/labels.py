@@ -22,8 +22,8 @@ RULES = {
     "new_account_domain": (_l("New accounts on one mail domain"), _l("A batch of accounts created close "
                                                                      "together on one private mail domain, and "
                                                                      "all of them voted.")),
-    "instant_single_vote": (_l("Instant voters"), _l("Accounts that voted seconds after they were created, whatever "
-                                                     "else they voted for, then went quiet.")),
+    "instant_single_vote": (_l("Instant voters"), _l("Accounts that voted seconds after they were created, then went "
+                                                     "quiet (ballots for other entries do not hide them).")),
     "scripted_cadence": (_l("Scripted timing"), _l("Ballots from one network, device or entry arriving at "
                                                    "machine-regular intervals.")),
     "pageless": (_l("Without the ballot page"), _l("Many voters for one entry whose ballots no ballot page vouched "
@@ -35,7 +35,8 @@ RULES = {
     "sleeper_accounts": (_l("Accounts woken together"), _l("A batch of accounts made together long ago that never "
                                                            "voted, then voted for one entry within a day.")),
     "dormant_wake": (_l("Dormant accounts waking"), _l("Accounts made days to weeks before they first voted, waking "
-                                                       "up within hours of each other as most of one entry's voters.")),
+                                                       "up within hours of each other and making up most of one "
+                                                       "entry's voters.")),
     "country": (_l("Country outside the contest"), _l("Voters whose registered country is not one of the "
                                                       "contest's countries.")),
     "honeypot": (_l("Honeypot filled"), _l("The ballot form's hidden field, which people never see, was "

@@ -37,7 +37,7 @@ EXTENSIONS = (".csv", ".txt")  # what spreadsheets call a CSV file when they sav
 COLUMN_NOTES = {
     "category": _l("The category's short name (slug), as in the table below."),
     "title": _l("The entry's title."),
-    "summary": _l("What the entry is, in the contest's word limit."),
+    "summary": _l("What the entry is, within the contest's word limit."),
     "team": _l("The team, or the contact person."),
     "organisation": _l("The organisation, school or company."),
     "country": _l("Two-letter country code (ISO 3166), such as KE or FR."),

@@ -37,7 +37,7 @@ KINDS = {
     "voting.ledger.jobs.seal_ledger": _l("Ledger seal"),
     "voting.ledger.jobs.export_ledger": _l("Ledger export"),
 }
-STATUSES = {"queued": _l("Waiting to start"), "started": _l("Running"), "finished": _l("Finished"),
+STATUSES = {"queued": _l("Waiting to start"), "started": _l("Running"), "finished": _l("Done"),
             "failed": _l("Failed")}
 STAGES = {"recounting": _l("Recounting the live counters from the ballots"),
           "judging": _l("Running the fraud rules over the ballots"),
@@ -80,7 +80,7 @@ def _result(func: str, slug: str, result: Any) -> tuple[str, dict | None]:
     if func.endswith("export_ledger"):
         if not found.get("exported"):
             return _("Nothing was exported: the vote has not closed."), None
-        return (_("The export holds %(batches)d batches, %(ballots)d ballots.", batches=int(found.get("batches", 0)),
+        return (_("Ballots in the export: %(ballots)d; batches: %(batches)d.", batches=int(found.get("batches", 0)),
                   ballots=int(found.get("ballots", 0))),
                 {"href": url_for("ledger_export.manifest", slug=slug), "text": _("The export's manifest (JSON)")})
     return _("The job has finished."), None
@@ -102,8 +102,8 @@ def describe(job: dict, slug: str) -> dict:
     if at is not None and at[1] > 1:
         found["step"] = _("Step %(step)d of %(steps)d", step=at[0], steps=at[1])
     if job["done"] is not None:
-        found["amount"] = (_("%(done)s of %(total)s ballots", done=job["done"], total=job["total"])
-                           if job["total"] is not None else _("%(done)s ballots so far", done=job["done"]))
+        found["amount"] = (_("ballots: %(done)s of %(total)s", done=job["done"], total=job["total"])
+                           if job["total"] is not None else _("ballots so far: %(done)s", done=job["done"]))
     if job["status"] == "finished":
         found["outcome"], found["link"] = _result(func, slug, job["result"])
     return found
