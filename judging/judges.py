@@ -12,6 +12,7 @@ the organiser does not see, differs)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +31,8 @@ from voting.i18n.domain import LANGUAGES, msg
 from voting.mail import mail_locale, send_template
 
 from judging.models import Judge
+
+log = logging.getLogger(__name__)
 
 
 def judge_rows(contest: Contest, active_only: bool = True) -> list[Judge]:
@@ -72,10 +75,19 @@ def _expertise(contest: Contest, expertise: list[str] | None) -> list[str]:
 
 def add_judge(contest: Contest, email: str, display_name: str, password: str | None, organisation: str | None,
               expertise: list[str] | None, actor: User, now: datetime, locale: str | None = None) -> dict[str, Any]:
+    """`invite_judge` without the mail's fate (the API's answer does not carry it)."""
+    return invite_judge(contest, email, display_name, password, organisation, expertise, actor, now, locale)[0]
+
+
+def invite_judge(contest: Contest, email: str, display_name: str, password: str | None, organisation: str | None,
+                 expertise: list[str] | None, actor: User, now: datetime, locale: str | None = None
+                 ) -> tuple[dict[str, Any], bool]:
     """Makes the account with that address (created if need be, reading mails
     in `locale`) a judge of the contest and mails the invitation. Answers the
     judge (id, address, name, organisation as sent; expertise and active as the
-    judging row has them), the same for a new and an existing account."""
+    judging row has them), the same for a new and an existing account, and
+    whether the mail went: the role stands either way (the mail is sent after
+    the commit), and adding the judge again sends it again."""
     chosen = _expertise(contest, expertise)
     # Look the account up by the address as it would be stored (validated and normalised): a raw lookup
     # could miss an existing account that creating one then finds and overwrites.
@@ -108,16 +120,27 @@ def add_judge(contest: Contest, email: str, display_name: str, password: str | N
     audit.append(contest, actor, "judge.added", f"user {user.id}",
                  {"user_id": user.id, "email": user.email, "before": before, "after": _audited(row)}, now)
     db.session.commit()
-    # A link that sets the password for an account that has none: one made by this invitation or an earlier
-    # one never followed (its link lasts fourteen days; adding the judge again mails a fresh one).
-    link = accounts.invitation_link(user) if user.password_hash is None else None
-    # The contest's title in the judge's language where its SPEC translates it (the mail names nothing else of it).
-    title = localise({"title": contest.title}, contest.settings.get("translations"), mail_locale(user.locale))
-    send_template(user.email, "judge_invitation", user.locale, user=user, contest=title, link=link,
-                  judging_url=_judging_url())
     # The account's own name, address and organisation are not the organiser's to learn from this answer.
-    return {"id": user.id, "email": address, "display_name": display_name.strip()[:120],
-            "organisation": (organisation or "")[:200], "expertise": list(row.expertise or []), "active": True}
+    return ({"id": user.id, "email": address, "display_name": display_name.strip()[:120],
+             "organisation": (organisation or "")[:200], "expertise": list(row.expertise or []), "active": True},
+            _mail(contest, user))
+
+
+def _mail(contest: Contest, user: User) -> bool:
+    """The invitation; whether it went. After the commit, so nothing here may
+    fail the request: a mail that cannot be made or sent is logged, and the
+    organiser is told to add the judge again."""
+    try:
+        # A link that sets the password for an account that has none: one made by this invitation or an earlier
+        # one never followed (its link lasts fourteen days; adding the judge again mails a fresh one).
+        link = accounts.invitation_link(user) if user.password_hash is None else None
+        # The contest's title in the judge's language where its SPEC translates it (the mail names nothing else).
+        title = localise({"title": contest.title}, contest.settings.get("translations"), mail_locale(user.locale))
+        return send_template(user.email, "judge_invitation", user.locale, user=user, contest=title, link=link,
+                             judging_url=_judging_url())
+    except Exception:  # the role is granted and committed: only the mail is lost
+        log.exception("could not mail the judge invitation of contest %s to user %s", contest.id, user.id)
+        return False
 
 
 def judge_people(contest: Contest) -> list[tuple[User, Judge, UserRole | None]]:

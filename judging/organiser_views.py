@@ -4,7 +4,7 @@ ranking per category with its spread, and the forms that add a judge, make
 or repair the assignments, mail reminders, reopen a submitted score and
 record a conflict of interest on a judge's behalf.
 
-The forms call the same services as the API (`judges.add_judge`,
+The forms call the same services as the API (`judges.invite_judge`,
 `assignments.plan`, `scoring.reopen`, `assignments.record_conflict`) after
 the API's own body models, so both doors accept and refuse alike, and audit
 alike; a refusal is shown on the page with the service's status and each
@@ -191,8 +191,8 @@ def add_judge(slug: str):
         body = validate(JudgeBody, {"email": sent["email"], "display_name": sent["display_name"],
                                     "organisation": sent["organisation"] or None,
                                     "expertise": sent["expertise"] or None})
-        judge = judges.add_judge(contest, body.email, body.display_name, None, body.organisation, body.expertise,
-                                 user, clock.now())
+        judge, mailed = judges.invite_judge(contest, body.email, body.display_name, None, body.organisation,
+                                            body.expertise, user, clock.now())
     except ApiError as err:
         problem = _refusal("judge", err, sent)
         for name, why in problem["fields"].items():
@@ -200,8 +200,12 @@ def add_judge(slug: str):
                 form[name].errors = [why]
         return _page(contest, form, problem, err.status)
     # One message for a new and an existing account: the page does not tell whether an address has one.
-    flash(_("%(name)s (%(email)s) is now a judge of this contest, and an invitation was mailed to them.",
-            name=judge["display_name"], email=judge["email"]), "success")
+    if mailed:
+        flash(_("%(name)s (%(email)s) is now a judge of this contest, and an invitation was mailed to them.",
+                name=judge["display_name"], email=judge["email"]), "success")
+    else:
+        flash(_("%(name)s (%(email)s) is now a judge of this contest, but the invitation could not be mailed to "
+                "them: invite them again to resend it.", name=judge["display_name"], email=judge["email"]), "error")
     return redirect(url_for(".overview", slug=slug, _anchor="judges"), 303)
 
 

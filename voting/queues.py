@@ -95,11 +95,15 @@ def job_status(job_id: str) -> tuple[dict, int | None] | None:
         body["error"] = _error(job)
     if public == "started" and isinstance(job.meta.get("progress"), str):
         body["progress"] = job.meta["progress"]
+        # How far through the stage, where the job can tell: the console's page reloads when these move.
+        for name in ("done", "total"):
+            if (count := _count(job.meta.get(f"progress_{name}"))) is not None:
+                body[name] = count
     return body, _contest_of(job)
 
 
 def _count(value) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def _details(job: Job) -> dict:

@@ -254,3 +254,33 @@ def test_a_long_job_page_follows_the_job_without_a_reload(app, browser, live_ser
         plain.close()
     with app.app_context():  # the world's own rebuild waited aside, and waits still, for the page survey
         assert queues.job_details(world.job)["status"] == "queued"
+
+
+def test_a_running_job_page_follows_its_counts(app, page, world, make):
+    """A long seal's "ballots: x of y" moves on the page as the job reports it, without a reload."""
+    from rq.job import Job, JobStatus
+
+    from voting.extensions import get_redis
+
+    slug = "console-counts-prize"
+    _voting_contest(app, make, slug)
+    keys = sign_in_by_keyboard(page, w.ORGANISER, f"/organiser/contests/{slug}")
+    keys.tab_to(page.get_by_role("button", name="Rebuild the counters"))
+    keys.press("Enter")
+    page.wait_for_url(re.compile(r"/organiser/jobs/rebuild-counters-\d+$"))
+    job_id = page.url.rsplit("/", 1)[1]
+    state = page.get_by_role("status").filter(has=page.get_by_text("Status", exact=True))
+    page.evaluate("window.__same_document = true")
+    try:
+        with app.app_context():  # the job as a worker running it would mark it
+            job = Job.fetch(job_id, connection=get_redis())
+            job.set_status(JobStatus.STARTED)
+            queues.mark_progress(job, "sealing", 3, 10)
+        expect(state).to_contain_text("ballots: 3 of 10", timeout=WAIT_MS)
+        with app.app_context():
+            queues.mark_progress(Job.fetch(job_id, connection=get_redis()), "sealing", 7, 10)
+        expect(state).to_contain_text("ballots: 7 of 10", timeout=WAIT_MS)
+        assert page.evaluate("window.__same_document") is True
+    finally:
+        with app.app_context():
+            Job.fetch(job_id, connection=get_redis()).delete()

@@ -122,10 +122,18 @@ def test_a_running_job_shows_its_stage_its_step_and_how_far(app, make, redis_cli
     api = Api(app.test_client())
     api.login(ORGANISER, PASSWORD)
     assert api.get(f"/api/v1/jobs/{tally.id}").get_json() == {"status": "started", "progress": "counting"}
+    # The counts are in the API's answer and on the block jobs.js compares, so that the page follows them.
+    assert api.get(f"/api/v1/jobs/{seal.id}").get_json() == {"status": "started", "progress": "sealing", "done": 3,
+                                                            "total": 10}
+    block = page(organiser.get(job_url(seal.id))).find("div", id="job-state")[0]
+    assert (block["data-progress"], block["data-done"], block["data-total"]) == ("sealing", "3", "10")
+    queues.mark_progress(Job.fetch(seal.id, connection=redis_client), "sealing", 7, 10)
+    assert api.get(f"/api/v1/jobs/{seal.id}").get_json()["done"] == 7
+    assert "(ballots: 7 of 10)" in region(organiser.get(job_url(seal.id)).get_data(as_text=True))
     # The live view lists both, running, with their stage.
     doc = page(organiser.get(f"/organiser/contests/{slug}"))
     assert doc.find("a", href=job_url(seal.id)) and doc.find("a", href=job_url(tally.id))
-    assert "Ledger seal Running Sealing the ballots into the ledger (ballots: 3 of 10)" in doc.text
+    assert "Ledger seal Running Sealing the ballots into the ledger (ballots: 7 of 10)" in doc.text
 
 
 def test_the_sweep_and_tally_buttons_lead_to_their_jobs_which_report_their_stages(app, make):

@@ -266,6 +266,33 @@ def test_a_judge_is_invited_in_their_language(app, chief, client_of, mailbox):
     assert "Accepted" in rows(page(chief_client.get(URL)), "judges")["jo@example.org"]
 
 
+def test_when_the_mail_cannot_be_sent_the_role_stands_and_the_page_says_so(app, make_app, chief, client_of,
+                                                                           mailbox):
+    """Mail goes after the commit: a failed delivery (SMTP refused: nothing listens on port 1) leaves the role
+    granted and says to invite again, which resends it."""
+    chief_client = make_app(mail_backend="smtp", smtp_host="127.0.0.1", smtp_port=1).test_client()
+    sign_in(chief_client, "chief@example.org")
+    assert submit(chief_client, URL, ORGANISERS, **{"organiser-email": "nadia@example.org"}).status_code == 303
+    text = page(chief_client.get(URL)).text
+    assert ("nadia@example.org is now an organiser of this contest, but the mail to tell them could not be sent: "
+            "invite them again to resend it.") in text and "a mail was sent" not in text
+    assert submit(chief_client, URL, JUDGES, **{"judge-email": "jo@example.org", "judge-display_name": "Jo"}
+                  ).status_code == 303
+    text = page(chief_client.get(URL)).text
+    assert ("Jo (jo@example.org) is now a judge of this contest, but the invitation could not be mailed to them: "
+            "invite them again to resend it.") in text and "an invitation was mailed" not in text
+    assert ("organiser", contest_id(app)) in account(app, "nadia@example.org")["roles"]
+    assert ("judge", contest_id(app)) in account(app, "jo@example.org")["roles"] and not mailbox.messages()
+    assert submit(chief_client, URL, ORGANISERS, **{"organiser-email": "nadia@example.org"}).status_code == 303
+    text = page(chief_client.get(URL)).text
+    assert "nadia@example.org is already an organiser of this contest." in text
+    assert "The mail to nadia@example.org could not be sent: invite them again to resend it." in text
+    # Inviting again with the mail working sends it.
+    mailing = client_of("chief@example.org")
+    assert submit(mailing, URL, ORGANISERS, **{"organiser-email": "nadia@example.org"}).status_code == 303
+    assert len(mailbox.messages("nadia@example.org")) == 1
+
+
 def test_a_removed_judge_keeps_submitted_scores_and_loses_the_rest(app, site, boss, contest, panel):
     """Ben submits one score and drafts another; removed, his submitted score
     stays (and counts), the draft is voided with its history kept, and his

@@ -179,7 +179,7 @@ def test_guidance_from_the_spec_and_from_a_new_round_reaches_the_score_form(app,
     resp = api.post(f"/api/v1/contests/{SLUG}/rounds", json={"top": 1, "criteria": final})
     assert resp.status_code == 201, resp.get_json()
     bad = api.post(f"/api/v1/contests/{SLUG}/rounds", json={"top": 1, "criteria": [{**final[0], "guidance": 7}]})
-    assert bad.status_code == 422 and "criteria.0" in bad.get_json()["error"]["fields"]
+    assert bad.status_code == 422 and bad.get_json()["error"]["fields"] == {"criteria.0.guidance": "must be a string"}
     assert api.post(f"/api/v1/contests/{SLUG}/assignments", json={}).status_code == 200
     doc = page(ann.get(entry_url(guided)))
     assert "Would you fund it tomorrow?" in doc.text and "Look for the impact" not in doc.text

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from voting.contests.domain.spec import validate_spec
+from voting.contests.domain.spec import patch_spec, validate_spec
 from voting.organiser.editor.domain import formspec, locks, presets
 
 NOW = datetime(2021, 3, 1, 9, 30, 15, tzinfo=timezone.utc)
@@ -127,3 +127,72 @@ def test_locks_are_the_rules_own():
     published = locks.locked(spec, paths, after_close, published=True)
     assert set(published) == {"voting.method", "voting.pow_bits", "phases.voting.opens_at", "phases.voting.closes_at",
                               "categories"}
+
+
+def test_text_is_read_with_lf_newlines_as_stored():
+    """Browsers post a textarea's lines with CRLF (or, rarely, CR): read as LF, an untouched text is no change."""
+    spec = stored(description="One.\n\nTwo.")
+    form = {"title": "W", "description": "One.\r\n\r\nTwo.", "timezone": "Europe/Paris"}
+    assert formspec.read("general", form, spec).patch == {"title": "W", "description": "One.\n\nTwo.",
+                                                         "timezone": "Europe/Paris"}
+    found = formspec.read("judging", {"judging.criteria.rows": "1", "judging.criteria.0.key": "k",
+                                      "judging.criteria.0.label": "K", "judging.criteria.0.guidance": "a\rb\r\nc"},
+                          spec)
+    assert found.patch["judging"]["criteria"] == [{"key": "k", "label": "K", "guidance": "a\nb\nc"}]
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "a\ud800b"], ids=["nul", "lone-surrogate"])
+def test_text_that_cannot_be_stored_is_a_field_problem(bad):
+    spec = stored()
+    found = formspec.read("general", {"title": bad, "description": bad, "timezone": bad}, spec)
+    assert found.problems == dict.fromkeys(("title", "description", "timezone"),
+                                           "holds a character that cannot be stored")
+    found = formspec.read("judging", {"judging.criteria.rows": "1", "judging.criteria.0.key": "k",
+                                      "judging.criteria.0.label": "K", "judging.criteria.0.guidance": bad}, spec)
+    assert found.problems == {"judging.criteria.0.guidance": "holds a character that cannot be stored"}
+    found = formspec.read("phases", {"phases.judging.opens_at": bad, "phases.judging.closes_at": "2021-07-01T12:00"},
+                          spec)
+    assert found.problems == {"phases.judging.opens_at": "holds a character that cannot be stored"}
+    assert formspec.unstorable(bad) and not formspec.unstorable("Ünïcödé\n\t")
+
+
+@pytest.mark.parametrize("zone_name, text", [("Europe/Paris", "0001-01-01T00:00"),
+                                             ("America/New_York", "9999-12-31T23:59")])
+def test_dates_beyond_what_a_zone_can_shift_are_a_field_problem(zone_name, text):
+    spec = stored(timezone=zone_name)
+    found = formspec.read("phases", {"phases.judging.opens_at": text, "phases.judging.closes_at": text}, spec)
+    assert found.problems == dict.fromkeys(("phases.judging.opens_at", "phases.judging.closes_at"),
+                                           "is outside the supported range of dates")
+
+
+def test_a_date_stored_at_the_end_of_time_is_shown_and_probed_without_overflow():
+    """Stored before the SPEC bounded its dates: the page still shows it (in UTC: the zone cannot hold it), and
+    the lock probe moves it a minute back instead of forward."""
+    spec = stored(timezone="Asia/Tokyo")
+    spec["phases"]["voting"]["closes_at"] = "9999-12-31T23:59:00+00:00"
+    spec["phases"]["judging"] = {"opens_at": "9999-12-31T23:59:00+00:00", "closes_at": "9999-12-31T23:59:00+00:00"}
+    assert formspec.values(spec)["phases.voting.closes_at"] == "9999-12-31T23:59"
+    paths = [f"phases.{name}.{end}" for name in ("voting", "judging") for end in ("opens_at", "closes_at")]
+    assert locks.locked(spec, paths, NOW, published=False) == {}
+    voting_open = datetime.fromisoformat(spec["phases"]["voting"]["opens_at"]) + timedelta(days=1)
+    assert locks.locked(spec, paths, voting_open, published=False) == {
+        "phases.voting.opens_at": "cannot move: voting has opened"}
+
+
+def test_translations_of_removed_rows_are_removed_with_them():
+    spec = stored(translations={"fr": {"title": "Prix", "categories": {"c1": {"title": "C1 fr"},
+                                                                       "c2": {"title": "C2 fr"}},
+                                       "criteria": {"impact": {"label": "Impact fr"}}},
+                                "es": {"categories": {"c1": {"title": "C1 es"}}}})
+    form = {name: value for name, value in formspec.values(spec).items()}
+    form.update({"categories.rows": "18", "categories.0.remove": "1", "judging.criteria.rows": "3"})
+    found = formspec.read("categories", form, spec)
+    assert found.patch["translations"] == {"fr": {"categories": {"c1": None}}, "es": {"categories": {"c1": None}}}
+    assert found.dropped == ["c1"]
+    assert patch_spec(spec, found.patch).to_json()["translations"]["fr"]["categories"] == {
+        "c2": {"title": "C2 fr", "description": None}}
+    assert not formspec.read("categories", {**form, "categories.0.remove": ""}, spec).dropped
+    found = formspec.read("judging", {**form, "judging.criteria.0.key": "reach"}, spec)
+    assert found.patch["translations"] == {"fr": {"criteria": {"impact": None}}} and found.dropped == ["impact"]
+    del form["judging.criteria.rows"]  # the rubric locked (not posted): nothing removed
+    assert not formspec.read("judging", form, spec).dropped

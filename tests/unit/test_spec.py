@@ -121,3 +121,20 @@ def test_tie_break_chain_and_criterion_guidance():
     assert set(spec_problems(base(awards={"tie_break": ["draw", "draw"]}))) == {"awards.tie_break"}
     assert set(spec_problems(base(awards={"tie_break": ["coin"]}))) == {"awards.tie_break.0"}
     assert set(spec_problems(base(awards={"tie_break": []}))) == {"awards.tie_break"}
+
+
+@pytest.mark.parametrize("stamp, fine", [("1999-12-31T23:59:59+00:00", False), ("2000-01-01T00:00:00+00:00", True),
+                                         ("2000-01-01T00:30:00+01:00", False), ("2200-12-31T23:59:00+00:00", True),
+                                         ("2201-01-01T00:00:00+00:00", False), ("9999-12-31T23:59:00+00:00", False),
+                                         ("0001-01-01T00:30:00+01:00", False)])
+def test_phase_dates_stay_in_a_sane_range(stamp, fine):
+    """Years 2000 to 2200: far enough inside what a datetime holds that no time zone's shift or added minute
+    overflows."""
+    other = "2100-06-01T00:00:00+00:00"
+    window = {"opens_at": stamp, "closes_at": other} if stamp < "2100" else {"opens_at": other, "closes_at": stamp}
+    raw = base(phases={"judging": window})
+    if fine:
+        assert validate_spec(raw)
+    else:
+        assert spec_problems(raw) == {f"phases.judging.{next(k for k, v in window.items() if v == stamp)}":
+                                      "is outside the supported range of dates"}

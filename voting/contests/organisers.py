@@ -10,6 +10,7 @@ directly (creating the contest, the command line) needs no accepting."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,8 @@ from voting.errors import ApiError, not_found, validation_error
 from voting.extensions import db
 from voting.i18n.domain import LANGUAGES, N_
 from voting.mail import mail_locale, send_template
+
+log = logging.getLogger(__name__)
 
 
 def organisers(contest: Contest) -> list[User]:
@@ -59,8 +62,18 @@ def lock(contest: Contest) -> None:
 
 def add_organiser(contest: Contest, email: Any, actor: User, now: datetime, *, display_name: str | None = None,
                   locale: str | None = None, invite_new: bool = False) -> tuple[User, bool]:
+    """`invite_organiser` without the mail's fate (the API's answer does not carry it)."""
+    user, new, _mailed = invite_organiser(contest, email, actor, now, display_name=display_name, locale=locale,
+                                          invite_new=invite_new)
+    return user, new
+
+
+def invite_organiser(contest: Contest, email: Any, actor: User, now: datetime, *, display_name: str | None = None,
+                     locale: str | None = None, invite_new: bool = False) -> tuple[User, bool, bool | None]:
     """Makes the account with that address an organiser of the contest and
-    mails them. Answers (account, whether it is new to the role).
+    mails them. Answers (account, whether it is new to the role, whether the
+    mail went: None when none was due). The role stands whether or not the
+    mail went (it is sent after the commit); asking again sends it again.
 
     Without `invite_new` (the API) an address without an account is a 404: the
     organiser asks the person to register first. With it (the console) such an
@@ -87,26 +100,30 @@ def add_organiser(contest: Contest, email: Any, actor: User, now: datetime, *, d
     grant = next((r for r in user.roles if r.role == "organiser" and r.contest_id == contest.id), None)
     if grant is not None:
         db.session.commit()  # ends the lock
-        if not accepted(grant, user):
-            _mail(contest, user, actor)
-        return user, False
+        return user, False, None if accepted(grant, user) else _mail(contest, user, actor)
     user.roles.append(UserRole(role="organiser", contest_id=contest.id, invited_at=now))
     audit.append(contest, actor, "organiser.added", f"user {user.id}",
                  {"user_id": user.id, "email": user.email, "before": None, "after": "organiser"}, now)
     db.session.commit()
-    _mail(contest, user, actor)
-    return user, True
+    return user, True, _mail(contest, user, actor)
 
 
-def _mail(contest: Contest, user: User, actor: User) -> None:
+def _mail(contest: Contest, user: User, actor: User) -> bool:
     """The invitation, in the invitee's language: with a link that sets the
     password for an account that has none yet (made by an invitation), else
-    the news that they were added."""
-    base = current_app.config["VOTING"].base_url.rstrip("/")
-    title = localise({"title": contest.title}, contest.settings.get("translations"), mail_locale(user.locale))
-    link = accounts.invitation_link(user) if user.password_hash is None else None
-    send_template(user.email, "organiser_invitation", user.locale, user=user, inviter=actor,
-                  contest_title=title["title"], link=link, console_url=f"{base}/organiser/contests/{contest.slug}")
+    the news that they were added. Whether it went. After the commit, so
+    nothing here may fail the request: a mail that cannot be made or sent is
+    logged, and the organiser is told to invite again."""
+    try:
+        base = current_app.config["VOTING"].base_url.rstrip("/")
+        title = localise({"title": contest.title}, contest.settings.get("translations"), mail_locale(user.locale))
+        link = accounts.invitation_link(user) if user.password_hash is None else None
+        return send_template(user.email, "organiser_invitation", user.locale, user=user, inviter=actor,
+                             contest_title=title["title"], link=link,
+                             console_url=f"{base}/organiser/contests/{contest.slug}")
+    except Exception:  # the role is granted and committed: only the mail is lost
+        log.exception("could not mail the organiser invitation of contest %s to user %s", contest.id, user.id)
+        return False
 
 
 def remove_organiser(contest: Contest, user_id: int, actor: User, now: datetime) -> User:

@@ -8,7 +8,9 @@ for the largest file allowed), as the API's does. After it the page redirects
 to itself with the report's token (the report is kept for an hour), so that a
 reload cannot import the rows twice. A file refused as a whole, or any bad row
 in all-or-nothing mode, imports nothing: the form is shown again with the
-problems (422), or 413 for a file over the limit."""
+problems (422), or 413 for a file over the limit. If the report cannot be
+kept (Redis down after the rows were committed), the page still redirects,
+with the counts in its messages: the import stands."""
 
 from __future__ import annotations
 
@@ -133,10 +135,16 @@ def import_entries_submit(slug: str):
     failed = len({e["row"] for e in report["errors"]})
     flash(ngettext("%(num)d entry was imported and approved.", "%(num)d entries were imported and approved.",
                    report["imported"]), "success" if report["imported"] else "error")
-    if failed:
+    if failed and token is None:  # the rows are in; only the row report is lost (Redis failed after the commit)
+        flash(ngettext("%(num)d row had problems and was not imported. Its detailed report could not be kept: "
+                       "the audit log lists the rows.",
+                       "%(num)d rows had problems and were not imported. Their detailed report could not be kept: "
+                       "the audit log lists the rows.", failed), "error")
+    elif failed:
         flash(ngettext("%(num)d row had problems and was not imported: see the report.",
                        "%(num)d rows had problems and were not imported: see the report.", failed), "error")
-    return redirect(url_for(".import_entries", slug=slug, report=token), 303)
+    # Redirected after the POST in every case, so that a reload cannot import the rows twice.
+    return redirect(url_for(".import_entries", slug=slug, **({"report": token} if token else {})), 303)
 
 
 @bp.get("/contests/<slug>/entries/import/template.csv")

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from voting import clock
+from voting.api.request import unstorable_text
 from voting.auth import organiser_pages_required
 from voting.contests.access import managed_contest
 from voting.contests.models import Contest
@@ -57,13 +58,23 @@ class Problem:
     status: int = 422
 
 
+def _searchable(text: str) -> str:
+    """The search as typed, without the characters no entry can hold (NUL, a
+    lone surrogate: PostgreSQL refuses them in a query, as in a row): a search
+    is only read, so what is left is searched rather than the view refused."""
+    text = text[:moderation.SEARCH_LIMIT]
+    if unstorable_text(text):
+        text = "".join(c for c in text if c != "\x00" and not "\ud800" <= c <= "\udfff")
+    return " ".join(text.split())
+
+
 def read_filters(contest: Contest) -> Filters:
     args = request.args
     status = args.get("status", DEFAULT_STATUS)
     category = args.get("category", "")
     raw_page = args.get("page", "1")
     page = int(raw_page) if raw_page.isascii() and raw_page.isdigit() and 0 < len(raw_page) < 7 else 1
-    return Filters(text=" ".join(args.get("q", "")[:moderation.SEARCH_LIMIT].split()),
+    return Filters(text=_searchable(args.get("q", "")),
                    status=status if status in STATUSES else DEFAULT_STATUS,
                    category=category if contest.category(category) is not None else "", page=max(page, 1))
 

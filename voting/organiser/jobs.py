@@ -94,6 +94,7 @@ def describe(job: dict, slug: str) -> dict:
     found = {"id": job["id"], "status": job["status"], "kind": str(KINDS.get(func, func.rsplit(".", 1)[-1])),
              "status_label": str(STATUSES.get(job["status"], job["status"])),
              "progress": stage, "stage": str(STAGES.get(stage, stage)) if stage else None, "step": None, "amount": None,
+             "done": job["done"], "total": job["total"],
              "outcome": None, "link": None, "error": job["error"],
              "url": url_for("organiser_pages.job", job_id=job["id"]),
              "enqueued": _when(job["enqueued_at"]), "started": _when(job["started_at"]),

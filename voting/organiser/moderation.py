@@ -18,6 +18,7 @@ from voting import clock
 from voting.auth import organiser_pages_required
 from voting.contests import entries
 from voting.contests.access import managed_contest
+from voting.errors import not_found
 from voting.organiser.blueprint import bp
 from voting.submissions import moderation
 from voting.submissions.domain import flow
@@ -30,6 +31,8 @@ def moderate(slug: str, entry_id: int):
     # error page with its status (404, 409, 422).
     contest, user = managed_contest(slug)
     entry = entries.get_entry(entry_id, contest)
+    if entry.status == "draft":  # its entrant's alone until submitted, as on the entry's edit page
+        raise not_found("entry")
     before = entry.status
     moderation.moderate(contest, entry, request.form.get("status", ""), user, clock.now(),
                         request.form.get("reason") or None)

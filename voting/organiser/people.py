@@ -3,10 +3,12 @@ their invitation (accepted, or invited and not yet signed in since: see
 voting.contests.organisers), the forms that invite more by mail and the
 buttons that remove them.
 
-Inviting a co-organiser calls `organisers.add_organiser` (an address without
-an account gets one, unverified, and a link that sets its password); inviting
-a judge calls `judges.add_judge` after the API's own body model, as the
-judging page does; removing calls `organisers.remove_organiser` (a contest
+Inviting a co-organiser calls `organisers.invite_organiser` (an address
+without an account gets one, unverified, and a link that sets its password);
+inviting a judge calls `judges.invite_judge` after the API's own body model,
+as the judging page does. Both say whether the mail went (it is sent after
+the role is committed), and the message says so: the role stands either way,
+and inviting again resends the mail; removing calls `organisers.remove_organiser` (a contest
 keeps one) or `judges.remove_judge` (submitted scores stay). A refusal is
 shown on the page with the service's status, each problem beside its field.
 (CSRFProtect checks every POST first.)"""
@@ -166,17 +168,24 @@ def invite_organiser(slug: str):
     form = OrganiserForm()
     try:
         sent = _typed(form)
-        invited, new = organisers.add_organiser(contest, sent["email"], user, clock.now(),
-                                                display_name=sent["display_name"], locale=sent["locale"] or None,
-                                                invite_new=True)
+        invited, new, mailed = organisers.invite_organiser(
+            contest, sent["email"], user, clock.now(), display_name=sent["display_name"],
+            locale=sent["locale"] or None, invite_new=True)
     except ApiError as err:
         return _page(contest, organiser_form=form, problem=_refusal("organiser", err, {}, form), status=err.status)
-    if new:
-        # One message for a new and an existing account: the page does not tell whether an address has one.
+    # One message for a new and an existing account: the page does not tell whether an address has one.
+    # The mail goes after the role is granted: the role stands when it fails, and inviting again resends it.
+    if new and mailed:
         flash(_("%(email)s is now an organiser of this contest, and a mail was sent to tell them.",
                 email=invited.email), "success")
+    elif new:
+        flash(_("%(email)s is now an organiser of this contest, but the mail to tell them could not be sent: "
+                "invite them again to resend it.", email=invited.email), "error")
     else:
         flash(_("%(email)s is already an organiser of this contest.", email=invited.email), "success")
+        if mailed is False:  # still invited: the invitation was to go again
+            flash(_("The mail to %(email)s could not be sent: invite them again to resend it.", email=invited.email),
+                  "error")
     return redirect(url_for(".people", slug=slug, _anchor="organisers"), 303)
 
 
@@ -206,12 +215,16 @@ def invite_judge(slug: str):
         body = validate(JudgeBody, {"email": sent["email"], "display_name": sent["display_name"],
                                     "organisation": sent["organisation"] or None,
                                     "expertise": sent["expertise"] or None})
-        judge = judges.add_judge(contest, body.email, body.display_name, None, body.organisation, body.expertise,
-                                 user, clock.now(), locale=sent["locale"] or None)
+        judge, mailed = judges.invite_judge(contest, body.email, body.display_name, None, body.organisation,
+                                            body.expertise, user, clock.now(), locale=sent["locale"] or None)
     except ApiError as err:
         return _page(contest, judge_form=form, problem=_refusal("judge", err, sent, form), status=err.status)
-    flash(_("%(name)s (%(email)s) is now a judge of this contest, and an invitation was mailed to them.",
-            name=judge["display_name"], email=judge["email"]), "success")
+    if mailed:
+        flash(_("%(name)s (%(email)s) is now a judge of this contest, and an invitation was mailed to them.",
+                name=judge["display_name"], email=judge["email"]), "success")
+    else:
+        flash(_("%(name)s (%(email)s) is now a judge of this contest, but the invitation could not be mailed to "
+                "them: invite them again to resend it.", name=judge["display_name"], email=judge["email"]), "error")
     return redirect(url_for(".people", slug=slug, _anchor="judges"), 303)
 
 

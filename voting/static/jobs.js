@@ -1,7 +1,8 @@
 /* A long job's page (templates/organiser/job.html): while the job waits or
-   runs, ask GET /api/v1/jobs/<id> how it is going, and when its status or
-   stage has changed, fetch this page again and put its new status block in
-   place of the old one. The block is a polite live region, so a screen
+   runs, ask GET /api/v1/jobs/<id> how it is going, and when its status,
+   stage or progress count (done, total: a seal's "ballots: x of y") has
+   changed, fetch this page again and put its new status block in place of
+   the old one. The block is a polite live region, so a screen
    reader hears the news once, between what the reader is doing. Without
    JavaScript the page's "Check again" link does the same by hand. No inline
    script, per the CSP (voting/security_headers.py): the status address and
@@ -36,7 +37,8 @@
         if (!fresh) return;
         region.innerHTML = fresh.innerHTML;
         region.setAttribute("data-status", fresh.getAttribute("data-status") || "");
-        region.setAttribute("data-progress", fresh.getAttribute("data-progress") || "");
+        var kept = ["data-progress", "data-done", "data-total"];
+        for (var i = 0; i < kept.length; i++) region.setAttribute(kept[i], fresh.getAttribute(kept[i]) || "");
         shown = region.getAttribute("data-status");
         hideManual();
       });
@@ -47,14 +49,23 @@
     for (var i = 0; i < manual.length; i++) manual[i].hidden = true;
   }
 
+  function text(value) {
+    return value === undefined || value === null ? "" : String(value);
+  }
+
+  function moved(body) {
+    return body.status !== region.getAttribute("data-status") ||
+      text(body.progress) !== text(region.getAttribute("data-progress")) ||
+      text(body.done) !== text(region.getAttribute("data-done")) ||
+      text(body.total) !== text(region.getAttribute("data-total"));
+  }
+
   function poll() {
     fetch(statusUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (resp) { return resp.ok ? resp.json() : null; })
       .then(function (body) {
         if (!body) return later();
-        var changed = body.status !== region.getAttribute("data-status") ||
-          (body.progress || "") !== (region.getAttribute("data-progress") || "");
-        if (!changed) return later();
+        if (!moved(body)) return later();
         delay = 2000;
         return refresh().then(function () { if (!DONE[shown]) later(); });
       })

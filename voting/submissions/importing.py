@@ -14,15 +14,20 @@ The import runs in the request, synchronously: 5,000 rows are checked and
 inserted in one transaction in a few seconds, so it has no job of its own.
 The console's page (`import_for_page`) keeps the row report in Redis for an
 hour under a random token, so that the page can redirect after the POST
-(a reload cannot import the rows twice) and still show every failed row."""
+(a reload cannot import the rows twice) and still show every failed row.
+Should Redis fail then, the import stands and the page says so without the
+report (the audit entry lists the failed rows)."""
 
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
+
+from redis.exceptions import RedisError
 
 from voting.accounts import countries
 from voting.accounts.models import User
@@ -36,6 +41,8 @@ from voting.extensions import db, get_redis
 from voting.i18n.domain import N_
 from voting.submissions.domain import csvrows
 from voting.submissions.services import lock_for_writers
+
+log = logging.getLogger(__name__)
 
 
 def import_csv(contest: Contest, raw: bytes, actor: User, now: datetime, all_or_nothing: bool = False
@@ -78,13 +85,21 @@ REPORT_SECONDS = 3600  # long enough to read the report and fix the file; the au
 
 
 def import_for_page(contest: Contest, raw: bytes, actor: User, now: datetime, all_or_nothing: bool = False,
-                    filename: str = "") -> tuple[dict[str, Any], str]:
-    """`import_csv`, then the report kept for the page that shows it: (the report, its token)."""
+                    filename: str = "") -> tuple[dict[str, Any], str | None]:
+    """`import_csv`, then the report kept for the page that shows it: (the report, its token). The rows are
+    committed before the report is kept: if Redis fails then, the token is None and the import stands (an
+    error here would have the organiser upload the file again and every entry twice)."""
     report = import_csv(contest, raw, actor, now, all_or_nothing)
-    kept = {**report, "filename": filename[:200], "all_or_nothing": all_or_nothing, "at": now.isoformat(),
+    # The name is the browser's to send: only what a page can show of it is kept (no NUL, control or surrogate).
+    shown = "".join(c for c in filename if c.isprintable())[:200]
+    kept = {**report, "filename": shown, "all_or_nothing": all_or_nothing, "at": now.isoformat(),
             "by": actor.id}
     token = secrets.token_urlsafe(16)
-    get_redis().set(keys.import_report(contest.id, token), json.dumps(kept), ex=REPORT_SECONDS)
+    try:
+        get_redis().set(keys.import_report(contest.id, token), json.dumps(kept), ex=REPORT_SECONDS)
+    except RedisError:
+        log.warning("the report of contest %s's import could not be kept", contest.id, exc_info=True)
+        return report, None
     return report, token
 
 

@@ -27,6 +27,7 @@ from flask import current_app
 from sqlalchemy import Select, func, or_, select
 
 from voting.accounts.models import User
+from voting.api.request import unstorable_text
 from voting.audit import services as audit
 from voting.contests import events
 from voting.contests.models import Contest, Entry
@@ -44,6 +45,8 @@ REASON_LIMIT = 500
 def _checked_reason(status: str, reason: str | None) -> str:
     if reason is not None and (not isinstance(reason, str) or len(reason) > REASON_LIMIT):
         raise validation_error({"reason": msg("must be text of at most %(num)d characters", num=REASON_LIMIT)})
+    if reason is not None and unstorable_text(reason):  # a form's NUL: PostgreSQL would refuse it after the checks
+        raise validation_error({"reason": N_("holds a character that cannot be stored")})
     if status == "changes_requested" and not (reason or "").strip():
         raise validation_error({"reason": N_("must say what the entrant should change")})
     return (reason or "").strip()
@@ -163,14 +166,16 @@ def moderate_many(contest: Contest, entry_ids: list[int], status: str, actor: Us
                   reason: str | None = None) -> list[Outcome]:
     """One decision for several entries, entry by entry (the module's docstring
     says why). An entry that already has the status, or cannot be decided on
-    (a draft, a withdrawn entry, one of another contest or none at all), is
-    reported with why; the others move."""
+    (a withdrawn entry), is reported with its title and why; a draft, an entry
+    of another contest and an id of none at all alike as no such entry, without
+    a title. The others move."""
     if not actor.manages(contest.id):
         raise forbidden()
     ids = list(dict.fromkeys(entry_ids))  # each once, in the order chosen
     why = _bulk_request(ids, status, reason, contest, now)
-    found = {e.id: e for e in db.session.scalars(select(Entry).where(Entry.id.in_(ids), Entry.contest_id ==
-                                                                     contest.id))}
+    # A draft is its entrant's own, as everywhere organisers look: reported as no entry at all, its title unsaid.
+    found = {e.id: e for e in db.session.scalars(select(Entry).where(
+        Entry.id.in_(ids), Entry.contest_id == contest.id, Entry.status != "draft"))}
     outcomes = []
     for entry_id in ids:
         entry = found.get(entry_id)

@@ -40,11 +40,18 @@ def _iso_string(value: Any) -> Any:
     return value
 
 
+# Phase dates: any real contest's, and far enough inside what datetime holds that no time zone's shift or
+# minute added to them (the editor's lock probe) overflows.
+DATES = (datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2201, 1, 1, tzinfo=timezone.utc))
+
+
 def _in_range(value: datetime) -> datetime:
     try:
-        value.astimezone(timezone.utc)
+        inside = DATES[0] <= value.astimezone(timezone.utc) < DATES[1]
     except OverflowError:
-        raise ValueError(N_("is outside the supported range of dates")) from None
+        inside = False
+    if not inside:
+        raise ValueError(N_("is outside the supported range of dates"))
     return value
 
 

@@ -83,9 +83,10 @@ def _phases(make: Fields, spec: dict[str, Any], now: datetime) -> list[dict[str,
         window, moves = formspec.get(spec, f"phases.{name}"), []
         label = labels.PHASES[name]
         if window:  # the buttons that make sense now; the service refuses any other (a forged one)
-            if now < datetime.fromisoformat(window["opens_at"]):
+            opens, closes = (datetime.fromisoformat(window[end]) for end in ("opens_at", "closes_at"))
+            if now < opens:
                 moves.append({"value": f"{name}:open", "label": _("Open “%(phase)s” now", phase=label)})
-            if now < datetime.fromisoformat(window["closes_at"]):
+            if opens <= now < closes:  # closing a phase not yet open would close it before it opens
                 moves.append({"value": f"{name}:close", "label": _("Close “%(phase)s” now", phase=label)})
         found.append({"name": name, "label": str(label), "id": field_id(f"phases.{name}"), "error": None,
                       "moves": moves, "fields": [make(f"phases.{name}.{end}", "datetime-local")

@@ -59,6 +59,9 @@ def new_contest():
 def start_contest():
     creator = require_contest_creator()
     form = {name: request.form.get(name, "").strip() for name in ("start", "source", "slug", "title")}
+    unstorable = {name: say(formspec.UNSTORABLE) for name, text in form.items() if formspec.unstorable(text)}
+    if unstorable:
+        return _new_page(form, unstorable, status=422)
     now = clock.now()
     if form["start"] == "copy":
         source, _user = managed_contest(form["source"]) if form["source"] else (None, None)
@@ -132,7 +135,11 @@ def save_settings(slug: str):
         services.update_contest(contest, found.patch, user, clock.now())
     except ApiError as err:
         return _settings_page(contest, section, posted, err.fields or {}, found.rows, say(err.message), err.status)
-    flash(_("Saved: %(section)s.", section=labels.SECTIONS[section]), "success")
+    if found.dropped:
+        flash(_("Saved: %(section)s. The translations of %(names)s, no longer in the list, were removed too.",
+                section=labels.SECTIONS[section], names=", ".join(found.dropped)), "success")
+    else:
+        flash(_("Saved: %(section)s.", section=labels.SECTIONS[section]), "success")
     return redirect(url_for(".edit_contest", slug=slug, _anchor=f"section-{section}"), 303)
 
 

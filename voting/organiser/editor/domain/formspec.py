@@ -9,6 +9,8 @@ A field missing from the post (a disabled, locked field) keeps its stored value,
 so the service sees no change there; one that was posted changed is in the
 patch, and the service's own lock refuses it. Rows (categories, criteria) are
 numbered as the form shows them; `Read.rows` maps the patch's list indexes back.
+Text is read as the API reads it: LF newlines, and nothing the database cannot
+store.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class Read:
     patch: dict[str, Any] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)
     rows: dict[str, list[int]] = field(default_factory=dict)
+    dropped: list[str] = field(default_factory=list)  # slugs, keys whose translations went with their rows
 
 
 def zone(name: str | None) -> ZoneInfo:
@@ -92,10 +95,29 @@ def _put(target: dict[str, Any], path: str, value: Any) -> None:
 
 
 def local_text(stamp: str | None, tz: ZoneInfo) -> str:
-    """A stored UTC timestamp as a datetime-local input's value in `tz`."""
+    """A stored UTC timestamp as a datetime-local input's value in `tz` (in UTC
+    if `tz` cannot hold it: the SPEC's range of dates came late)."""
     if not stamp:
         return ""
-    return datetime.fromisoformat(stamp).astimezone(tz).strftime("%Y-%m-%dT%H:%M")
+    moment = datetime.fromisoformat(stamp)
+    try:
+        moment = moment.astimezone(tz)
+    except OverflowError:
+        pass
+    return moment.strftime("%Y-%m-%dT%H:%M")
+
+
+def unstorable(text: str) -> bool:
+    """NUL (PostgreSQL's text refuses it) or a lone surrogate (not UTF-8): as
+    the API's request.unstorable_text, which a pure module cannot import."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return "\x00" in text
+
+
+UNSTORABLE = N_("holds a character that cannot be stored")  # the API's and the people pages' words
 
 
 def show(kind: str, value: Any) -> str:
@@ -127,7 +149,11 @@ def values(spec: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _convert(kind: str, text: str) -> tuple[Any, str | None]:
-    text = text.strip() if kind not in ("text", "textarea") else text
+    if unstorable(text):
+        return None, UNSTORABLE
+    if kind in ("text", "textarea"):  # browsers post a textarea's lines with CRLF: stored texts have LF
+        return text.replace("\r\n", "\n").replace("\r", "\n"), None
+    text = text.strip()
     if kind in ("int", "optional_int"):
         if kind == "optional_int" and not text:
             return None, None
@@ -191,6 +217,21 @@ def _rows(section: str, form: Mapping[str, str], current: Mapping[str, Any], out
     found.sort(key=lambda found_row: (found_row[0], found_row[1]))
     _put(out.patch, root, [item for _position, _row, item in found])
     out.rows[root] = [row for _position, row, _item in found]
+    _untranslated(section, current, out)
+
+
+def _untranslated(section: str, current: Mapping[str, Any], out: Read) -> None:
+    """A removed category, or a criterion removed or given another key, leaves
+    its translations naming nothing, which the SPEC refuses: the patch removes
+    them too (`out.dropped`, which the page says)."""
+    root, _columns = LISTS[section]
+    group, column = ("categories", "slug") if section == "categories" else ("criteria", "key")
+    kept = {item.get(column) for item in get(out.patch, root) or []}
+    for code, translation in (current.get("translations") or {}).items():
+        for name in (translation.get(group) or {}) if isinstance(translation, Mapping) else ():
+            if name not in kept:
+                out.patch.setdefault("translations", {}).setdefault(code, {}).setdefault(group, {})[name] = None
+                out.dropped += [] if name in out.dropped else [name]
 
 
 def _tie_break(form: Mapping[str, str], current: Mapping[str, Any], out: Read) -> None:
@@ -212,6 +253,9 @@ def _phases(form: Mapping[str, str], current: Mapping[str, Any], out: Read) -> N
             path = f"phases.{name}.{end}"
             stored = get(current, path)
             text = form.get(path, "").strip() if path in form else local_text(stored, tz)
+            if unstorable(text):
+                out.problems[path] = UNSTORABLE
+                continue
             if stored and text == local_text(stored, tz):
                 ends[end] = stored  # unchanged to the minute shown: exactly as stored
             elif not text:
@@ -222,9 +266,11 @@ def _phases(form: Mapping[str, str], current: Mapping[str, Any], out: Read) -> N
                 except ValueError:
                     out.problems[path] = N_("must be a date and time, such as 2021-03-15T09:00")
                     continue
-                if moment.tzinfo is None:
-                    moment = moment.replace(tzinfo=tz)
-                ends[end] = moment.astimezone(timezone.utc).isoformat()
+                try:  # year 1 or 9999 in a zone off UTC overflows; the SPEC refuses any date far from now
+                    ends[end] = (moment if moment.tzinfo else moment.replace(tzinfo=tz)).astimezone(
+                        timezone.utc).isoformat()
+                except OverflowError:
+                    out.problems[path] = N_("is outside the supported range of dates")
         if len(ends) < 2:
             continue
         if ends["opens_at"] and ends["closes_at"]:

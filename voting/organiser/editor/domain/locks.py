@@ -21,9 +21,13 @@ def _changed(value: Any) -> Any:
         return [*value, "probe"]
     if isinstance(value, str):
         try:
-            return (datetime.fromisoformat(value) + timedelta(minutes=1)).isoformat()
+            moment = datetime.fromisoformat(value)
         except ValueError:
             return value + "-probe"
+        try:  # a minute later, or earlier at the end of time (a date stored before the SPEC bounded them)
+            return (moment + timedelta(minutes=1)).isoformat()
+        except OverflowError:
+            return (moment - timedelta(minutes=1)).isoformat()
     return "probe"
 
 
