@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from voting.accounts.models import User
-from voting.ballots.domain import pow
+from voting.guards.domain import pow
 from voting.ballots.models import Ballot
 from voting.config import Settings
 from voting.contests.domain.spec import RateLimits

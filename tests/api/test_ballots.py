@@ -146,7 +146,7 @@ def test_challenge_failures(app, make, contest):
 
 def test_expired_challenge(app, make, contest):
     from voting.ballots import backends
-    from voting.ballots.domain import pow as pow_rules
+    from voting.guards.domain import pow as pow_rules
     slug, ids = contest
     api = voter_api(app, make)
     with app.app_context():

@@ -112,7 +112,7 @@ def test_a_challenge_issued_before_a_spike_is_refused_after_it_at_both_doors(doo
 
 
 def solve(challenge: dict) -> str:
-    from voting.ballots.domain import pow
+    from voting.guards.domain import pow
     return pow.solve(challenge["token"], challenge["bits"])
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from voting.ballots.domain import pow
+from voting.guards.domain import pow
 
 from tests.pages.support import page
 from tests.pages.test_page_quality import check_page

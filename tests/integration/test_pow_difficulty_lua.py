@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 
 from voting import redis_keys as keys
-from voting.ballots.domain import pow
+from voting.guards.domain import pow
 
 # Every case in one EVAL: ARGV holds (base, recent, spike, address_extra) quadruples.
 RUN_ALL = keys.DIFFICULTY_LUA + """

@@ -23,7 +23,7 @@ from tests.pages.test_voting_pages import ballot_url, form_fields, receipt_code,
 from tests.support.api import assert_error
 from tests.support.voting import cast, open_contest, voter_api
 from voting.ballots import backends, challenges, contest_view
-from voting.ballots.domain import pow
+from voting.guards.domain import pow
 from voting.ballots.models import Ballot
 from voting.extensions import db
 from voting.gunicorn_conf import RedactingLogger, redact

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 from tests.support.voting import open_contest, voter_api
-from voting.ballots.domain import pow
+from voting.guards.domain import pow
 
 NODE = "/usr/bin/node"
 POW_JS = Path(__file__).resolve().parents[2] / "voting" / "static" / "pow.js"

@@ -17,7 +17,7 @@ from tests.pages.support import page, sign_in, submit
 from tests.pages.test_page_quality import check_page
 from tests.support.factories import PASSWORD, iso
 from tests.support.voting import open_contest
-from voting.ballots.domain import pow
+from voting.guards.domain import pow
 from voting.ballots.models import Ballot
 from voting.contests.services import get_contest
 from voting.extensions import db

@@ -3,7 +3,7 @@ client that asks for a challenge, solves it and casts."""
 
 from __future__ import annotations
 
-from voting.ballots.domain import pow
+from voting.guards.domain import pow
 from voting.contests import entries as entry_service
 from voting.extensions import db
 

@@ -2,7 +2,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from voting.ballots.domain import pow, ratelimit, receipts, screening, selection
+from voting.ballots.domain import receipts, screening, selection
+
+from voting.guards.domain import pow, ratelimit
 from voting.ballots.domain.selection import Rules, SelectionError
 
 NOW = datetime(2021, 5, 18, 12, 0, tzinfo=timezone.utc)

@@ -10,7 +10,7 @@ next one needs a proof of work that gets harder with the hour's accounts
 (`accounts.domain.registration_bits`). Only a flood far above any room is
 refused, by the limiter (`VOTING_REGISTER_LIMIT_IP`, accounts/limits.py).
 
-Challenges are the ballots' tokens (ballots/domain/pow.py) with contest 0 and
+Challenges are the ballots' tokens (guards/domain/pow.py) with contest 0 and
 a key of their own, so neither kind can stand for the other; a token is used
 once (marked in Redis before the account is made). The hour's accounts are a
 sliding-window count in Redis, counted when an account is made. Without
@@ -30,7 +30,7 @@ from voting import redis_keys as keys
 from voting.accounts import services
 from voting.accounts.domain import address_problem, registration_bits
 from voting.accounts.models import User
-from voting.ballots.domain import pow, ratelimit
+from voting.guards.domain import pow, ratelimit
 from voting.errors import ApiError
 from voting.extensions import get_redis
 from voting.i18n.domain import N_

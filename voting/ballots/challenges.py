@@ -11,7 +11,7 @@ import redis
 from itsdangerous import BadSignature
 
 from voting.ballots import live
-from voting.ballots.domain import pow
+from voting.guards.domain import pow
 from voting.ballots.backends import Backends
 from voting.ballots.contest_view import ContestView
 

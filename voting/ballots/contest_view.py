@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import select
 
-from voting.ballots.domain import ratelimit
+from voting.guards.domain import ratelimit
 from voting.contests.models import Contest, Entry
 from voting.contests.domain.phases import Window
 from voting.contests.domain.spec import RateLimits, is_slug

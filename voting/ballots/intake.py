@@ -29,7 +29,8 @@ import redis
 
 from voting.auth import SessionUser, login_required_error
 from voting.ballots import live, store
-from voting.ballots.domain import pow, receipts, screening, selection
+from voting.ballots.domain import receipts, screening, selection
+from voting.guards.domain import pow
 from voting.ballots.backends import Backends
 from voting.ballots.challenges import RenderToken
 from voting.ballots.contest_view import ContestView

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from voting import redis_keys as keys
 from voting.ballots import feed, held_redis
-from voting.ballots.domain import ratelimit
+from voting.guards.domain import ratelimit
 from voting.extensions import get_redis
 
 SCOPES = ratelimit.SCOPES

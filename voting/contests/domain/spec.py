@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import (AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool,
                       StrictFloat, StrictInt, StrictStr, StringConstraints, ValidationError)
 
-from voting.ballots.domain import ratelimit
+from voting.guards.domain import ratelimit
 from voting.contests.domain import spec_translations
 from voting.fraud.domain.policy import Policy, PolicyError
 from voting.fraud.domain.thresholds import Thresholds

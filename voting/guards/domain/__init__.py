@@ -1,0 +1,1 @@
+"""Pure: proof of work (pow.py) and rate limits (ratelimit.py)."""
