@@ -16,7 +16,7 @@ import math
 from campaign_world import CATEGORIES, CHROME_VERSION, DAY, HOUR, MINUTE, World
 
 HONEST = ("household", "mobile", "office", "campus", "cafe", "project_mailing", "organisation", "classroom",
-          "venue_attendee", "venue_pitch", "supporter_wave", "api_client")
+          "venue_attendee", "venue_pitch", "supporter_wave", "opening_day", "api_client")
 
 
 def person(w: World, label: str, tz: int, country: str | None, net, *, mobile: bool, t0: float | None = None,
@@ -71,6 +71,7 @@ def honest(w: World) -> None:
     classrooms(w)
     venue(w)
     waves(w)
+    opening_day(w)
     api_clients(w, len(w.voters))
 
 
@@ -193,7 +194,7 @@ def organisations(w: World) -> None:
         for _ in range(members):
             base = reminder if reminder and r.random() < 0.25 else mailing
             created = base + r.lognormvariate(math.log(30 * MINUTE), 0.8)
-            t0 = created + 30 + r.lognormvariate(math.log(90), 0.6)
+            t0 = created + w.signup_floor + r.lognormvariate(math.log(90), 0.6)
             if r.random() < 0.2:  # made the account now, votes later
                 t0 += r.uniform(2 * HOUR, 4 * DAY)
             office = r.random() < at_office
@@ -221,7 +222,7 @@ def classrooms(w: World) -> None:
         drawn.append({"students": size, "chromebooks": chromebooks})
         for _ in range(size):
             created = start + r.uniform(0, 6 * MINUTE) + r.lognormvariate(math.log(60), 0.5)
-            t0 = created + 30 + r.lognormvariate(math.log(60), 0.6)
+            t0 = created + w.signup_floor + r.lognormvariate(math.log(60), 0.6)
             school_mail = r.random() < (0.85 if chromebooks else 0.4)
             person(w, "classroom", tz, code, ip, mobile=not chromebooks, t0=t0, created=created, first=entry,
                    ua=fleet if chromebooks else None, k=1 if r.random() < 0.85 else r.randint(2, 3),
@@ -256,7 +257,7 @@ def venue(w: World) -> None:
             created = pitch + span * 0.8 * r.betavariate(1.5, 3)
             on_phone = r.random() < 0.75
             code, _ = w.country()
-            person(w, "venue_pitch", 1, code, wifi, mobile=on_phone, t0=created + 30 + r.uniform(20, 150),
+            person(w, "venue_pitch", 1, code, wifi, mobile=on_phone, t0=created + w.signup_floor + r.uniform(20, 150),
                    created=created, first=entry, k=1 if r.random() < 0.8 else r.randint(2, 4), page_median=15,
                    domain=None if r.random() < 0.85 else f"{w.ident('org')}.org", split=0)
     w.params["venue_attendee"] = {"attendees": w.n(600), "addresses": len(addresses), "days": list(days)}
@@ -281,9 +282,32 @@ def waves(w: World) -> None:
             home = code if r.random() < 0.8 else w.country()[0]
             on_phone = r.random() < phones
             person(w, "supporter_wave", tz, home, carrier(w, home) if on_phone else w.residential_ip(),
-                   mobile=on_phone, t0=created + 30 + r.lognormvariate(math.log(60), 0.6), created=created,
+                   mobile=on_phone, t0=created + w.signup_floor + r.lognormvariate(math.log(60), 0.6), created=created,
                    first=entry, k=1, in_app=0.45 if on_phone else 0.1, page_median=15, split=0)
     w.params["supporter_wave"] = {"waves": drawn, "arrival": "log-normal after the post, median 12 min"}
+
+
+def opening_day(w: World) -> None:
+    """People who registered when the prize was announced, 3-40 days before voting opened, one by
+    one, and voted nothing in between (there was nothing to vote for), come when the "voting is
+    open" mail reaches them: most within hours of the opening, from their own homes and phones,
+    their first ballot for one of the few finalists the announcement featured (an entry of theirs,
+    their organisation's), half of them for nothing else."""
+    r = w.rng
+    finalists = [campaign_entry(w, 5) for _ in range(8)]
+    people = w.n(900)
+    for _ in range(people):
+        code, tz = w.country()
+        on_phone = r.random() < 0.5
+        t0 = w.start + r.lognormvariate(math.log(2 * HOUR), 1.0)
+        created = w.start - r.uniform(3, 40) * DAY
+        net = carrier(w, code) if on_phone and r.random() < 0.6 else w.residential_ip()
+        person(w, "opening_day", tz, code, net, mobile=on_phone, t0=t0, created=created,
+               first=r.choice(finalists), k=1 if r.random() < 0.5 else r.randint(2, CATEGORIES),
+               reg_net=w.residential_ip())
+    w.params["opening_day"] = {"people": people, "finalists": len(finalists),
+                               "registered": "3-40 days before the opening",
+                               "first_ballot": "log-normal after the opening, median 2 h"}
 
 
 def api_clients(w: World, honest_so_far: int) -> None:

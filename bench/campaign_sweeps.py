@@ -19,7 +19,7 @@ from voting.fraud.domain.increment import Totals
 from voting.fraud.domain.incremental import full_totals, sweep_since
 from voting.fraud.domain.memory import MemoryReader
 from voting.fraud.domain.policy import Policy
-from voting.fraud.domain.records import Finding
+from voting.fraud.domain.records import Finding, VoteFacts
 from voting.fraud.domain.rules import assess
 from voting.fraud.domain.thresholds import Thresholds
 
@@ -33,6 +33,7 @@ class Sweeps:
     policy: Policy
     countries: frozenset[str]
     incremental: bool = True
+    facts: VoteFacts = field(default_factory=VoteFacts)
     filed: dict[tuple[str, str], Finding] = field(default_factory=dict)
     last: float | None = None          # the last sweep's time
     last_full: float | None = None
@@ -46,9 +47,9 @@ class Sweeps:
         if self.incremental and not final and self.last is not None and ts - self.last_full < FULL_EVERY:
             since = self.last - self.t.instant_settle_seconds
             judged = sweep_since(MemoryReader(self.ballots, self.filed, ts), now, self.t, self.policy,
-                                 self.countries, since, self.totals, self.cut)
+                                 self.countries, since, self.totals, self.cut, self.facts)
         if judged is None:
-            result = assess(self.ballots, now, self.t, self.policy, self.countries, final=final)
+            result = assess(self.ballots, now, self.t, self.policy, self.countries, final=final, facts=self.facts)
             self.totals, self.cut = full_totals(self.ballots, now, self.t)
             self.last_full = ts
             self.kinds.append("final" if final else "full")

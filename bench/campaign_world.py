@@ -58,9 +58,12 @@ def cum(pairs) -> tuple[list, list[float]]:
 
 
 class World:
-    def __init__(self, seed: int, scale: float, days: int):
+    def __init__(self, seed: int, scale: float, days: int, verified_email: bool = True):
         r = self.rng = Random(seed)
         self.seed, self.scale, self.days = seed, scale, days
+        # The fewest seconds a person takes from making an account to a ballot: with the mail to
+        # confirm, half a minute; without (--unverified), the form, the page and a click.
+        self.signup_floor = 30.0 if verified_email else 8.0
         self.start, self.end = START, START + days * DAY
         self.ballots: list[tuple] = []
         self.voters: list[tuple] = []
@@ -222,7 +225,7 @@ class World:
         of the others) for last year's vote."""
         r = self.rng
         if r.random() < on_the_spot:
-            return first - 45 - r.lognormvariate(math.log(spot_median), 0.8)
+            return first - (self.signup_floor + 15) - r.lognormvariate(math.log(spot_median), 0.8)
         if r.random() < 0.1:
             return self.start - r.uniform(330, 400) * DAY
         return first - r.lognormvariate(math.log(DAY), 1.5)

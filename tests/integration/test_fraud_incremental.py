@@ -85,6 +85,7 @@ def generate(app, seed: int) -> int:
     with app.app_context():
         contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
         contest.settings = {**contest.settings, "fraud": {"thresholds": SMALL, "countries": COUNTRIES}}
+        contest.voting_opens_at = T0  # the generated ballots are cast from T0 (dormant_wake reads the opening)
         w = World(contest.id, {c.slug: c.id for c in contest.categories}, entries, seed)
         db.session.commit()
         r = w.rng
@@ -159,11 +160,16 @@ def settings(contest_id):
     return services.settings_of(db.session.get(Contest, contest_id))
 
 
+def facts(contest_id):
+    return services.facts_of(db.session.get(Contest, contest_id))
+
+
 def judged_since_last(contest_id, reader):
     t, policy, countries = settings(contest_id)
     last = services.last_sweep(contest_id)
     since = stamp(last.started_at) - t.instant_settle_seconds
-    return sweep_since(reader, T2, t, policy, countries, since, Totals(**last.state["totals"]), last.state["cut"])
+    return sweep_since(reader, T2, t, policy, countries, since, Totals(**last.state["totals"]), last.state["cut"],
+                       facts(contest_id))
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 6, 7])
@@ -176,7 +182,7 @@ def test_incremental_after_full_judges_as_a_full_sweep(app, seed):
         judged = judged_since_last(contest_id, reader)
         prior, _ = reader.prior()
         everything = loading.load_ballots(contest_id)
-        full = rules.assess(everything, T2, t, policy, countries)
+        full = rules.assess(everything, T2, t, policy, countries, facts=facts(contest_id))
         found = {(f.rule, f.key): f for f in full.findings}
         extended = {(f.rule, f.key): f for f in judged.assessment.findings}
         # The attacks after T1 extend findings of every kind of rule.
@@ -252,7 +258,12 @@ def test_a_tick_sweeps_in_full_when_it_cannot_start_from_the_last_sweep(app):
         db.session.commit()
         assert increments.sweep(contest_id, T1 + timedelta(minutes=10))["why_full"] == "the fraud settings changed"
         assert increments.sweep(contest_id, T1 + timedelta(minutes=15))["incremental"] is True
-        later = T1 + increments.FULL_EVERY + timedelta(minutes=10)
+        contest = db.session.get(Contest, contest_id)
+        contest.voting_opens_at = T0 + timedelta(hours=1)  # a fact the rules read (dormant_wake)
+        db.session.commit()
+        assert increments.sweep(contest_id, T1 + timedelta(minutes=20))["why_full"] == "the fraud settings changed"
+        assert increments.sweep(contest_id, T1 + timedelta(minutes=25))["incremental"] is True
+        later = T1 + increments.FULL_EVERY + timedelta(minutes=30)
         assert increments.sweep(contest_id, later)["why_full"] == "the last full sweep is a day old"
         db.session.remove()
 

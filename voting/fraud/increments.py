@@ -5,7 +5,8 @@ would (voting/fraud/filing.py) and records where the next one starts.
 
 It sweeps in full instead when it cannot answer as a full sweep would: no
 sweep yet, or the last one was final or recorded no state (before
-migration 0015); the contest's fraud settings changed since; the last one
+migration 0015); the contest's fraud settings, or the facts the rules read
+(its voting opening, whether it asks for a confirmed address), changed since; the last one
 is further back than an incremental sweep reads; or the last full sweep is
 older than `FULL_EVERY`: an incremental sweep does not judge again what
 moves with the whole contest (its page-less rate, its user agents' shares,
@@ -42,8 +43,10 @@ def sweep(contest_id: int, now: datetime) -> dict[str, Any]:
     if contest is None or contest.published_at is not None:
         return {"clusters": 0, "held": 0, "flagged": 0, "final": False, "skipped": True}
     thresholds, policy, countries = services.settings_of(contest)
+    facts = services.facts_of(contest)
+    settings = services.settings_hash(thresholds, policy, countries, facts)
     last = services.last_sweep(contest_id)
-    why = why_full(contest_id, last, services.settings_hash(thresholds, policy, countries), now)
+    why = why_full(contest_id, last, settings, now)
     if why:
         return {**services.sweep(contest_id, now), "incremental": False, "why_full": why}
     new = db.session.scalar(select(func.min(Ballot.cast_at)).where(Ballot.contest_id == contest_id,
@@ -53,7 +56,7 @@ def sweep(contest_id: int, now: datetime) -> dict[str, Any]:
         since = min(since, stamp(new))
     reader = SqlReader(contest_id)
     judged = sweep_since(reader, now, thresholds, policy, countries, since, Totals(**last.state["totals"]),
-                         last.state["cut"])
+                         last.state["cut"], facts)
     if judged is None:
         return {**services.sweep(contest_id, now), "incremental": False, "why_full": "too far apart"}
     assessment, ballots = judged.assessment, judged.ballots
@@ -61,8 +64,7 @@ def sweep(contest_id: int, now: datetime) -> dict[str, Any]:
     voter_of = dict(zip(ballots.ids[at].tolist(), ballots.voter[at].tolist()))
     high_water = max(int(ballots.ids.max()) if len(ballots) else 0, last.high_water_ballot_id or 0) or None
     held = _held(reader, assessment, voter_of)
-    state = {"cut": judged.since, "totals": vars(judged.totals),
-             "settings": services.settings_hash(thresholds, policy, countries)}
+    state = {"cut": judged.since, "totals": vars(judged.totals), "settings": settings}
     del ballots, judged
     contest.lock()
     db.session.refresh(contest)

@@ -29,12 +29,13 @@ from voting.extensions import db
 from voting.fraud.domain import rules
 from voting.fraud.domain.incremental import full_totals
 from voting.fraud.domain.policy import KINDS, Policy
+from voting.fraud.domain.records import VoteFacts
 from voting.fraud.domain.thresholds import Thresholds
 from voting.fraud.filing import CHUNK, cluster_status, file_sweep
 from voting.fraud.loading import load_ballots
 from voting.fraud.models import FraudCluster, FraudClusterBallot, FraudSweep
 
-__all__ = ["CHUNK", "cluster_status", "sweep", "ensure_final_sweep", "settings_of", "settings_hash", "last_sweep",
+__all__ = ["CHUNK", "cluster_status", "sweep", "ensure_final_sweep", "settings_of", "facts_of", "settings_hash", "last_sweep",
            "final_sweep", "voting_closed", "needs_final_sweep", "get_cluster", "cluster_ballot_ids",
            "require_open_review"]
 
@@ -50,10 +51,20 @@ def settings_of(contest: Contest) -> tuple[Thresholds, Policy, frozenset[str]]:
             frozenset(fraud.get("countries", [])))
 
 
-def settings_hash(thresholds: Thresholds, policy: Policy, countries: frozenset[str]) -> str:
+def facts_of(contest: Contest) -> VoteFacts:
+    """What the rules know of the contest's vote: when it opened, and whether
+    a ballot needs a confirmed mail address."""
+    return VoteFacts(opens=contest.voting_opens_at,
+                     verified_email=bool(contest.settings["voting"].get("require_verified_email", True)))
+
+
+def settings_hash(thresholds: Thresholds, policy: Policy, countries: frozenset[str],
+                  facts: VoteFacts | None = None) -> str:
     """What an incremental sweep must judge by as its predecessors did (else it sweeps in full)."""
+    facts = facts or VoteFacts()
     text = json.dumps([thresholds.as_dict(), sorted(policy.modes.items()), policy.hold_threshold,
-                       policy.flag_threshold, sorted(countries)], sort_keys=True)
+                       policy.flag_threshold, sorted(countries),
+                       facts.opens.isoformat() if facts.opens else None, facts.verified_email], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -91,14 +102,15 @@ def sweep(contest_id: int, now: datetime, final: bool = False, once: bool = Fals
         db.session.rollback()
         return {"clusters": 0, "held": 0, "flagged": 0, "final": final, "skipped": True}
     thresholds, policy, countries = settings_of(contest)
+    facts = facts_of(contest)
     ballots = load_ballots(contest_id)
     high_water = int(ballots.ids.max()) if len(ballots) else None
-    assessment = rules.assess(ballots, now, thresholds, policy, countries, final=final)
+    assessment = rules.assess(ballots, now, thresholds, policy, countries, final=final, facts=facts)
     at = ballots.positions_of(set(assessment.verdicts).union(*(f.ballot_ids for f in assessment.findings)))
     voter_of = dict(zip(ballots.ids[at].tolist(), ballots.voter[at].tolist()))
     totals, cut = full_totals(ballots, now, thresholds)
     del ballots
-    state = {"cut": cut, "totals": vars(totals), "settings": settings_hash(thresholds, policy, countries)}
+    state = {"cut": cut, "totals": vars(totals), "settings": settings_hash(thresholds, policy, countries, facts)}
     # From here on, decisions and other sweeps wait for this one (and it for
     # them): what is held or left alone is read after they have committed.
     contest.lock()

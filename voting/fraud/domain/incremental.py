@@ -28,7 +28,7 @@ from voting.fraud.domain.columns import BARE_BITS, Ballots, cast, on_micros, sta
 from voting.fraud.domain.evidence import Assessment
 from voting.fraud.domain.increment import Increment, LookbackCounts, Needs, Totals
 from voting.fraud.domain.policy import Policy
-from voting.fraud.domain.records import Finding
+from voting.fraud.domain.records import Finding, VoteFacts
 from voting.fraud.domain.rules import assess, reach_seconds
 from voting.fraud.domain.thresholds import Thresholds
 
@@ -76,7 +76,7 @@ class Judged:
 
 
 def sweep_since(reader: Reader, now: datetime, t: Thresholds, policy: Policy, countries: frozenset[str],
-                since: float, totals: Totals, cut: float) -> Judged | None:
+                since: float, totals: Totals, cut: float, facts: VoteFacts | None = None) -> Judged | None:
     """Judge what the ballots cast since `since` can change. `totals` are
     the contest's as of `cut` (the last sweep's `since`). None when an
     incremental sweep cannot answer exactly (the last cut is before what it
@@ -100,7 +100,7 @@ def sweep_since(reader: Reader, now: datetime, t: Thresholds, policy: Policy, co
                     memberships=reader.memberships(judged_voters), members_read=judged_voters)
     for n in range(1, PASSES + 1):
         inc.needs = Needs()
-        assessment = assess(ballots, now, t, policy, countries, inc=inc)
+        assessment = assess(ballots, now, t, policy, countries, inc=inc, facts=facts)
         if not inc.needs:
             return Judged(assessment, advance(totals, ballots, complete, cut, since), since, ballots, n)
         ballots = ballots.union(reader.answer(inc.needs, inc, t))

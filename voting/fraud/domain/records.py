@@ -57,3 +57,16 @@ class Finding:
     ballot_ids: frozenset[int]
     evidence: dict[str, Any] = field(default_factory=dict)
     strength: float = 1.0
+
+
+@dataclass(frozen=True)
+class VoteFacts:
+    """What the rules know of the contest's vote itself, as opposed to its
+    ballots: when voting opened (None: not known), and whether a voter must
+    have confirmed their mail address before a ballot counts. The service
+    reads them from the contest (`services.facts_of`); pure code takes them
+    as an argument, as it takes `now`."""
+
+    opens: datetime | None = None
+    # True is the SPEC's default (`voting.require_verified_email`).
+    verified_email: bool = True

@@ -3,7 +3,9 @@ Gavel's crowd_bt.py. Pure: no framework, no clock, no randomness of their own.
 
 Every rule is `rule(records, now, thresholds) -> list[Finding]`; `country`
 also takes the contest's allowed countries, `uniform_clients` the volume
-rules' crowds. A rule looks only at ballots cast at or before `now`, and every
+rules' crowds, `instant_single_vote` and `dormant_wake` the vote's facts
+(records.VoteFacts: when voting opened, whether it asks for a confirmed
+address). A rule looks only at ballots cast at or before `now`, and every
 window it judges ends at a ballot and looks only backwards, so a later sweep
 over more ballots finds every cluster an earlier one found, under the same
 key, with as many ballots or more. The exceptions: `instant_single_vote`
@@ -29,7 +31,7 @@ from voting.fraud.domain.columns import Ballots
 from voting.fraud.domain.evidence import Assessment, Verdict, combine
 from voting.fraud.domain.increment import Increment
 from voting.fraud.domain.policy import Policy
-from voting.fraud.domain.records import BallotRecord, Finding
+from voting.fraud.domain.records import BallotRecord, Finding, VoteFacts
 from voting.fraud.domain.rules_accounts import country, instant_single_vote, new_account_domain
 from voting.fraud.domain.rules_agents import shared_user_agent
 from voting.fraud.domain.rules_clients import pageless, uniform_clients
@@ -59,15 +61,20 @@ ALL_RULES: dict[str, Rule] = {
     "uniform_clients": uniform_clients,
 }
 
+# The rules that read the vote's facts (records.VoteFacts).
+FACT_RULES = frozenset({"instant_single_vote", "dormant_wake"})
+
 __all__ = ["ALL_RULES", "run_all", "assess", "lookback_seconds", "reach_seconds", *ALL_RULES]
 
 
 def run_all(records: Records, now: datetime, t: Thresholds | None = None,
             allowed_countries: frozenset[str] = frozenset(), policy: Policy | None = None,
-            inc: Increment | None = None) -> list[Finding]:
+            inc: Increment | None = None, facts: VoteFacts | None = None) -> list[Finding]:
     """Every rule over the ballots cast by `now`; all findings, sorted by
     (rule, key). The ballots are filtered and sorted once for all rules.
-    With `inc`, an incremental sweep's: the findings it extends, whole."""
+    With `inc`, an incremental sweep's: the findings it extends, whole.
+    `facts`: the vote's opening and whether it asks for a confirmed address
+    (the rules that read them: `dormant_wake`, `instant_single_vote`)."""
     t = t or Thresholds()
     recs = cast(records, now)
     findings: list[Finding] = []
@@ -78,6 +85,8 @@ def run_all(records: Records, now: datetime, t: Thresholds | None = None,
             findings += country(recs, now, t, allowed_countries, inc=inc)
         elif name == "uniform_clients":
             findings += uniform_clients(recs, now, t, findings, inc=inc)
+        elif name in FACT_RULES:
+            findings += rule(recs, now, t, inc=inc, facts=facts)
         else:
             findings += rule(recs, now, t, inc=inc)
     return sorted(findings, key=lambda f: (f.rule, f.key))
@@ -85,19 +94,20 @@ def run_all(records: Records, now: datetime, t: Thresholds | None = None,
 
 def assess(records: Records, now: datetime, t: Thresholds | None = None,
            policy: Policy | None = None, allowed_countries: frozenset[str] = frozenset(),
-           final: bool = False, inc: Increment | None = None) -> Assessment:
+           final: bool = False, inc: Increment | None = None, facts: VoteFacts | None = None) -> Assessment:
     """Every rule, then the combined verdict per ballot. `final` is the sweep
     at the close: nothing more will come, so rules that wait for an account
     to settle judge every account now. With `inc`, an incremental sweep: the
     findings it extends and the verdicts of every ballot of the voters those
     can change (`affected_verdicts`); what it still needs to read is in
-    `inc.needs` (empty when the answer is whole)."""
+    `inc.needs` (empty when the answer is whole). `facts`: the vote's own
+    (records.VoteFacts; None: opening unknown, confirmed addresses)."""
     t = t or Thresholds()
     if final:
         t = replace(t, instant_settle_seconds=0)
     policy = policy or Policy()
     recs = cast(records, now)
-    findings = run_all(recs, now, t, allowed_countries, policy, inc)
+    findings = run_all(recs, now, t, allowed_countries, policy, inc, facts)
     if inc is None:
         return Assessment(findings, combine(findings, recs, policy))
     return Assessment(findings, affected_verdicts(findings, recs, policy, inc))

@@ -12,7 +12,7 @@ from typing import Sequence
 import numpy as np
 
 from voting.fraud.domain.increment import Increment, merge_peak, merge_span, prior_ids
-from voting.fraud.domain.records import BallotRecord, Finding
+from voting.fraud.domain.records import BallotRecord, Finding, VoteFacts
 from voting.fraud.domain.rules_common import Cast, cast, entry_counter, finding, key, ramp, span, stamp, top
 from voting.fraud.domain.thresholds import Thresholds, is_public_provider
 
@@ -105,20 +105,26 @@ def new_account_domain(records: Sequence[BallotRecord], now: datetime, t: Thresh
 INSTANT_PEAK = ("peak_accounts_in_window",)
 
 
-def instant_single_vote(records: Sequence[BallotRecord], now: datetime, t: Thresholds, inc: Increment | None = None
-                        ) -> list[Finding]:
+def instant_single_vote(records: Sequence[BallotRecord], now: datetime, t: Thresholds, inc: Increment | None = None,
+                        facts: VoteFacts | None = None) -> list[Finding]:
     """Accounts whose first ballot came within `instant_max_seconds` of their
     creation, once they have been quiet for `instant_settle_seconds`;
     clustered per entry they voted for (whatever else they voted for: the
     rule's name is from when it asked for a single entry, which camouflage
     ballots defeated), at least `instant_min_cluster` within
-    `instant_window_seconds`. Flags their ballots; strength 0.8 at the
-    minimum, 1.0 at twice it.
+    `instant_window_seconds`. Finds their ballots. Strength, where voters
+    must confirm their mail address (`facts.verified_email`): 0.8 at the
+    minimum, 1.0 at twice it (the mail's round trip makes 30 seconds a
+    machine's time, so it holds with a fresh single-entry voter's context, or
+    alone at twice the minimum). Where they need not, a person can sign up and
+    vote in 30 seconds: `instant_unverified_strength` (0.3), which holds only
+    with another behaviour signal.
     Incremental (`inc`): the windows ending at accounts whose first ballot came
     since `inc.since` (every account settling since the last sweep is one:
     `since` reaches back the settling time), over the accounts all of whose
     ballots are read, with the prior finding."""
     recs = cast(records, now)
+    verified = (facts or VoteFacts()).verified_email
     voters, first, last = voter_firsts(recs)
     settled = stamp(now) - t.instant_settle_seconds
     wait = recs.stamps[first] - recs.created[first]
@@ -154,8 +160,9 @@ def instant_single_vote(records: Sequence[BallotRecord], now: datetime, t: Thres
             "window_seconds": t.instant_window_seconds, "peak_accounts_in_window": peak,
             **span(recs.stamps[[first_of[v] for v in members if v in first_of]])},
             prior, INSTANT_PEAK, "peak_accounts_in_window"), prior)
-        out.append(finding("instant_single_vote", cluster, ballots, evidence,
-                           ramp(len(members), t.instant_min_cluster, 0.8, 1.0, full_at=2.0)))
+        strength = (ramp(len(members), t.instant_min_cluster, 0.8, 1.0, full_at=2.0)
+                    if verified else t.instant_unverified_strength)
+        out.append(finding("instant_single_vote", cluster, ballots, evidence, strength))
     return out
 
 

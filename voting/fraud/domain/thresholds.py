@@ -148,6 +148,15 @@ class Thresholds:
     # votes for a friend's project first and then goes on through the other
     # categories is not taken for a sock puppet mid-session.
     instant_settle_seconds: int = _n(30 * MINUTE, 0, integer=True)
+    # Where a contest does not ask voters to confirm their mail address, a
+    # person can sign up and vote within 30 seconds (a link straight to the
+    # entry, a password manager): a popular entry's newcomers bring a few
+    # dozen such accounts a day. There the timing is weak evidence, below
+    # what volume and context can lift to a hold (0.3 + 0.4 + 0.2 < 1.0):
+    # it holds only with another behaviour signal (a script's page times,
+    # one device, no page, a sleeper batch). With confirmation, the mail's
+    # round trip makes 30 seconds a machine's time: strength 0.8-1.0.
+    instant_unverified_strength: float = _n(0.3, 0.0, 1.0)
 
     # --- scripted_cadence: near-constant spacing between ballots --------------
     # At least 15 consecutive intervals (16 ballots) ...
@@ -232,6 +241,14 @@ class Thresholds:
     # An account is dormant when its first ballot came at least two days after
     # it was made (as a sleeper: supporters answering a post vote at once) ...
     dormant_min_age_seconds: int = _n(2 * DAY, 0, integer=True)
+    # ... and at least a day after voting opened: nobody sleeps through a
+    # vote that was not open yet. People who registered when the
+    # contest was announced come when its "voting is open" mail reaches them:
+    # on opening day, in their own time zone's day, so within a day of the
+    # opening; a crowd of them concentrated on a few finalists is no farm.
+    # (An aged farm woken in those first 24 hours is indistinguishable from
+    # them: docs/fraud.md.)
+    dormant_open_grace_seconds: int = _n(DAY, 0, integer=True)
     # ... and at most 120 days: last year's supporters, whose accounts a team
     # re-mobilises with a post, are a year old; a farm ageing accounts for
     # this vote makes them in its run-up, weeks before.
