@@ -138,7 +138,7 @@ def test_tally_while_voting_is_open_is_a_preview_and_cannot_be_published(app, pr
     where = tally_on_page(app, boss, slug)
     assert where == "/organiser/jobs/tally-1-preview"  # the tally's job page, which links to the draft
     job = page(boss.get(where))
-    assert "Finished" in job.text and "Tally 1 is stored." in job.text and job.find("a", href=draft_url(slug))
+    assert "Done" in job.text and "Tally 1 is stored." in job.text and job.find("a", href=draft_url(slug))
     text = page(boss.get(draft_url(slug))).text
     assert "This is a preview counted while voting was still open" in text
     assert "A preview cannot be published." in text
