@@ -140,7 +140,7 @@ def test_tally_while_voting_is_open_is_a_preview_and_cannot_be_published(app, pr
     job = page(boss.get(where))
     assert "Done" in job.text and "Tally 1 is stored." in job.text and job.find("a", href=draft_url(slug))
     text = page(boss.get(draft_url(slug))).text
-    assert "This is a preview counted while voting was still open" in text
+    assert "This is a preview: it was counted before voting and judging had both closed" in text
     assert "A preview cannot be published." in text
     assert not [f for f in page(boss.get(draft_url(slug))).forms if f["action"].endswith("/results/publish")]
 

@@ -20,9 +20,6 @@ KINDS = {"volume": _l("Volume: many ballots together; never holds alone"),
          "behaviour": _l("Behaviour: what people do not do"), "policy": _l("The contest's own terms")}
 VERDICTS = {"held": _l("Held"), "flagged": _l("Flagged, still counted")}
 
-ACTIONS = {"fraud.sweep": _l("Fraud sweep"), "fraud.count": _l("Ballots counted after review"),
-           "fraud.invalidate": _l("Ballots invalidated")}
-
 # Evidence and audit details can hold long lists (every ballot id of a big
 # decision); the page shows the start so it stays small, the API has it all.
 LIST_SHOWN = 20
@@ -44,10 +41,6 @@ def verdict(name: str | None) -> str:
 def score(value: float | None) -> str:
     """A strength or combined evidence, to two places (evidence sums to about 1 where a ballot is held)."""
     return "–" if value is None else f"{value:.2f}"
-
-
-def action(name: str) -> str:
-    return str(ACTIONS.get(name, name))
 
 
 def value_text(value: Any) -> str:

@@ -10,7 +10,7 @@ from voting.audit import services as audit
 from voting.auth import organiser_pages_required
 from voting.contests.access import managed_contest
 from voting.contests.views import category_texts, describe_contest
-from voting.organiser import display
+from voting.organiser import audit_labels, display
 from voting.organiser.review import summary
 from voting.organiser.blueprint import bp
 
@@ -20,8 +20,9 @@ HASH_SHOWN = 12
 
 def _entry(entry) -> dict:
     return {"seq": entry.seq, "created_at": entry.created_at, "created_iso": entry.created_at.isoformat(),
-            "actor": entry.actor, "action": display.action(entry.action), "action_name": entry.action,
-            "subject": entry.subject, "details": display.pairs(entry.details),
+            "actor": entry.actor, "action": audit_labels.label(entry.action), "action_name": entry.action,
+            "subject": audit_labels.subject(entry.action, entry.subject, entry.details),
+            "details": display.pairs(entry.details),
             "hash": entry.hash, "short_hash": entry.hash[:HASH_SHOWN]}
 
 

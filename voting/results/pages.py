@@ -61,7 +61,7 @@ def draft_page(contest: Contest, now: datetime, job_id: str | None = None) -> di
     view = _describe(contest, results, now, draft=True) if results else {
         "contest": describe_contest(contest, now), "draft": True, "results": None, "categories": []}
     view["job"] = _job(contest, job_id)
-    view["voting_open"] = services.voting_open(contest, now)
+    view["tally"] = tally_state(contest, now)
     view["review"] = overview.page_state(contest, now)  # what a tally now would leave out
     if results:
         view["publishable"] = not results["preview"] and results["published_at"] is None
@@ -115,6 +115,29 @@ def announcement(contest: Contest, now: datetime, draft: bool, category: str | N
 
 
 # --- the organisers' actions ----------------------------------------------------------------------------------
+
+def tally_state(contest: Contest, now: datetime) -> dict[str, Any]:
+    """What the tally form offers: a final tally once the vote and the jury
+    are done; before that, why not and when it becomes possible, and a preview
+    (which the service never refuses) in place of a button that could only fail.
+    Worded for the page: the API's message names its `?preview=true`."""
+    pending = services.pending_input(contest, now)
+    if pending is None:
+        return {"final": True, "reason": None}
+    wait, closes = pending
+    when = _("%(when)s UTC", when=format_datetime(closes, "medium"))
+    reason = {
+        "voting_not_opened": _("Voting has not opened yet: the final tally becomes possible once it has closed, "
+                               "at %(when)s.", when=when),
+        "voting_open": _("Voting is still open: the final tally becomes possible once it has closed, at "
+                         "%(when)s.", when=when),
+        "judging_not_opened": _("Judging has not opened yet: the final tally becomes possible once it has "
+                                "closed, at %(when)s.", when=when),
+        "judging_open": _("Judging is still open: the final tally becomes possible once it has closed, at "
+                          "%(when)s.", when=when),
+    }[wait]
+    return {"final": False, "wait": wait, "reason": reason}
+
 
 def publish(contest: Contest, user: User, now: datetime, shown: str, at: str, reason: str) -> dict[str, Any]:
     """The publish form: checked as the API checks its body, then published

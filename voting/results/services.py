@@ -42,18 +42,49 @@ def uses_jury(contest: Contest) -> bool:
 
 
 def judging_open(contest: Contest, now: datetime) -> bool:
-    """The jury, whose scores decide, may still be scoring."""
+    """The jury, whose scores decide, may still be scoring (or has not started)."""
     closes = contest.judging_closes_at
     return uses_jury(contest) and closes is not None and now < closes
 
 
-def require_inputs_final(contest: Contest, now: datetime, doing: str) -> None:
+def _started(opens: datetime | None, now: datetime) -> bool:
+    return opens is not None and opens <= now
+
+
+def pending_input(contest: Contest, now: datetime) -> tuple[str, datetime] | None:
+    """What a final tally still waits for, and when that wait ends: the vote
+    first, then the jury, each either not opened yet (`voting_not_opened`,
+    `judging_not_opened`) or still open (`voting_open`, `judging_open`);
+    None when both are done. The two differ only in what the organiser is
+    told: in both, the tally becomes possible when the phase closes."""
     if voting_open(contest, now):
-        raise ApiError("phase_closed", msg("Voting is still open: %(doing)s once it has closed (?preview=true counts "
-                                           "so far; a preview is never published).", doing=doing), 409)
+        return ("voting_open" if _started(contest.voting_opens_at, now) else "voting_not_opened",
+                contest.voting_closes_at)
     if judging_open(contest, now):
-        raise ApiError("phase_closed", msg("Judging is still open: %(doing)s once it has closed (?preview=true counts "
-                                           "so far; a preview is never published).", doing=doing), 409)
+        return ("judging_open" if _started(contest.judging_opens_at, now) else "judging_not_opened",
+                contest.judging_closes_at)
+    return None
+
+
+# The API's words for each wait (its callers ask for a preview with ?preview=true); the pages word their own.
+PENDING = {
+    "voting_not_opened": N_("Voting has not opened yet: %(doing)s once it has opened and closed (?preview=true "
+                            "counts so far; a preview is never published)."),
+    "voting_open": N_("Voting is still open: %(doing)s once it has closed (?preview=true counts "
+                      "so far; a preview is never published)."),
+    "judging_not_opened": N_("Judging has not opened yet: %(doing)s once it has opened and closed (?preview=true "
+                             "counts so far; a preview is never published)."),
+    "judging_open": N_("Judging is still open: %(doing)s once it has closed (?preview=true counts "
+                       "so far; a preview is never published)."),
+}
+
+
+def require_inputs_final(contest: Contest, now: datetime, doing: str) -> None:
+    """409 `phase_closed` while the vote or the jury is not done (not opened
+    yet or still open alike: the code is the API's contract, the message says which)."""
+    pending = pending_input(contest, now)
+    if pending is not None:
+        raise ApiError("phase_closed", msg(PENDING[pending[0]], doing=doing), 409)
 
 
 def request_tally(contest: Contest, user: User, preview: bool, now: datetime) -> str:

@@ -74,7 +74,10 @@ def _refused(contest: Contest, err: ApiError, form: PublishForm | None = None):
             form[name].errors = [say(why)]
         summary.append({"text": f"{form[name].label.text}: {say(why)}" if name in FIELD_IDS else say(why),
                         "href": f"#{FIELD_IDS[name]}" if name in FIELD_IDS else None})
-    return _draft_page(contest, form, {"message": say(err.message), "summary": summary}, err.status)
+    message = say(err.message)
+    if err.code == "phase_closed":  # the API's words point to ?preview=true; the page says why and when in its own
+        message = pages.tally_state(contest, clock.now())["reason"] or message
+    return _draft_page(contest, form, {"message": message, "summary": summary}, err.status)
 
 
 @bp.get("")
