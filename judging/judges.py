@@ -25,6 +25,7 @@ from voting.audit import services as audit
 from voting.contests.domain.spec_translations import localise
 from voting.contests.entries import MAX_ID
 from voting.contests.models import Contest
+from voting.contests.organisers import accepted
 from voting.errors import ApiError, not_found, validation_error
 from voting.extensions import db
 from voting.i18n.domain import LANGUAGES, msg
@@ -87,7 +88,28 @@ def invite_judge(contest: Contest, email: str, display_name: str, password: str 
     judge (id, address, name, organisation as sent; expertise and active as the
     judging row has them), the same for a new and an existing account, and
     whether the mail went: the role stands either way (the mail is sent after
-    the commit), and adding the judge again sends it again."""
+    the commit), and adding the judge again updates them and sends it again."""
+    judge, _new, mailed = _invite(contest, email, display_name, password, organisation, expertise, actor, now,
+                                  locale, again=False)
+    return judge, bool(mailed)
+
+
+def invite_judge_once(contest: Contest, email: str, display_name: str, organisation: str | None,
+                      expertise: list[str] | None, actor: User, now: datetime, locale: str | None = None
+                      ) -> tuple[dict[str, Any], bool, bool | None]:
+    """`invite_judge` as the people page asks it, like
+    voting.contests.organisers.invite_organiser: answers (judge, whether they
+    are new to the contest's judges, whether the mail went: None when none was
+    due). Asking again for someone who already judges the contest changes
+    nothing of them and names them as the contest's list does (their own name,
+    which the organiser already sees there); it mails the invitation again
+    (a fresh link) only while they have not accepted it."""
+    return _invite(contest, email, display_name, None, organisation, expertise, actor, now, locale, again=True)
+
+
+def _invite(contest: Contest, email: str, display_name: str, password: str | None, organisation: str | None,
+            expertise: list[str] | None, actor: User, now: datetime, locale: str | None, again: bool
+            ) -> tuple[dict[str, Any], bool, bool | None]:
     chosen = _expertise(contest, expertise)
     # Look the account up by the address as it would be stored (validated and normalised): a raw lookup
     # could miss an existing account that creating one then finds and overwrites.
@@ -106,10 +128,17 @@ def invite_judge(contest: Contest, email: str, display_name: str, password: str 
                                               organisation=organisation, create_only=True)
         user.locale = locale if locale in LANGUAGES else None
         db.session.flush()
+    row = db.session.scalar(select(Judge).where(Judge.contest_id == contest.id, Judge.user_id == user.id))
+    grant = next((r for r in user.roles if r.role == "judge" and r.contest_id == contest.id), None)
+    already = grant is not None and row is not None and row.active
+    if again and already:
+        db.session.commit()  # ends the lock
+        return ({"id": user.id, "email": user.email, "display_name": user.display_name,
+                 "organisation": row.organisation, "expertise": list(row.expertise or []), "active": True},
+                False, None if accepted(grant, user) else _mail(contest, user))
     if accounts.grant_role(user, "judge", contest.id):
         grant = next(r for r in user.roles if r.role == "judge" and r.contest_id == contest.id)
         grant.invited_at = now  # pending until they sign in (voting.contests.organisers.accepted)
-    row = db.session.scalar(select(Judge).where(Judge.contest_id == contest.id, Judge.user_id == user.id))
     before = _audited(row) if row else None
     if row is None:
         row = Judge(contest_id=contest.id, user_id=user.id)
@@ -123,7 +152,7 @@ def invite_judge(contest: Contest, email: str, display_name: str, password: str 
     # The account's own name, address and organisation are not the organiser's to learn from this answer.
     return ({"id": user.id, "email": address, "display_name": display_name.strip()[:120],
              "organisation": (organisation or "")[:200], "expertise": list(row.expertise or []), "active": True},
-            _mail(contest, user))
+            not already, _mail(contest, user))
 
 
 def _mail(contest: Contest, user: User) -> bool:

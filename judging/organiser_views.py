@@ -4,7 +4,7 @@ ranking per category with its spread, and the forms that add a judge, make
 or repair the assignments, mail reminders, reopen a submitted score and
 record a conflict of interest on a judge's behalf.
 
-The forms call the same services as the API (`judges.invite_judge`,
+The forms call the same services as the API (`judges.invite_judge_once`,
 `assignments.plan`, `scoring.reopen`, `assignments.record_conflict`) after
 the API's own body models, so both doors accept and refuse alike, and audit
 alike; a refusal is shown on the page with the service's status and each
@@ -33,6 +33,7 @@ from voting.contests.views import describe_contest
 from voting.errors import ApiError, say, validation_error
 from voting.extensions import db
 from voting.i18n.domain import N_
+from voting.organiser.people import say_judge_invited
 
 from judging import aggregate, assignments, jobs, judges, scoring
 from judging.api import AssignBody, JudgeBody, OrganiserConflictBody, ReopenBody
@@ -191,21 +192,15 @@ def add_judge(slug: str):
         body = validate(JudgeBody, {"email": sent["email"], "display_name": sent["display_name"],
                                     "organisation": sent["organisation"] or None,
                                     "expertise": sent["expertise"] or None})
-        judge, mailed = judges.invite_judge(contest, body.email, body.display_name, None, body.organisation,
-                                            body.expertise, user, clock.now())
+        judge, new, mailed = judges.invite_judge_once(contest, body.email, body.display_name, body.organisation,
+                                                      body.expertise, user, clock.now())
     except ApiError as err:
         problem = _refusal("judge", err, sent)
         for name, why in problem["fields"].items():
             if name in form:
                 form[name].errors = [why]
         return _page(contest, form, problem, err.status)
-    # One message for a new and an existing account: the page does not tell whether an address has one.
-    if mailed:
-        flash(_("%(name)s (%(email)s) is now a judge of this contest, and an invitation was mailed to them.",
-                name=judge["display_name"], email=judge["email"]), "success")
-    else:
-        flash(_("%(name)s (%(email)s) is now a judge of this contest, but the invitation could not be mailed to "
-                "them: invite them again to resend it.", name=judge["display_name"], email=judge["email"]), "error")
+    say_judge_invited(judge, new, mailed)  # one message for a new and an existing account
     return redirect(url_for(".overview", slug=slug, _anchor="judges"), 303)
 
 

@@ -54,7 +54,7 @@ def rows(doc, section: str) -> dict[str, str]:
     found = {}
     for row in html.split("<tr>")[1:]:
         text = " ".join(page_of(row).text.split())
-        found[row.split('<span class="hint">')[1].split("<")[0]] = text
+        found[row.split('<span class="hint address">')[1].split("<")[0]] = text
     return found
 
 

@@ -161,12 +161,35 @@ def _password_link_data(token: object) -> dict:
             raise validation_error({"token": str(exc)}, "The reset link is not valid.") from None
 
 
-def reset_password(token: object, password: str) -> User:
+def _link_user(token: object) -> User:
     data = _password_link_data(token)
     user = db.session.get(User, data.get("u")) if isinstance(data.get("u"), int) else None
     if user is None or user.session_version != data.get("v"):
         raise validation_error({"token": N_("the token has already been used or is not valid")},
                                "The reset link is not valid.")
+    return user
+
+
+def link_sets_first_password(token: object) -> bool:
+    """Whether a password link (reset or invitation) is for an account that has
+    no password yet (one made by an invitation): its page welcomes rather than
+    resets. False for a link that is not valid, which the form says once sent.
+    It tells nothing a stranger could use: only the link's holder gets an answer."""
+    try:
+        return _link_user(token).password_hash is None
+    except ApiError:
+        return False
+
+
+def choose_password(token: object, password: str) -> tuple[User, bool]:
+    """`reset_password`, and whether it was the account's first password (the
+    page then signs its holder in: the link, used once, proved the mailbox)."""
+    first = _link_user(token).password_hash is None
+    return reset_password(token, password), first
+
+
+def reset_password(token: object, password: str) -> User:
+    user = _link_user(token)
     problem = password_problem(password)
     if problem:
         raise validation_error({"password": problem})

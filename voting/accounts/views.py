@@ -169,25 +169,51 @@ def _bad_link(message: str, reason: str, status: int):
     return render_template("accounts/bad_link.html", message=message, reason=sentence(reason)), status
 
 
+def _reset_page(form: ResetForm, welcome: bool, summary: list | None = None, message: str = "", status: int = 200):
+    """The page a password link opens. For an account that has no password yet
+    (made by an invitation) it welcomes: "Choose your password", naming nothing
+    else; for a real reset it says so."""
+    if welcome:
+        form.password.label.text = _("Password")
+    return render_template("accounts/reset.html", form=form, summary=summary or [], message=message,
+                           welcome=welcome), status
+
+
 @bp.get("/reset")
 def reset():
     token = request.args.get("token", "")
     if not token:
         return _bad_link(_("The reset link is not valid."), _("The link is incomplete."), 400)
-    return render_template("accounts/reset.html", form=ResetForm(token=token), summary=[], message="")
+    return _reset_page(ResetForm(token=token), services.link_sets_first_password(token))
+
+
+def _after_first_password(user) -> str:
+    """Where an invitee goes once signed in: the console of the contests they
+    organise, else their judging list, else the home page."""
+    if user.is_organiser:
+        return url_for("organiser_pages.dashboard")
+    if any(r.role == "judge" for r in user.roles):
+        return url_for("judging.my_list")
+    return url_for("contest_pages.home")
 
 
 @bp.post("/reset")
 def reset_submit():
     form = ResetForm()
     try:
-        services.reset_password(form.token.data or "", form.password.data or "")
+        user, first = services.choose_password(form.token.data or "", form.password.data or "")
     except ApiError as err:
         if err.fields and "token" in err.fields:
             return _bad_link(say(err.message), err.fields["token"], err.status)
-        summary = show_error(form, err.fields)
-        return render_template("accounts/reset.html", form=form, summary=summary,
-                               message=say(err.message)), err.status
+        welcome = services.link_sets_first_password(form.token.data or "")  # the same wording again
+        return _reset_page(form, welcome, show_error(form, err.fields), say(err.message), err.status)
+    if first:
+        # An invitee's first password: the link was used once (the password bumps the session version) and
+        # proved the mailbox (the account is verified), so they are signed in as a sign-in would, with a fresh
+        # session, rather than asked to sign in a second time.
+        sign_in(user)
+        flash(_("Your password is saved, and you are signed in."), "success")
+        return redirect(_after_first_password(user), 303)
     flash(_("Your password has been changed. Sign in with your new password."), "success")
     return redirect(url_for(".login"), 303)
 

@@ -5,10 +5,11 @@ buttons that remove them.
 
 Inviting a co-organiser calls `organisers.invite_organiser` (an address
 without an account gets one, unverified, and a link that sets its password);
-inviting a judge calls `judges.invite_judge` after the API's own body model,
-as the judging page does. Both say whether the mail went (it is sent after
-the role is committed), and the message says so: the role stands either way,
-and inviting again resends the mail; removing calls `organisers.remove_organiser` (a contest
+inviting a judge calls `judges.invite_judge_once` after the API's own body
+model. Both say whether the mail went (it is sent after the role is
+committed), and the message says so: the role stands either way, and inviting
+again resends the mail to someone still invited; someone already in the role is
+told so and changes nothing. Removing calls `organisers.remove_organiser` (a contest
 keeps one) or `judges.remove_judge` (submitted scores stay). A refusal is
 shown on the page with the service's status, each problem beside its field.
 (CSRFProtect checks every POST first.)"""
@@ -215,16 +216,11 @@ def invite_judge(slug: str):
         body = validate(JudgeBody, {"email": sent["email"], "display_name": sent["display_name"],
                                     "organisation": sent["organisation"] or None,
                                     "expertise": sent["expertise"] or None})
-        judge, mailed = judges.invite_judge(contest, body.email, body.display_name, None, body.organisation,
-                                            body.expertise, user, clock.now(), locale=sent["locale"] or None)
+        judge, new, mailed = judges.invite_judge_once(contest, body.email, body.display_name, body.organisation,
+                                                      body.expertise, user, clock.now(), locale=sent["locale"] or None)
     except ApiError as err:
         return _page(contest, judge_form=form, problem=_refusal("judge", err, sent, form), status=err.status)
-    if mailed:
-        flash(_("%(name)s (%(email)s) is now a judge of this contest, and an invitation was mailed to them.",
-                name=judge["display_name"], email=judge["email"]), "success")
-    else:
-        flash(_("%(name)s (%(email)s) is now a judge of this contest, but the invitation could not be mailed to "
-                "them: invite them again to resend it.", name=judge["display_name"], email=judge["email"]), "error")
+    say_judge_invited(judge, new, mailed)
     return redirect(url_for(".people", slug=slug, _anchor="judges"), 303)
 
 
@@ -254,3 +250,23 @@ def remove_judge(slug: str, user_id: int):
                        "%(num)d unfinished assignments were taken off them: make the assignments again on the "
                        "judging page to give them to other judges.", done["dropped"]), "success")
     return redirect(url_for(".people", slug=slug, _anchor="judges"), 303)
+
+
+def say_judge_invited(judge: dict[str, Any], new: bool, mailed: bool | None) -> None:
+    """What inviting a judge did, as flash messages (this page and the judging page say it alike).
+    As for organisers: one message for a new and an existing account. Someone already judging this contest is
+    named as its list names them (the organiser sees that list anyway), and nothing of them changes."""
+    if not new:
+        flash(_("%(name)s (%(email)s) is already a judge of this contest.", name=judge["display_name"],
+                email=judge["email"]), "success")
+        if mailed:  # still invited: the invitation went again, with a fresh link
+            flash(_("They have not accepted the invitation yet, so it was mailed to them again."), "success")
+        elif mailed is False:
+            flash(_("The mail to %(email)s could not be sent: invite them again to resend it.", email=judge["email"]),
+                  "error")
+    elif mailed:
+        flash(_("%(name)s (%(email)s) is now a judge of this contest, and an invitation was mailed to them.",
+                name=judge["display_name"], email=judge["email"]), "success")
+    else:
+        flash(_("%(name)s (%(email)s) is now a judge of this contest, but the invitation could not be mailed to "
+                "them: invite them again to resend it.", name=judge["display_name"], email=judge["email"]), "error")
