@@ -85,7 +85,8 @@ def test_the_category_is_locked_once_voting_opened(app, client, make):
     sign_in(client, organiser.email)
     doc = page(client.get(edit))
     assert doc.find("select", id="category", disabled="")
-    assert "The category cannot change: cannot change once voting or judging has opened" in doc.text
+    assert "Cannot change once voting or judging has opened: votes and scores are kept per category." in doc.text
+    assert "cannot change: cannot change" not in doc.text.lower()
     fields = doc.form(edit)["fields"]
     # A crafted request that moves it anyway is refused beside the field, and nothing is saved.
     resp = client.post(edit, data={**fields, "category": "c2", "title": "New title"})

@@ -103,9 +103,12 @@ def test_bad_rows_are_reported_by_row_and_field_and_the_good_ones_go_in(app, cli
     assert "2 entries were imported and approved." in doc.text
     assert "2 rows had problems and were not imported." in doc.text
     assert doc.find("div", class_="table-wrap", role="region", tabindex="0")
+    # The page numbers rows as the spreadsheet does (the header is row 1); the service and the audit log
+    # count from the row under the header.
     assert report_rows(doc, "report-caption") == [
-        ("2", "category", "Is not a category of this contest."), ("3", "title", "Is required."),
-        ("3", "country", "Must be an ISO 3166-1 alpha-2 country code.")]
+        ("3", "category", "Is not a category of this contest."), ("4", "title", "Is required."),
+        ("4", "country", "Must be an ISO 3166-1 alpha-2 country code.")]
+    assert "Rows are numbered as in your spreadsheet, the header being row 1." in doc.text
     assert [d["failed_rows"] for d in audited(app, "entries.imported")] == [[2, 3]]
 
 
@@ -117,7 +120,7 @@ def test_all_or_nothing_imports_nothing_when_a_row_is_bad(app, client, make):
     assert "Some rows have problems; nothing was imported." in doc.text
     assert doc.find("input", id="mode-all_or_nothing", checked="")
     assert [(row, name) for row, name, _why in report_rows(doc, "bad-rows-caption")] == [
-        ("2", "category"), ("3", "title"), ("3", "country")]
+        ("3", "category"), ("4", "title"), ("4", "country")]
     assert stored(app) == [] and not audited(app, "entries.imported")
     assert upload(client, GOOD, mode="all_or_nothing").status_code == 303 and len(stored(app)) == 2
 
@@ -128,7 +131,7 @@ def test_files_that_are_not_csv_or_too_big_are_refused_beside_the_field(app, cli
             (b"PK\x03\x04 binary", "entries.xlsx", 422, "The file must be a CSV file (.csv)"),
             (b"\xff\xfe\x00t\x00i", "entries.csv", 422, "is not UTF-8 text"),
             (b"", "entries.csv", 422, "is empty"),
-            (b"name,colour\r\nx,y\r\n", "entries.csv", 422, "the first row must name the columns"),
+            (b"name,colour\r\nx,y\r\n", "entries.csv", 422, "The first row must name the columns"),
             (b"category,title\r\n" + b"c1,x\r\n" * (importing.MAX_BYTES // 5), "big.csv", 413, "larger than 8")]:
         resp = upload(client, body, name)
         check_page(resp, status)

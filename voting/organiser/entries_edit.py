@@ -13,7 +13,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from voting import clock
-from voting.accounts.forms import show_error
+from voting.accounts.forms import sentence, show_error
 from voting.accounts.models import User
 from voting.accounts.views import country_choices
 from voting.auth import organiser_pages_required
@@ -24,6 +24,7 @@ from voting.contests.views import category_texts, describe_contest, describe_ent
 from voting.errors import ApiError, not_found, say
 from voting.extensions import db
 from voting.organiser.blueprint import bp
+from voting.organiser.entries_list import voting_notice
 from voting.submissions import moderation, present, services, wording
 from voting.submissions.domain import fields
 from voting.submissions.domain import organiser_edit as edit_rules
@@ -72,7 +73,7 @@ def _page(contest: Contest, entry: Entry, form: EntryForm, err: ApiError | None 
     lock = edit_rules.category_lock(contest.windows(), now)
     if lock:
         form.category.render_kw = {**(form.category.render_kw or {}), "disabled": True}
-        form.category.description = _("The category cannot change: %(reason)s.", reason=say(lock))
+        form.category.description = sentence(lock)  # the rule's own words, as a sentence under the field
     summary = show_error(form, _problems(err)) if err else []
     submitter = db.session.get(User, entry.submitted_by_id) if entry.submitted_by_id else None
     refusal = edit_rules.refusal(entry.status)
@@ -87,7 +88,7 @@ def _page(contest: Contest, entry: Entry, form: EntryForm, err: ApiError | None 
         moderate=url_for(".moderate", slug=contest.slug, entry_id=entry.id),
         back=url_for(".entries_page", slug=contest.slug, status=entry.status if entry.status != "draft" else None),
         open=contest.windows().get("submission") is not None and contest.windows()["submission"].contains(now),
-        reason_limit=moderation.REASON_LIMIT), err.status if err else 200
+        reason_limit=moderation.REASON_LIMIT, voting_notice=voting_notice(contest, now)), err.status if err else 200
 
 
 @bp.get("/contests/<slug>/entries/<int(max=9223372036854775807):entry_id>/edit")

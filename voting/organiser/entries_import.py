@@ -10,7 +10,11 @@ reload cannot import the rows twice. A file refused as a whole, or any bad row
 in all-or-nothing mode, imports nothing: the form is shown again with the
 problems (422), or 413 for a file over the limit. If the report cannot be
 kept (Redis down after the rows were committed), the page still redirects,
-with the counts in its messages: the import stands."""
+with the counts in its messages: the import stands.
+
+The page numbers rows as the spreadsheet does (the header is row 1), one more
+than the service and the API, which count from the row under the header; a
+problem of the header names its column ("Column “colour” is not a known column")."""
 
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ from voting.contests.models import Contest
 from voting.contests.views import category_texts, describe_contest
 from voting.errors import ApiError, say
 from voting.organiser.blueprint import bp
+from voting.organiser.entries_list import voting_notice
 from voting.submissions import importing
 from voting.submissions.domain import csvrows
 
@@ -43,8 +48,24 @@ COLUMN_NOTES = {
     "team": _l("The team, or the contact person."),
     "organisation": _l("The organisation, school or company."),
     "country": _l("Two-letter country code (ISO 3166), such as KE or FR."),
-    "links": _l("Web addresses starting with https://, separated by spaces."),
+    "links": _l("Web addresses starting with http:// or https://, separated by spaces."),
 }
+
+
+def sheet_row(row: int) -> int:
+    """The spreadsheet's row number of a data row: the service counts from the row under the header, a
+    spreadsheet from the header itself (row 1), and the organiser fixes the file in the spreadsheet."""
+    return row + 1
+
+
+def _file_problem(path: str, why: str) -> str:
+    """A problem of the file as the form says it: `header.colour` is the column “colour”."""
+    parts = path.split(".", 1)
+    if parts[0] == "header" and len(parts) == 2:
+        if parts[1].isdigit():
+            return _("Column %(num)s has no name.", num=parts[1])
+        return _("Column “%(name)s” %(problem)s.", name=parts[1], problem=say(why))
+    return sentence(why)
 
 
 def _report_view(contest: Contest, report: dict, token: str, page: int) -> dict:
@@ -55,7 +76,7 @@ def _report_view(contest: Contest, report: dict, token: str, page: int) -> dict:
     return {"imported": report.get("imported", 0), "filename": report.get("filename", ""),
             "all_or_nothing": report.get("all_or_nothing", False),
             "failed_rows": len({p["row"] for p in problems}), "problem_count": len(problems),
-            "rows": [{"row": p["row"], "field": p["field"], "message": sentence(p["message"])}
+            "rows": [{"row": sheet_row(p["row"]), "field": p["field"], "message": sentence(p["message"])}
                      for p in problems[(number - 1) * REPORT_PAGE:number * REPORT_PAGE]],
             "pages": {"page": number, "pages": pages, "prev": link(number - 1) if number > 1 else None,
                       "next": link(number + 1) if number < pages else None}}
@@ -69,7 +90,7 @@ def _page(contest: Contest, report: dict | None = None, errors: dict | None = No
         photo=contest.kind == "photo", columns=[(name, name in csvrows.REQUIRED_COLUMNS, COLUMN_NOTES[name])
                                                 for name in csvrows.COLUMNS],
         categories=[(c.slug, category_texts(contest, c)["title"]) for c in contest.categories],
-        max_rows=csvrows.MAX_ROWS,
+        max_rows=csvrows.MAX_ROWS, voting_notice=voting_notice(contest, clock.now()),
         max_megabytes=importing.MAX_BYTES // (1024 * 1024),
         template_url=url_for(".import_template", slug=contest.slug),
         action=url_for(".import_entries_submit", slug=contest.slug)), status
@@ -94,11 +115,11 @@ def _refused(contest: Contest, err: ApiError, mode: str):
     for path, why in (err.fields or {}).items():
         parts = path.split(".", 2)
         if parts[0] == "rows" and len(parts) == 3 and parts[1].isdigit():
-            rows.append({"row": int(parts[1]), "field": parts[2], "message": sentence(why)})
+            rows.append({"row": sheet_row(int(parts[1])), "field": parts[2], "message": sentence(why)})
         else:
             name = parts[0] if parts[0] in ("mode",) else "file"
-            text = say(why) if name != "file" or parts[0] == "body" else f"{path}: {say(why)}"
-            fields[name] = f"{fields[name]}; {text}" if name in fields else text
+            text = say(why) if name != "file" or parts[0] == "body" else _file_problem(path, why)
+            fields[name] = f"{fields[name]} {text}" if name in fields else text
     rows.sort(key=lambda r: r["row"])
     return _page(contest, errors=fields, rows=rows, message=say(err.message), mode=mode, status=err.status)
 

@@ -7,11 +7,17 @@ Everything the list shows is in its query string (`q`, `status`, `category`,
 form posts to an address that carries the same query, so that the organiser
 comes back to the view they left. A bulk decision is per entry
 (voting.submissions.moderation.moderate_many): the entries that moved are
-counted, and each one that could not is named with why, in the flash messages."""
+counted, and each one that could not is named with why, in the flash messages.
+
+The list opens on the moderation queue, or on every status when nothing waits
+(after an import of approved entries, say); an empty view names its status and
+links to the same search in all of them. Once voting has opened, the list (and
+the entry and import pages) says that an entry approved now missed some or all
+of the vote."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -30,7 +36,7 @@ from voting.submissions.domain import flow
 
 ALL = "all"
 STATUSES = (ALL, *flow.SUBMITTED)
-DEFAULT_STATUS = "pending"  # the moderation queue first: what waits for the organisers
+DEFAULT_STATUS = "pending"  # the moderation queue first: what waits for the organisers (all when none waits)
 PAGE_SIZE = 25  # rows with their eligibility checks and quick-decision forms: well under the weight budget
 FLASHED_REFUSALS = 10  # named one by one; the rest counted (flash messages ride in the session cookie)
 SHORT_TITLE = 60
@@ -42,6 +48,7 @@ class Filters:
     status: str = DEFAULT_STATUS
     category: str = ""  # a category's slug; "" for all
     page: int = 1
+    chosen: bool = True  # False when the status is the default one, not asked for
 
     def args(self, **changes) -> dict:
         """The query string of this view (with `changes`), without the defaults."""
@@ -71,17 +78,37 @@ def _searchable(text: str) -> str:
 def read_filters(contest: Contest) -> Filters:
     args = request.args
     status = args.get("status", DEFAULT_STATUS)
+    chosen = "status" in args and status in STATUSES
     category = args.get("category", "")
     raw_page = args.get("page", "1")
     page = int(raw_page) if raw_page.isascii() and raw_page.isdigit() and 0 < len(raw_page) < 7 else 1
     return Filters(text=_searchable(args.get("q", "")),
                    status=status if status in STATUSES else DEFAULT_STATUS,
-                   category=category if contest.category(category) is not None else "", page=max(page, 1))
+                   category=category if contest.category(category) is not None else "", page=max(page, 1),
+                   chosen=chosen)
+
+
+def voting_notice(contest: Contest, now) -> str:
+    """Once voting has opened, an entry approved or imported now missed some or all of the vote: say so."""
+    window = contest.windows().get("voting")
+    if window is None or window.opens_at > now or contest.published_at is not None:
+        return ""
+    if window.contains(now):
+        return _("Voting is open: entries approved or imported now join the vote only from now on.")
+    return _("Voting has closed: entries approved or imported now were not in the vote.")
+
+
+def _eligibility(checks) -> dict:
+    """The checks in one word (the worst of them); the entry's page lists them in full."""
+    oks = [c.ok for c in checks]
+    worst = False if False in oks else (None if None in oks else True)
+    state, label = wording.MARKS[worst]
+    return {"state": state, "label": str(label)}
 
 
 def _rows(contest: Contest, found, titles: dict[int, str], now) -> list[dict]:
     return [{"id": entry.id, "reason": entry.moderation_reason,
-             "checks": wording.describe_checks(present.checks(entry, contest, now)),
+             "eligible": _eligibility(present.checks(entry, contest, now)),
              "decide": url_for(".moderate", slug=contest.slug, entry_id=entry.id),
              "anchor": f"entry-{entry.id}", "title": entry.title,
              "category": titles.get(entry.category_id, ""), "status": entry.status,
@@ -99,6 +126,8 @@ def render_list(contest: Contest, filters: Filters, problem: Problem | None = No
     category_id = chosen.id if chosen else None
     counts = moderation.status_counts(contest, filters.text, category_id)
     counts[ALL] = sum(counts.values())
+    if not filters.chosen and not counts[DEFAULT_STATUS]:
+        filters = replace(filters, status=ALL)  # nothing waits: the entries there are, rather than an empty queue
     pages = max(1, -(-counts[filters.status] // PAGE_SIZE))
     number = min(filters.page, pages)
     statuses = flow.SUBMITTED if filters.status == ALL else (filters.status,)
@@ -118,6 +147,7 @@ def render_list(contest: Contest, filters: Filters, problem: Problem | None = No
                "next": link(page=number + 1) if number < pages else None},
         bulk_action=url_for(".bulk_moderation", slug=contest.slug, **here),
         clear=url_for(".entries_page", slug=contest.slug, status=filters.status),
+        all_statuses=link(status=ALL, page=1), voting_notice=voting_notice(contest, now),
         import_url=url_for(".import_entries", slug=contest.slug),
         open=window is not None and window.contains(now), reason_limit=moderation.REASON_LIMIT,
         bulk_limit=moderation.BULK_LIMIT, problem=problem), problem.status if problem else 200
@@ -170,6 +200,10 @@ def bulk_moderation(slug: str):
     if ids is None:
         return render_list(contest, filters, Problem(_("The decision was not recorded."),
                                                      {"entries": _("Choose entries from the list.")}, sent))
+    if status not in flow.DECISIONS:  # worded for the form; the service's message names the API's values
+        problems = {"entries": _("Choose entries from the list.")} if not ids else {}
+        return render_list(contest, filters, Problem(_("The decision was not recorded."),
+                                                     {**problems, "status": _("Choose a decision.")}, sent))
     try:
         outcomes = moderation.moderate_many(contest, ids, status, user, clock.now(), reason or None)
     except ApiError as err:

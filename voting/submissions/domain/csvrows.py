@@ -6,7 +6,8 @@ separated by spaces or new lines), at most MAX_ROWS data rows. A file that
 fails any of these is refused as a whole (`FileProblem`), since no row of it
 can be trusted to mean what it says. Rows are numbered from 1, the line after
 the header, counting blank rows (which are skipped) so that "row 7" is the
-seventh row under the header in a spreadsheet.
+seventh row under the header in a spreadsheet (the API's numbering; the
+console's page shows the spreadsheet's own row numbers, the header being row 1).
 
 Cells that start with =, +, - or @ are kept as text: they are formulas only to
 a spreadsheet that opens an export, and the exports escape them
@@ -20,6 +21,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from voting.i18n.domain import N_, msg
 from voting.submissions.domain import fields
 
 # The WSIS Prizes received 1,270 projects in 18 categories: room for several times that in one file, and a
@@ -54,28 +56,29 @@ def decode(raw: bytes) -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise FileProblem({"body": f"is not UTF-8 text (byte {exc.start + 1}); save the sheet as "
-                                   "“CSV UTF-8”"}) from None
+        raise FileProblem({"body": msg("is not UTF-8 text (byte %(byte)d); save the sheet as “CSV UTF-8”",
+                                       byte=exc.start + 1)}) from None
     if "\x00" in text:
-        raise FileProblem({"body": "holds a NUL character, which no text field can store"})
+        raise FileProblem({"body": N_("holds a NUL character, which no text field can store")})
     return text
 
 
 def _header(record: list[str]) -> tuple[str, ...]:
     names = tuple(cell.strip().lower() for cell in record)
     if not any(name in COLUMNS for name in names):
-        raise FileProblem({"header": "the first row must name the columns: " + ", ".join(COLUMNS)})
+        raise FileProblem({"header": msg("the first row must name the columns: %(columns)s",
+                                             columns=", ".join(COLUMNS))})
     problems = {}
     for i, name in enumerate(names):
         if not name:
-            problems[f"header.{i + 1}"] = "a column has no name"
+            problems[f"header.{i + 1}"] = N_("has no name")
         elif name not in COLUMNS:
-            problems[f"header.{name}"] = "is not a known column (known: " + ", ".join(COLUMNS) + ")"
+            problems[f"header.{name}"] = msg("is not a known column (known: %(columns)s)", columns=", ".join(COLUMNS))
         elif name in names[:i]:
-            problems[f"header.{name}"] = "is named twice"
+            problems[f"header.{name}"] = N_("is named twice")
     for name in REQUIRED_COLUMNS:
         if name not in names:
-            problems[f"header.{name}"] = "is a required column"
+            problems[f"header.{name}"] = N_("is required but missing")
     if problems:
         raise FileProblem(problems)
     return names
@@ -96,12 +99,14 @@ def read(raw: bytes, max_rows: int = MAX_ROWS) -> Sheet:
             if not any(cell.strip() for cell in record):
                 continue
             if len(rows) == max_rows:
-                raise FileProblem({"body": f"has more than {max_rows} rows; split it into several files"})
+                raise FileProblem({"body": msg("has more than %(num)d rows; split it into several files",
+                                               num=max_rows)})
             rows.append((number, _cells(header, record)))
     except csv.Error as exc:
-        raise FileProblem({"body": f"is not valid CSV (line {reader.line_num}: {exc})"}) from None
+        raise FileProblem({"body": msg("is not valid CSV (line %(line)d: %(error)s)", line=reader.line_num,
+                                       error=str(exc))}) from None
     if header is None:
-        raise FileProblem({"body": "is empty; the first row must name the columns"})
+        raise FileProblem({"body": N_("is empty; the first row must name the columns")})
     return Sheet(header, rows)
 
 
