@@ -35,15 +35,30 @@ def organiser(client, make):
     ("shortlist", "prize", 1, "jury", "none", 1),
     ("photo", "photo", 1, "jury", "single", 3),
 ])
-def test_each_template_makes_a_valid_contest_open_for_entries(organiser, template, kind, categories, policy, method,
-                                                              winners):
+def test_each_template_makes_a_valid_draft_until_the_organiser_opens_it(organiser, app, template, kind, categories,
+                                                                        policy, method, winners):
     resp = submit(organiser, NEW, start=template, slug="new-one", title="A new one")
     assert resp.status_code == 303 and resp.headers["Location"] == "/organiser/contests/new-one/settings"
     made = contest(organiser, "new-one")
     assert (made["kind"], len(made["categories"]), made["awards"]["policy"], made["voting"]["method"],
             made["awards"]["winners_per_category"]) == (kind, categories, policy, method, winners)
-    assert made["phase"] == "submission" and made["judging"]["criteria"]
-    assert "The contest “A new one” was created." in page(organiser.get("/organiser/contests/new-one/settings")).text
+    assert made["phase"] == "draft" and made["judging"]["criteria"]
+    doc = page(organiser.get("/organiser/contests/new-one/settings"))
+    assert "The contest “A new one” was created." in doc.text
+    visitor = app.test_client()
+    assert "new-one" not in [c["slug"] for c in visitor.get("/api/v1/contests").get_json()["contests"]]
+    assert visitor.get("/contests/new-one").status_code == 404
+    # Only the first phase can be opened now (a later one would close it before it opens), after asking.
+    assert [a["value"] for t, a in doc.elements if t == "button" and a.get("name") == "move"] == ["submission:open"]
+    token = doc.form("/organiser/contests/new-one/settings/phases")["fields"]["csrf_token"]
+    asked = organiser.post("/organiser/contests/new-one/settings/phases", data={"csrf_token": token,
+                                                                               "move": "submission:open"})
+    assert asked.status_code == 200 and contest(organiser, "new-one")["phase"] == "draft"
+    resp = organiser.post("/organiser/contests/new-one/settings/phases",
+                          data={"csrf_token": token, "move": "submission:open", "confirm": "1"})
+    assert resp.status_code == 303 and contest(organiser, "new-one")["phase"] == "submission"
+    assert "new-one" in [c["slug"] for c in visitor.get("/api/v1/contests").get_json()["contests"]]
+    assert visitor.get("/contests/new-one").status_code == 200
 
 
 def test_the_wsis_template_has_the_action_lines_and_champions_then_jury(organiser):
@@ -83,8 +98,9 @@ def test_new_contest_problems_beside_their_fields(organiser, make):
     resp = submit(organiser, NEW, start="photo", slug="Not a slug", title="  ")
     assert resp.status_code == 422
     doc = page(resp)
-    assert "The contest SPEC has problems; nothing was changed." in doc.text
+    assert "Some fields have problems; nothing was saved." in doc.text
     (slug,) = doc.find("input", id="f-slug")
+    assert slug["dir"] == "ltr" and doc.find("input", id="f-title")[0]["dir"] == "auto"
     assert slug["aria-invalid"] == "true" and "f-slug-error" in slug["aria-describedby"]
     assert doc.find("a", href="#f-slug") and doc.find("a", href="#f-title")
     assert "must be lower-case letters, digits and dashes" in doc.html[doc.html.index('id="f-slug-error"'):][:200]
@@ -171,7 +187,7 @@ def test_an_organiser_of_the_contest_without_the_creator_role_edits_it(client, m
     make.user("co@example.org", role="organiser", contest_id=made.id)
     sign_in(client, "co@example.org")
     assert client.get(SETTINGS).status_code == 200
-    resp = submit(client, SETTINGS, section="general", title="Renamed by a co-organiser")
+    resp = submit(client, SETTINGS, f"{SETTINGS}#section-general", section="general", title="Renamed by a co-organiser")
     assert resp.status_code == 303
     assert contest(client, "wsis-prizes-test")["title"] == "Renamed by a co-organiser"
 
@@ -189,3 +205,16 @@ def test_the_editors_pages_pass_the_page_checks(organiser, make):
     check_page(organiser.post(SETTINGS, data={**form["fields"], "judging.criteria.0.weight": "x",
                                               "judging.judges_per_entry": "0"}), 422)
     check_page(organiser.post(SETTINGS, data={**form["fields"], "add_rows": "judging"}))
+
+
+def test_a_contest_to_copy_is_read_only_with_the_copy_option(organiser, make):
+    make.contest()
+    resp = submit(organiser, NEW, start="hackathon", source="wsis-prizes-test", slug="made", title="Made")
+    assert resp.status_code == 422
+    doc = page(resp)
+    (select,) = doc.find("select", id="f-source")
+    assert select["aria-invalid"] == "true" and "f-source-error" in select["aria-describedby"]
+    assert "To copy this contest, choose “A copy of one of my contests” above." in doc.html[
+        doc.html.index('id="f-source-error"'):][:300]
+    assert doc.find("a", href="#f-source") and "checked" in doc.find("input", id="f-start-hackathon")[0]
+    assert organiser.get("/api/v1/contests/made").status_code == 404  # neither a hackathon nor a copy was made

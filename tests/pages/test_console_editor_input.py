@@ -105,3 +105,26 @@ def test_a_translated_criterion_is_renamed_and_removed(organiser, make):
         organiser.get(SETTINGS)).text
     resp = save(organiser, "judging", **{"judging.criteria.0.label": "Effect"})  # nothing translated: the usual words
     assert resp.status_code == 303 and "Saved: Judging." in page(organiser.get(SETTINGS)).text
+
+
+def test_a_time_the_clocks_skip_is_refused_and_one_they_pass_twice_is_the_first(organiser, make):
+    make.contest(phases=future()["phases"], timezone="Europe/Zurich")
+    before = contest(organiser)["phases"]
+    resp = save(organiser, "phases", **{"phases.judging.opens_at": "2027-03-28T02:30",  # 02:00 -> 03:00 that night
+                                        "phases.judging.closes_at": "2027-04-01T12:00"})
+    assert resp.status_code == 422
+    assert "does not exist in this time zone: the clocks go forward then" in beside(page(resp),
+                                                                                   "phases.judging.opens_at")
+    assert contest(organiser)["phases"] == before
+    resp = save(organiser, "phases", **{"phases.judging.opens_at": "2027-10-31T02:30",  # 03:00 -> 02:00 that night
+                                        "phases.judging.closes_at": "2027-11-01T12:00"})
+    assert resp.status_code == 303, page(resp).text[:2000]
+    assert contest(organiser)["phases"]["judging"]["opens_at"] == "2027-10-31T00:30:00+00:00"  # the first, at +02:00
+
+
+def test_a_time_zone_name_in_any_case_is_the_zones_own(organiser, make):
+    make.contest(phases=future()["phases"])
+    assert save(organiser, "general", timezone=" asia/kolkata ").status_code == 303
+    assert contest(organiser)["timezone"] == "Asia/Kolkata"
+    resp = save(organiser, "general", timezone="Mars/Olympus")
+    assert resp.status_code == 422 and "must be an IANA time zone name" in beside(page(resp), "timezone")

@@ -9,12 +9,16 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tests.pages.support import add_entry, page, sign_in, submit
+from tests.pages.test_page_quality import check_page
 from tests.pages.test_console_editor_settings import SETTINGS, beside, contest, save, section_form
 from tests.support.factories import iso
 from tests.support.voting import cast, voter_api
+from voting import clock
 from voting.accounts.models import User
 from voting.contests.models import Contest
 from voting.extensions import db
+from voting.contests import entries
+from voting.submissions import moderation
 
 MOVE = f"{SETTINGS}/phases"
 
@@ -34,9 +38,10 @@ def lock_note(doc, name: str) -> str:
     return " ".join(doc.html[start:doc.html.index("</p>", start)].split())
 
 
-def move(client, value: str):
+def move(client, value: str, confirm: bool = True):
+    """Open or close a phase now: the settings page's button, then (`confirm`) the confirmation's."""
     token = section_form(client, "general")["fields"]["csrf_token"]
-    return client.post(MOVE, data={"csrf_token": token, "move": value})
+    return client.post(MOVE, data={"csrf_token": token, "move": value, **({"confirm": "1"} if confirm else {})})
 
 
 def test_counting_rules_are_shown_locked_once_voting_opened_and_the_rest_saves(organiser, make):
@@ -110,6 +115,7 @@ def test_a_wsis_prize_from_its_template_to_a_counted_ballot(organiser, app, make
     assert resp.status_code == 303, page(resp).text[:2000]
     entry = add_entry(app, "wsis-prizes-test", _user_id(app, "organiser@example.org"), category="c4",
                       title="Digital Skills on Wheels")
+    assert move(organiser, "submission:open").status_code == 303  # a template's contest is a draft till then
     assert move(organiser, "voting:open").status_code == 303
     voter = voter_api(app, make)
     resp = cast(voter, "wsis-prizes-test", "c4", [entry], with_proof=False)
@@ -145,3 +151,39 @@ def test_once_published_what_fed_the_results_is_locked_and_the_title_is_not(orga
     assert reason in doc.html[doc.html.index('id="f-awards"'):][:300] and doc.find("a", href="#f-awards")
     assert save(organiser, "general", title="WSIS Prizes, as published").status_code == 303
     assert contest(organiser)["awards"]["policy"] == "jury_among_champions"
+
+
+def test_a_phase_moves_only_once_its_confirmation_says_what_it_does(organiser, make, app):
+    now = datetime.now(timezone.utc)
+    made = make.contest(phases={
+        "submission": {"opens_at": iso(now - timedelta(days=1)), "closes_at": iso(now + timedelta(days=5))},
+        "voting": {"opens_at": iso(now + timedelta(days=6)), "closes_at": iso(now + timedelta(days=9))}})
+    entrant = make.user("entrant@example.org")
+    waiting = [add_entry(app, "wsis-prizes-test", entrant.id, title=title) for title in ("One", "Two", "Three")]
+    with app.app_context():
+        contest_row = db.session.get(Contest, made.id)
+        moderation.moderate(contest_row, entries.get_entry(waiting[0]), "changes_requested",
+                            db.session.get(User, _user_id(app, "organiser@example.org")), clock.now(),
+                            reason="Add a summary.")
+        db.session.commit()
+        db.session.remove()
+    resp = move(organiser, "voting:open", confirm=False)
+    check_page(resp)
+    doc = page(resp)
+    assert doc.find("h1") and "Open “Public vote” now?" in doc.text
+    for said in ("“Public vote” opens now.", "“Entries” closes now.",
+                 "The counting rules (voting method, choices, scores and ranked counting) lock once voting opens.",
+                 "2 entries are still waiting for moderation.",
+                 "1 entry was sent back for changes and is not handed in again yet."):
+        assert said in doc.text, said
+    assert contest(organiser)["phase"] == "submission"  # asked, not done
+    form = doc.form(f"{MOVE}#section-phases")  # a refusal lands on the settings' phases
+    assert form["fields"]["confirm"] == "1"
+    (button,) = [a for t, a in doc.elements if t == "button" and a.get("name") == "move"]
+    assert button["value"] == "voting:open" and "Open “Public vote” now" in doc.html
+    resp = organiser.post(form["action"], data={**form["fields"], "move": button["value"]})
+    assert resp.status_code == 303 and contest(organiser)["phase"] == "voting"
+    doc = page(move(organiser, "voting:close", confirm=False))
+    assert "Close “Public vote” now?" in doc.text and "A closed vote never reopens." in doc.text
+    assert "waiting for moderation." not in doc.text  # no entries close with the vote
+    assert contest(organiser)["phase"] == "voting"

@@ -120,7 +120,7 @@ def test_phase_problems_beside_their_fields(organiser, make):
     assert resp.status_code == 422
     doc = page(resp)
     assert "must be a date and time" in beside(doc, "phases.judging.opens_at")
-    assert "must be after opens_at" in beside(doc, "phases.voting.closes_at")  # the SPEC's own rule, too
+    assert "must be after “Opens”" in beside(doc, "phases.voting.closes_at")  # the SPEC's own rule, in form words
     resp = save(organiser, "phases", **{"phases.judging.opens_at": "2030-01-01T00:00"})
     assert resp.status_code == 422 and "give both dates" in beside(page(resp), "phases.judging.closes_at")
     assert contest(organiser)["phases"] == before
@@ -174,7 +174,9 @@ def test_category_problems_go_to_their_rows(organiser, make):
     resp = save(organiser, "categories", **{"categories.3.slug": "c1", "categories.3.title": "Again",
                                             "categories.3.position": "0"})
     assert resp.status_code == 422
-    assert "repeats the slug of categories.0" in beside(page(resp), "categories.0.slug")
+    doc = page(resp)  # the rows as the form numbers them: the new one, moved first, is the form's fourth
+    assert "repeats the slug of Category 4" in beside(doc, "categories.0.slug")
+    assert "Some fields have problems; nothing was saved." in doc.text and "The contest SPEC has" not in doc.text
     assert len(contest(organiser)["categories"]) == 2
 
 
@@ -208,8 +210,8 @@ def test_the_rubric_criteria_and_their_problems(organiser, make):
                                          "judging.criteria.0.max": "-1"})
     doc = page(resp)
     assert resp.status_code == 422
-    assert "repeats the key of judging.criteria.0" in beside(doc, "judging.criteria.1.key")
-    assert "must be greater than min" in beside(doc, "judging.criteria.0.max")
+    assert "repeats the key of Criterion 1" in beside(doc, "judging.criteria.1.key")
+    assert "must be greater than “Lowest score”" in beside(doc, "judging.criteria.0.max")
     assert contest(organiser)["judging"] == judging
 
 
@@ -223,7 +225,7 @@ def test_awards_and_submissions(organiser, make):
     assert awards["champions_per_category"] == 3 and awards["tie_break"] == ["public_votes", "draw"]
     resp = save(organiser, "awards", **{"awards.winners_per_category": "4"})
     assert resp.status_code == 422
-    assert "must not exceed champions_per_category" in beside(page(resp), "awards.winners_per_category")
+    assert "must not exceed “Champions per category”" in beside(page(resp), "awards.winners_per_category")
     resp = save(organiser, "awards", **{"awards.tie_break.1": "public_votes"})
     assert resp.status_code == 422
     doc = page(resp)
@@ -245,5 +247,6 @@ def test_a_rule_across_sections_is_shown_beside_the_other_sections_field(organis
     resp = save(organiser, "voting", **{"voting.method": "none"})
     assert resp.status_code == 422
     doc = page(resp)
-    assert "needs a public vote" in beside(doc, "voting.method")
+    assert "the award policy “Public vote picks champions, then the jury picks winners” needs a public vote" in beside(
+        doc, "voting.method")
     assert "has no voting phase" in doc.text and 'id="f-phases-voting"' in doc.html

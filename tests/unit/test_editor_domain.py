@@ -14,11 +14,14 @@ NOW = datetime(2021, 3, 1, 9, 30, 15, tzinfo=timezone.utc)
 
 
 @pytest.mark.parametrize("name", sorted(presets.TEMPLATES))
-def test_every_template_is_a_valid_spec_open_for_entries_from_now(name):
+def test_every_template_is_a_valid_spec_that_opens_a_week_later(name):
     raw = presets.from_template(name, "a-contest", "A contest", NOW)
     spec = validate_spec(raw)
-    assert spec.phases.submission.opens_at == NOW.replace(second=0)
-    assert spec.phases.submission.opens_at <= NOW < spec.phases.submission.closes_at
+    assert spec.phases.submission.opens_at == datetime(2021, 3, 8, tzinfo=timezone.utc)  # a draft until then
+    windows = [spec.window(phase) for phase in ("submission", "voting", "judging") if spec.window(phase)]
+    days = presets.TEMPLATES[name]["days"].values()  # the windows keep their lengths and order
+    assert [(w.opens_at - windows[0].opens_at, w.closes_at - w.opens_at) for w in windows] == [
+        (timedelta(days=opens), timedelta(days=closes - opens)) for opens, closes in days]
     assert presets.from_template(name, "a-contest", "A contest", NOW) == raw  # no shared state between calls
 
 
@@ -42,8 +45,10 @@ def test_a_clone_keeps_the_rules_and_clears_phases_and_old_titles():
 
 
 def stored(**overrides):
-    """A SPEC as the service stores it (every section filled in)."""
-    return validate_spec({**presets.from_template("wsis-prize", "w", "W", NOW), **overrides}).to_json()
+    """A SPEC as the service stores it (every section filled in), made from a template a week ago: its entries
+    opened at midnight UTC on NOW's day."""
+    made = NOW - timedelta(days=presets.LEAD_DAYS)
+    return validate_spec({**presets.from_template("wsis-prize", "w", "W", made), **overrides}).to_json()
 
 
 def test_values_read_back_to_no_change():
@@ -61,7 +66,7 @@ def test_values_read_back_to_no_change():
 def test_dates_in_the_contests_time_zone():
     spec = stored(timezone="America/New_York")
     shown = formspec.values(spec)
-    assert shown["phases.submission.opens_at"] == "2021-03-01T04:30"  # UTC-5 in March before DST
+    assert shown["phases.submission.opens_at"] == "2021-02-28T19:00"  # UTC-5 in March before DST
     found = formspec.read("phases", {**shown, "phases.judging.closes_at": "2021-07-01T12:00"}, spec)
     assert found.patch["phases"]["judging"]["closes_at"] == "2021-07-01T16:00:00+00:00"  # UTC-4 in summer
     assert found.patch["phases"]["submission"] == spec["phases"]["submission"]  # unchanged: as stored
@@ -196,3 +201,20 @@ def test_translations_of_removed_rows_are_removed_with_them():
     assert found.patch["translations"] == {"fr": {"criteria": {"impact": None}}} and found.dropped == ["impact"]
     del form["judging.criteria.rows"]  # the rubric locked (not posted): nothing removed
     assert not formspec.read("judging", form, spec).dropped
+
+
+def test_a_local_time_the_clocks_skip_is_refused_and_a_repeated_one_is_the_first():
+    spec = stored(timezone="Europe/Zurich")
+    form = {"phases.judging.opens_at": "2021-03-28T02:30", "phases.judging.closes_at": "2021-10-31T02:30"}
+    found = formspec.read("phases", {**formspec.values(spec), **form}, spec)
+    assert found.problems == {"phases.judging.opens_at": "does not exist in this time zone: the clocks go forward then"}
+    form["phases.judging.opens_at"] = "2021-03-28T03:30"
+    found = formspec.read("phases", {**formspec.values(spec), **form}, spec)
+    assert found.patch["phases"]["judging"] == {"opens_at": "2021-03-28T01:30:00+00:00",
+                                                "closes_at": "2021-10-31T00:30:00+00:00"}  # 02:30 at +02:00, the first
+
+
+def test_a_time_zone_name_is_matched_in_any_case():
+    assert formspec.zone_name(" asia/kolkata ") == "Asia/Kolkata" and formspec.zone_name("utc") == "UTC"
+    assert formspec.zone_name("Nowhere/Atall") == "Nowhere/Atall"  # as typed, for the SPEC to refuse
+    assert formspec.read("general", {"timezone": "europe/zurich"}, stored()).patch["timezone"] == "Europe/Zurich"

@@ -138,3 +138,13 @@ def test_phase_dates_stay_in_a_sane_range(stamp, fine):
     else:
         assert spec_problems(raw) == {f"phases.judging.{next(k for k, v in window.items() if v == stamp)}":
                                       "is outside the supported range of dates"}
+
+
+def test_a_pattern_problem_says_that_patterns_rule():
+    """Slugs take dashes, rubric keys underscores (and start with a letter), countries are ISO codes."""
+    found = spec_problems(base(slug="Bad Slug", judging={"criteria": [{"key": "social-impact", "label": "Impact"}]},
+                               fraud={"countries": ["ch"]}))
+    assert found["slug"] == "must be lower-case letters, digits and dashes"
+    assert found["judging.criteria.0.key"] == (
+        "must be lower-case letters, digits and underscores, starting with a letter")
+    assert found["fraud.countries.0"] == "must be an ISO 3166-1 alpha-2 country code such as CH"

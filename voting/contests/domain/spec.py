@@ -29,7 +29,8 @@ PHOTO_PLACES = ("first", "second", "third")
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
 _SLUG = re.compile(SLUG_PATTERN)
 Slug = Annotated[StrictStr, StringConstraints(pattern=SLUG_PATTERN)]
-Key = Annotated[StrictStr, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+KEY_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+Key = Annotated[StrictStr, StringConstraints(pattern=KEY_PATTERN)]
 Title = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Text = Annotated[StrictStr, StringConstraints(max_length=5000)]
 
@@ -192,7 +193,8 @@ class AwardsSpec(Strict):
         default_factory=lambda: ["jury_score", "public_votes", "earliest_submission", "draw"])
 
 
-Country = Annotated[StrictStr, StringConstraints(pattern=r"^[A-Z]{2}$")]
+COUNTRY_PATTERN = r"^[A-Z]{2}$"
+Country = Annotated[StrictStr, StringConstraints(pattern=COUNTRY_PATTERN)]
 
 
 class FraudSpec(Strict):
@@ -301,6 +303,12 @@ def _with_kind_defaults(raw: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+# A pattern's rule in words (pydantic would quote the regular expression).
+_PATTERN_WORDS = {SLUG_PATTERN: N_("must be lower-case letters, digits and dashes"),
+                  KEY_PATTERN: N_("must be lower-case letters, digits and underscores, starting with a letter"),
+                  COUNTRY_PATTERN: N_("must be an ISO 3166-1 alpha-2 country code such as CH")}
+
+
 def _pydantic_fields(err: ValidationError) -> dict[str, str]:
     fields: dict[str, str] = {}
     for item in err.errors():
@@ -308,9 +316,8 @@ def _pydantic_fields(err: ValidationError) -> dict[str, str]:
         # Drop pydantic's markers of union branches and validator chains from the path.
         loc = [p for p in loc if p != "Window" and not p.startswith("function-")]
         path = ".".join(loc) or "body"
-        pattern = item["type"] == "string_pattern_mismatch"
-        fields.setdefault(path, N_("must be lower-case letters, digits and dashes") if pattern
-                          else validation_message(item))
+        fields.setdefault(path, _PATTERN_WORDS.get((item.get("ctx") or {}).get("pattern"), validation_message(item))
+                          if item["type"] == "string_pattern_mismatch" else validation_message(item))
     return fields
 
 

@@ -15,8 +15,12 @@ from flask_babel import gettext as _
 
 from voting.contests.domain.spec import PHASES
 from voting.errors import say
-from voting.organiser.editor import labels
+from voting.organiser.editor import labels, wording
 from voting.organiser.editor.domain import formspec, locks
+
+
+# Shown for photo contests only; another kind's stored values stay as they are (a field not posted is kept).
+PHOTO_ONLY = ("submissions.max_bytes", "submissions.max_megapixels", "submissions.min_megapixels")
 
 
 def field_id(name: str) -> str:
@@ -26,6 +30,13 @@ def field_id(name: str) -> str:
 def _label_key(name: str) -> str:
     """`categories.3.title` -> `categories.title`: a row's column shares its label."""
     return ".".join(part for part in name.split(".") if not part.isdigit())
+
+
+def _direction(name: str, kind: str) -> str:
+    """A field's `dir`: codes, limits, numbers and dates read left to right in any page (an Arabic page
+    would right-align them); free text takes the direction of what is typed."""
+    code = name.rsplit(".", 1)[-1] in ("slug", "key") or "rate_limit" in name
+    return "ltr" if code or kind not in ("text", "textarea") else "auto"
 
 
 class Fields:
@@ -39,7 +50,7 @@ class Fields:
         if name.startswith("phases."):
             label_text = labels.FIELDS[name.rsplit(".", 1)[1]][0]
         choices = labels.CHOICES.get(_label_key(name))
-        return {"name": name, "id": field_id(name), "label": str(label or label_text),
+        return {"name": name, "id": field_id(name), "label": str(label or label_text), "dir": _direction(name, kind),
                 "hint": str(hint) if hint else "", "value": self.shown.get(name, ""),
                 "kind": "select" if choices else "number" if kind in ("int", "optional_int", "float") else kind,
                 "choices": [(value, str(text)) for value, text in choices or []], "error": None,
@@ -78,14 +89,15 @@ def _rows(make: Fields, spec: dict[str, Any], section: str, posted: Mapping[str,
 
 
 def _phases(make: Fields, spec: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
-    found = []
+    found, waiting = [], False  # waiting: an earlier phase has not opened yet (it opens first)
     for name in PHASES:
         window, moves = formspec.get(spec, f"phases.{name}"), []
         label = labels.PHASES[name]
         if window:  # the buttons that make sense now; the service refuses any other (a forged one)
             opens, closes = (datetime.fromisoformat(window[end]) for end in ("opens_at", "closes_at"))
-            if now < opens:
+            if now < opens and not waiting:
                 moves.append({"value": f"{name}:open", "label": _("Open “%(phase)s” now", phase=label)})
+            waiting = waiting or now < opens
             if opens <= now < closes:  # closing a phase not yet open would close it before it opens
                 moves.append({"value": f"{name}:close", "label": _("Close “%(phase)s” now", phase=label)})
         found.append({"name": name, "label": str(label), "id": field_id(f"phases.{name}"), "error": None,
@@ -99,7 +111,8 @@ def build(spec: dict[str, Any], now: datetime, published: bool, entry_counts: Ma
     """Everything the settings page shows, by section (problems: `attach`)."""
     shown = {**formspec.values(spec), **(posted if failed else {})}
     make = Fields(shown, {path: say(why) for path, why in locks.locked(spec, lockable(), now, published).items()})
-    return {"sections": {name: [make(path, kind) for path, kind in fields]
+    return {"sections": {name: [make(path, kind) for path, kind in fields
+                                if spec.get("kind") == "photo" or path not in PHOTO_ONLY]
                          for name, fields in formspec.SECTIONS.items()},
             "lists": {section: _rows(make, spec, section, posted if failed == section else None,
                                      extra_rows if failed == section else formspec.BLANK_ROWS, entry_counts)
@@ -150,7 +163,8 @@ def placed(fields: Mapping[str, str], rows: Mapping[str, list[int]], known: set[
     found: dict[str, str] = {}
     for path, why in fields.items():
         name = formspec.field_for(path, rows, known) or ""
-        text = say(why) if name == path or (name and name not in formspec.GROUPS) else f"{path}: {say(why)}"
+        said = wording.reword(why, rows)
+        text = said if name == path or (name and name not in formspec.GROUPS) else f"{path}: {said}"
         found[name] = f"{found[name]}; {text}" if name in found else text
     return found
 

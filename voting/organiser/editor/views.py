@@ -22,7 +22,7 @@ from voting.contests.models import Contest
 from voting.contests.views import contest_texts, describe_contest
 from voting.errors import ApiError, say
 from voting.organiser.blueprint import bp
-from voting.organiser.editor import labels, page
+from voting.organiser.editor import labels, moves, page, wording
 from voting.organiser.editor.domain import formspec, presets
 
 
@@ -63,6 +63,9 @@ def start_contest():
     if unstorable:
         return _new_page(form, unstorable, status=422)
     now = clock.now()
+    if form["source"] and form["start"] != "copy":  # a contest chosen under another option: say so, not guess
+        return _new_page(form, {"source": _("To copy this contest, choose “%(option)s” above.",
+                                            option=_("A copy of one of my contests"))}, status=422)
     if form["start"] == "copy":
         source, _user = managed_contest(form["source"]) if form["source"] else (None, None)
         if source is None:
@@ -79,9 +82,9 @@ def start_contest():
         problems: dict[str, str] = {}
         for path, why in (err.fields or {}).items():
             name = path if path in known else ""
-            text = say(why) if name else f"{path}: {say(why)}"
+            text = wording.reword(why, {}) if name else f"{path}: {wording.reword(why, {})}"
             problems[name] = f"{problems[name]}; {text}" if name in problems else text
-        return _new_page(form, problems, say(err.message), err.status)
+        return _new_page(form, problems, wording.summary(err), err.status)
     flash(_("The contest “%(title)s” was created. Check its settings, then open it.", title=contest.title),
           "success")
     return redirect(url_for(".edit_contest", slug=contest.slug), 303)
@@ -91,9 +94,11 @@ def start_contest():
 
 def _settings_page(contest: Contest, failed: str | None = None, posted: dict[str, str] | None = None,
                    fields: dict[str, str] | None = None, rows: dict[str, list[int]] | None = None,
-                   message: str = "", status: int = 200, extra_rows: int = 0, unreadable: dict[str, str] | None = None):
+                   message: str = "", status: int = 200, extra_rows: int = 0, unreadable: dict[str, str] | None = None,
+                   at: str | None = None):
     """The page; with a failed section's post, its values and every problem: `fields` by SPEC path (the
-    service's), `unreadable` by form field (what could not be read as a number or a date)."""
+    service's), `unreadable` by form field (what could not be read as a number or a date). The problems'
+    summary goes at the start of the section `at` (by default the failed one), else at the top."""
     now = clock.now()
     spec = services.spec_of(contest)
     counts = services.entry_counts(contest, statuses=None)
@@ -103,7 +108,7 @@ def _settings_page(contest: Contest, failed: str | None = None, posted: dict[str
     problems = {**page.placed(fields or {}, rows or {}, set(called)), **(unreadable or {})}
     page.attach(context, problems)
     return render_template("organiser/editor/settings.html", contest=describe_contest(contest, now), page=context,
-                           failed=failed, message=message, top=problems.get(""),
+                           failed=failed, at=at or failed, message=message, top=problems.get(""),
                            summary=page.summary(problems, called), export_url=page.export_url(contest.slug),
                            published=contest.published_at is not None), status
 
@@ -134,7 +139,8 @@ def save_settings(slug: str):
     try:
         services.update_contest(contest, found.patch, user, clock.now())
     except ApiError as err:
-        return _settings_page(contest, section, posted, err.fields or {}, found.rows, say(err.message), err.status)
+        return _settings_page(contest, section, posted, err.fields or {}, found.rows, wording.summary(err),
+                              err.status)
     if found.dropped:
         flash(_("Saved: %(section)s. The translations of %(names)s, no longer in the list, were removed too.",
                 section=labels.SECTIONS[section], names=", ".join(found.dropped)), "success")
@@ -156,6 +162,8 @@ def _other_problems(current: dict, found: formspec.Read) -> dict[str, str]:
 @bp.post("/contests/<slug>/settings/phases")
 @organiser_pages_required
 def move_phase(slug: str):
+    """Open or close a phase now: a post without `confirm=1` (the settings page's buttons) shows what the
+    move will do and asks; the confirmation's button posts again with it."""
     contest, user = managed_contest(slug)
     phase, _sep, action = request.form.get("move", "").partition(":")
     if phase not in PHASES or action not in ("open", "close"):
@@ -163,12 +171,16 @@ def move_phase(slug: str):
     current = services.spec_of(contest)
     if not formspec.get(current, f"phases.{phase}"):
         return _settings_page(contest, fields={f"phases.{phase}": _("Give this phase its dates first.")},
-                              message=_("This phase has no dates; nothing was changed."), status=422)
+                              message=_("This phase has no dates; nothing was changed."), status=422, at="phases")
     now = clock.now()
+    if request.form.get("confirm") != "1":
+        return render_template("organiser/editor/confirm_move.html", contest=describe_contest(contest, now),
+                               move=moves.consequences(contest, current, phase, action, now))
     try:
         services.update_contest(contest, formspec.moved_phase(current, phase, action, now), user, now)
     except ApiError as err:
-        return _settings_page(contest, fields=err.fields or {}, message=say(err.message), status=err.status)
+        return _settings_page(contest, fields=err.fields or {}, message=wording.summary(err), status=err.status,
+                              at="phases")
     done = (_("“%(phase)s” is open now.", phase=labels.PHASES[phase]) if action == "open"
             else _("“%(phase)s” is closed now.", phase=labels.PHASES[phase]))
     flash(done, "success")

@@ -19,8 +19,9 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any, Mapping
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from voting.contests.domain.spec import PHASES
 from voting.i18n.domain import N_
@@ -73,6 +74,18 @@ def zone(name: str | None) -> ZoneInfo:
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
+
+
+def zone_name(text: str) -> str:
+    """A time zone's name as typed, in its own case if the zone database knows it in any case
+    (`asia/kolkata` is Asia/Kolkata); otherwise as typed, for the SPEC to refuse."""
+    text = text.strip()
+    return _zone_names().get(text.lower(), text)
 
 
 def get(spec: Mapping[str, Any], path: str) -> Any:
@@ -166,8 +179,8 @@ def _convert(kind: str, text: str) -> tuple[Any, str | None]:
         except ValueError:
             return None, N_("must be a number")
         return (number, None) if math.isfinite(number) else (None, N_("must be a number"))
-    if kind == "zone":
-        return (text.strip() or None), None  # None: the merge patch removes it, and the SPEC's default is UTC
+    if kind == "zone":  # None: the merge patch removes it, and the SPEC's default is UTC
+        return (zone_name(text) or None), None
     if kind == "yesno":
         return (text == "yes", None) if text in ("yes", "no") else (None, N_("must be yes or no"))
     return text, None
@@ -267,10 +280,11 @@ def _phases(form: Mapping[str, str], current: Mapping[str, Any], out: Read) -> N
                     out.problems[path] = N_("must be a date and time, such as 2021-03-15T09:00")
                     continue
                 try:  # year 1 or 9999 in a zone off UTC overflows; the SPEC refuses any date far from now
-                    ends[end] = (moment if moment.tzinfo else moment.replace(tzinfo=tz)).astimezone(
-                        timezone.utc).isoformat()
+                    ends[end] = _utc(moment, tz)
                 except OverflowError:
                     out.problems[path] = N_("is outside the supported range of dates")
+                except ValueError:
+                    out.problems[path] = N_("does not exist in this time zone: the clocks go forward then")
         if len(ends) < 2:
             continue
         if ends["opens_at"] and ends["closes_at"]:
@@ -281,6 +295,17 @@ def _phases(form: Mapping[str, str], current: Mapping[str, Any], out: Read) -> N
         else:
             phases[name] = None  # no such phase (a merge patch's null removes it)
     out.patch["phases"] = phases
+
+
+def _utc(moment: datetime, tz: ZoneInfo) -> str:
+    """A local time typed in `tz` as a UTC timestamp. A time the clocks skip (spring forward) is refused
+    (ValueError) rather than moved by an hour; one they pass twice (fall back) is the first of the two."""
+    if moment.tzinfo:
+        return moment.astimezone(timezone.utc).isoformat()
+    stamp = moment.replace(tzinfo=tz).astimezone(timezone.utc)
+    if stamp.astimezone(tz).replace(tzinfo=None) != moment:
+        raise ValueError(moment)
+    return stamp.isoformat()
 
 
 def read(section: str, form: Mapping[str, str], current: Mapping[str, Any]) -> Read:

@@ -1,6 +1,8 @@
 """Where a new contest starts: a template per kind of contest, or a copy of an
-earlier one. Plain SPEC dicts; the phase dates are computed from `now` so a
-contest made from a template is ready to take entries at once.
+earlier one. Plain SPEC dicts; the phase dates are computed from `now`, the
+first opening a week later (at midnight UTC), so a contest made from a template
+starts as a draft, hidden from the public, until its organiser has checked its
+settings and opens it ("Open … now" on the settings page) or lets it open.
 
 The templates follow the WSIS Forum's contests (docs: /work/shared/wsis-2021.md):
 - `wsis-prize`: the WSIS Prizes: 18 Action Line categories, a public vote for
@@ -136,9 +138,14 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat()
 
 
+LEAD_DAYS = 7  # a template contest's first window opens this many days after it is made (rounded to the day)
+
+
 def phases_from(days: dict[str, tuple[int, int]], now: datetime) -> dict[str, dict[str, str]]:
-    """Windows `days` after `now`, to the minute (the first opens at once)."""
-    start = now.astimezone(timezone.utc).replace(second=0, microsecond=0)
+    """Windows `days` after the first one's start: midnight UTC `LEAD_DAYS`
+    days after `now` (so never sooner than six days away: a draft meanwhile)."""
+    start = (now.astimezone(timezone.utc) + timedelta(days=LEAD_DAYS)).replace(hour=0, minute=0, second=0,
+                                                                               microsecond=0)
     return {name: {"opens_at": _iso(start + timedelta(days=opens)), "closes_at": _iso(start + timedelta(days=closes))}
             for name, (opens, closes) in days.items()}
 
