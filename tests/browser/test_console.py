@@ -167,11 +167,17 @@ def test_create_a_prize_invite_open_the_vote_and_watch_it(app, page, world, make
     keys.press("Enter")
     expect(page.get_by_role("status").first).to_contain_text("Saved: Public vote")
     # From the next section back (Tab forwards would stop in the date fields' calendar buttons, see the report).
-    _settings_at(page, SLUG, "categories")
-    phases = page.get_by_role("region", name="Phases")
-    keys.tab_to(phases.get_by_role("button", name="Open “Public vote” now"), backwards=True)
-    keys.press("Enter")
-    expect(page.get_by_role("status").first).to_contain_text("“Public vote” is open now.")
+    # A template's contest is a draft: open its entries, then the vote, each confirmed on its own page.
+    for phase in ("Entries", "Public vote"):
+        _settings_at(page, SLUG, "categories")
+        phases = page.get_by_role("region", name="Phases")
+        keys.tab_to(phases.get_by_role("button", name=f"Open “{phase}” now"), backwards=True)
+        keys.press("Enter")
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"Open “{phase}” now?")
+        assert_accessible(page)
+        keys.tab_to(page.get_by_role("button", name=f"Open “{phase}” now"))
+        keys.press("Enter")
+        expect(page.get_by_role("status").first).to_contain_text(f"“{phase}” is open now.")
 
     # The live view before and after a ballot.
     page.goto(f"/organiser/contests/{SLUG}")

@@ -54,6 +54,7 @@ def test_each_template_makes_a_valid_draft_until_the_organiser_opens_it(organise
     asked = organiser.post("/organiser/contests/new-one/settings/phases", data={"csrf_token": token,
                                                                                "move": "submission:open"})
     assert asked.status_code == 200 and contest(organiser, "new-one")["phase"] == "draft"
+    assert "The contest becomes public: anyone can see its page." in page(asked).text
     resp = organiser.post("/organiser/contests/new-one/settings/phases",
                           data={"csrf_token": token, "move": "submission:open", "confirm": "1"})
     assert resp.status_code == 303 and contest(organiser, "new-one")["phase"] == "submission"
