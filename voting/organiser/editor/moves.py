@@ -44,8 +44,8 @@ def consequences(contest: Contest, current: dict[str, Any], phase: str, action: 
             waiting.append(ngettext("%(num)d entry is still waiting for moderation.",
                                     "%(num)d entries are still waiting for moderation.", counts["pending"]))
         if counts["changes_requested"]:
-            waiting.append(ngettext("%(num)d entry was sent back for changes and is not handed in again yet.",
-                                    "%(num)d entries were sent back for changes and are not handed in again yet.",
+            waiting.append(ngettext("%(num)d entry was sent back for changes and has not been handed in again yet.",
+                                    "%(num)d entries were sent back for changes and have not been handed in again yet.",
                                     counts["changes_requested"]))
     heading = (_("Open “%(phase)s” now?", phase=label) if action == "open"
                else _("Close “%(phase)s” now?", phase=label))
