@@ -116,3 +116,18 @@ def test_unknown_contest_is_a_404_page(client):
     doc = page(resp)
     assert doc.headings[0] == (1, "Page not found")
     assert "There is no contest at this address." in doc.text
+
+
+def test_a_contest_with_a_time_zone_shows_its_dates_in_it(client, make):
+    """The SPEC's `timezone` (the one its organisers set) names the hour of every date on its page."""
+    closes = datetime(2031, 7, 1, 21, 30, tzinfo=timezone.utc)
+    opened = datetime.now(timezone.utc) - timedelta(days=1)
+    make.contest(slug="zurich", timezone="Europe/Zurich",
+                 phases={"voting": {"opens_at": iso(opened), "closes_at": iso(closes)}})
+    text = page(client.get("/contests/zurich")).text
+    assert "July 1, 2031, 11:30 PM (Europe/Zurich)" in text  # 21:30 UTC is 23:30 in Zurich's summer
+    assert "UTC" not in text.split("Voting closes", 1)[0][-200:]
+    french = page(client.get("/contests/zurich?lang=fr")).text
+    assert "1 juillet 2031 à 23:30 (Europe/Zurich)" in french
+    make.contest(slug="plain", phases={"voting": {"opens_at": iso(opened), "closes_at": iso(closes)}})
+    assert "July 1, 2031, 9:30 PM UTC" in page(client.get("/contests/plain?lang=en")).text

@@ -8,6 +8,9 @@ formatted, paragraphs split) so templates only print them.
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel import dates
 
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import format_date, format_time, get_locale
@@ -47,8 +50,20 @@ CHANGES = {
 }
 
 
-def when(moment: datetime) -> str:
-    return _("%(date)s, %(time)s UTC", date=format_date(moment, "long"), time=format_time(moment, "short"))
+def when(moment: datetime, zone: str | None = None) -> str:
+    """A moment for people: in UTC, or in a contest's own time zone (its SPEC's `timezone`), named."""
+    if not zone or zone == "UTC":
+        return _("%(date)s, %(time)s UTC", date=format_date(moment, "long"), time=format_time(moment, "short"))
+    local, locale = moment.astimezone(ZoneInfo(zone)), str(get_locale() or "en")
+    # Babel's own formatters: Flask-Babel's would turn the moment back into the app's zone (UTC).
+    return _("%(date)s, %(time)s (%(zone)s)", date=dates.format_date(local.date(), "long", locale=locale),
+             time=dates.format_time(local, "short", locale=locale), zone=zone)
+
+
+def contest_zone(contest: Contest) -> str | None:
+    """The time zone the contest's organisers set for its dates (None: UTC)."""
+    zone = (contest.settings or {}).get("timezone")
+    return zone if isinstance(zone, str) else None
 
 
 def paragraphs(text: str) -> list[str]:
@@ -59,7 +74,7 @@ def next_change(contest: Contest, now: datetime) -> dict[str, str] | None:
     change = phases.next_change(contest.windows(), now)
     if change is None:
         return None
-    return {"text": str(CHANGES[(change.phase, change.event)]) % {"when": when(change.at)},
+    return {"text": str(CHANGES[(change.phase, change.event)]) % {"when": when(change.at, contest_zone(contest))},
             "iso": change.at.isoformat()}
 
 
@@ -139,8 +154,9 @@ def describe_photo(entry: Entry) -> dict:
 
 
 def _dates(contest: Contest) -> list[dict]:
-    return [{"label": str(WINDOWS[name]), "opens": when(window.opens_at), "opens_iso": window.opens_at.isoformat(),
-             "closes": when(window.closes_at), "closes_iso": window.closes_at.isoformat()}
+    zone = contest_zone(contest)
+    return [{"label": str(WINDOWS[name]), "opens": when(window.opens_at, zone), "opens_iso": window.opens_at.isoformat(),
+             "closes": when(window.closes_at, zone), "closes_iso": window.closes_at.isoformat()}
             for name, window in contest.windows().items() if window]
 
 
