@@ -174,7 +174,7 @@ def test_a_phase_moves_only_once_its_confirmation_says_what_it_does(organiser, m
     for said in ("“Public vote” opens now.", "“Entries” closes now.",
                  "The counting rules (voting method, choices, scores and ranked counting) lock once voting opens.",
                  "2 entries are still waiting for moderation.",
-                 "1 entry was sent back for changes and has not been handed in again yet."):
+                 "1 entry was sent back for changes and can no longer be handed in once entries close."):
         assert said in doc.text, said
     assert contest(organiser)["phase"] == "submission"  # asked, not done
     form = doc.form(f"{MOVE}#section-phases")  # a refusal lands on the settings' phases

@@ -95,8 +95,13 @@ def _apply(contest: Contest, spec: ContestSpec) -> None:
         setattr(contest, f"{name}_closes_at", window.closes_at if window else None)
 
 
+# What a refused SPEC change answers (also the console's checks before it asks to confirm a phase move).
+SPEC_REFUSED = N_("The contest SPEC has problems; nothing was changed.")
+PHASE_REFUSED = N_("This change is not allowed in the contest's current phase; nothing was changed.")
+
+
 def _spec_errors(err: SpecErrors) -> ApiError:
-    return validation_error(err.fields, "The contest SPEC has problems; nothing was changed.")
+    return validation_error(err.fields, SPEC_REFUSED)
 
 
 def create_contest(raw: Any, actor: User | None, now: datetime) -> Contest:
@@ -156,8 +161,7 @@ def update_contest(contest: Contest, patch: Any, actor: User | None, now: dateti
     locked = changes.lock_problems(before, after, now, contest.published_at is not None)
     if locked:
         db.session.rollback()
-        raise ApiError("locked", "This change is not allowed in the contest's current phase; nothing was "
-                       "changed.", 409, locked)
+        raise ApiError("locked", PHASE_REFUSED, 409, locked)
     changed = changes.diff(before, after)
     if changed:
         audit.append(contest, actor, "contest.updated", f"contest {contest.slug}", {"changes": changed}, now)

@@ -89,17 +89,13 @@ def _rows(make: Fields, spec: dict[str, Any], section: str, posted: Mapping[str,
 
 
 def _phases(make: Fields, spec: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
-    found, waiting = [], False  # waiting: an earlier phase has not opened yet (it opens first)
+    offered = formspec.offered_moves(spec, now)  # the buttons that make sense now; a post of any other is refused
+    found = []
     for name in PHASES:
-        window, moves = formspec.get(spec, f"phases.{name}"), []
         label = labels.PHASES[name]
-        if window:  # the buttons that make sense now; the service refuses any other (a forged one)
-            opens, closes = (datetime.fromisoformat(window[end]) for end in ("opens_at", "closes_at"))
-            if now < opens and not waiting:
-                moves.append({"value": f"{name}:open", "label": _("Open “%(phase)s” now", phase=label)})
-            waiting = waiting or now < opens
-            if opens <= now < closes:  # closing a phase not yet open would close it before it opens
-                moves.append({"value": f"{name}:close", "label": _("Close “%(phase)s” now", phase=label)})
+        moves = [{"value": f"{name}:{action}", "label": (_("Open “%(phase)s” now", phase=label) if action == "open"
+                                                          else _("Close “%(phase)s” now", phase=label))}
+                 for action in ("open", "close") if f"{name}:{action}" in offered]
         found.append({"name": name, "label": str(label), "id": field_id(f"phases.{name}"), "error": None,
                       "moves": moves, "fields": [make(f"phases.{name}.{end}", "datetime-local")
                                                  for end in ("opens_at", "closes_at")]})

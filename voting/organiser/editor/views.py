@@ -173,6 +173,10 @@ def move_phase(slug: str):
         return _settings_page(contest, fields={f"phases.{phase}": _("Give this phase its dates first.")},
                               message=_("This phase has no dates; nothing was changed."), status=422, at="phases")
     now = clock.now()
+    refused = moves.refusal(contest, current, phase, action, now)  # what the page would not offer, or the save refuse
+    if refused:
+        return _settings_page(contest, fields=refused.fields or {}, message=wording.summary(refused),
+                              status=refused.status, at="phases")
     if request.form.get("confirm") != "1":
         return render_template("organiser/editor/confirm_move.html", contest=describe_contest(contest, now),
                                move=moves.consequences(contest, current, phase, action, now))

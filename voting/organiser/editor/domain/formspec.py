@@ -322,6 +322,27 @@ def read(section: str, form: Mapping[str, str], current: Mapping[str, Any]) -> R
     return out
 
 
+def offered_moves(current: Mapping[str, Any], now: datetime) -> list[str]:
+    """The moves ("voting:open", "judging:close") that make sense now, the one
+    rule for the settings page's buttons and for what a post may ask: open
+    only the first phase not yet open (the phases run in order), close only a
+    phase open now (closing one not yet open, or already closed, would rewrite
+    its window rather than close it)."""
+    found: list[str] = []
+    waiting = False  # an earlier phase has not opened yet: it opens first
+    for name in PHASES:
+        window = (current.get("phases") or {}).get(name)
+        if not window:
+            continue
+        opens, closes = (datetime.fromisoformat(window[end]) for end in ("opens_at", "closes_at"))
+        if now < opens and not waiting:
+            found.append(f"{name}:open")
+        waiting = waiting or now < opens
+        if opens <= now < closes:
+            found.append(f"{name}:close")
+    return found
+
+
 def moved_phase(current: Mapping[str, Any], phase: str, action: str, now: datetime) -> dict[str, Any]:
     """The merge patch of "open this phase now" or "close it now". Opening a
     phase closes the one before it if that one is still open (the windows
