@@ -100,10 +100,11 @@ def invite_judge_once(contest: Contest, email: str, display_name: str, organisat
     """`invite_judge` as the people page asks it, like
     voting.contests.organisers.invite_organiser: answers (judge, whether they
     are new to the contest's judges, whether the mail went: None when none was
-    due). Asking again for someone who already judges the contest changes
-    nothing of them and names them as the contest's list does (their own name,
-    which the organiser already sees there); it mails the invitation again
-    (a fresh link) only while they have not accepted it."""
+    due). Asking again for someone who already judges the contest names them
+    as the contest's list does (their own name, which the organiser already
+    sees there), applies the organisation and categories sent (blank leaves
+    them; the judge answered has "updated": whether they changed) and mails
+    the invitation again (a fresh link) only while they have not accepted it."""
     return _invite(contest, email, display_name, None, organisation, expertise, actor, now, locale, again=True)
 
 
@@ -132,10 +133,19 @@ def _invite(contest: Contest, email: str, display_name: str, password: str | Non
     grant = next((r for r in user.roles if r.role == "judge" and r.contest_id == contest.id), None)
     already = grant is not None and row is not None and row.active
     if again and already:
+        # What was sent replaces what they have (blank leaves it, as for the API): the console's only way to
+        # change a judge's categories or organisation. Audited as an add, with before and after.
+        before = _audited(row)
+        row.organisation = organisation[:200] if organisation else row.organisation
+        row.expertise = chosen if expertise is not None else row.expertise
+        updated = _audited(row) != before
+        if updated:
+            audit.append(contest, actor, "judge.added", f"user {user.id}",
+                         {"user_id": user.id, "email": user.email, "before": before, "after": _audited(row)}, now)
         db.session.commit()  # ends the lock
         return ({"id": user.id, "email": user.email, "display_name": user.display_name,
-                 "organisation": row.organisation, "expertise": list(row.expertise or []), "active": True},
-                False, None if accepted(grant, user) else _mail(contest, user))
+                 "organisation": row.organisation, "expertise": list(row.expertise or []), "active": True,
+                 "updated": updated}, False, None if accepted(grant, user) else _mail(contest, user))
     if accounts.grant_role(user, "judge", contest.id):
         grant = next(r for r in user.roles if r.role == "judge" and r.contest_id == contest.id)
         grant.invited_at = now  # pending until they sign in (voting.contests.organisers.accepted)

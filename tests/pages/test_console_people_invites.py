@@ -21,12 +21,13 @@ def test_inviting_a_judge_again_says_they_already_judge(app, chief, client_of, m
                                            "expertise": ["c2"]}).status_code == 303
     assert "Jules Judge (judge1@example.org) is now a judge of this contest" in page(boss.get(URL)).text
 
-    # Again, under another name, organisation and no category: still invited, so the invitation goes again.
+    # Again, under another name and no category: still invited, so the invitation goes again; nothing changed.
     resp = submit(boss, URL, JUDGES, data={"judge-email": "judge1@example.org", "judge-display_name": "Jules Again",
-                                           "judge-organisation": "Elsewhere"})
+                                           "expertise": []})
     assert resp.status_code == 303 and resp.headers["Location"] == f"{URL}#judges"
     doc = page(boss.get(URL))
     assert "Jules Judge (judge1@example.org) is already a judge of this contest." in doc.text
+    assert "were updated" not in doc.text
     assert "They have not accepted the invitation yet, so it was mailed to them again." in doc.text
     assert "Jules Again" not in doc.text and "is now a judge" not in doc.text
     row = rows(doc, "judges")["judge1@example.org"]
@@ -42,8 +43,8 @@ def test_inviting_a_judge_again_says_they_already_judge(app, chief, client_of, m
     assert "Accepted" in rows(page(boss.get(URL)), "judges")["judge1@example.org"]
 
     # Accepted: inviting again says so and mails nothing.
-    assert submit(boss, URL, JUDGES, **{"judge-email": "judge1@example.org", "judge-display_name": "J"}
-                  ).status_code == 303
+    assert submit(boss, URL, JUDGES, data={"judge-email": "judge1@example.org", "judge-display_name": "J",
+                                           "expertise": []}).status_code == 303
     text = page(boss.get(URL)).text
     assert "Jules Judge (judge1@example.org) is already a judge of this contest." in text
     assert "mailed to them again" not in text and "could not be sent" not in text
@@ -60,13 +61,15 @@ def test_an_invitation_link_welcomes_and_signs_the_invitee_in(app, chief, client
     nadia = client_of("other@example.org")
     doc = page(nadia.get(link))
     assert doc.headings[0] == (1, "Choose your password") and "new password" not in doc.text.lower()
-    assert "Welcome." in doc.text and "nadia" not in doc.text  # it names nothing of the account
+    # It names the account's address: a link forwarded by whoever invited their own address shows whose it is.
+    assert "Welcome." in doc.text
+    assert "You are choosing the password of the account nadia@example.org." in doc.text
     resp = submit(nadia, link, "/reset", password="short")
     assert resp.status_code == 422 and page(resp).headings[0] == (1, "Choose your password")
 
     resp = submit(nadia, link, "/reset", password="a new long passphrase")
     assert resp.status_code == 303 and resp.headers["Location"] == "/organiser/"
-    assert "Your password is saved, and you are signed in." in page(nadia.get("/organiser/")).text
+    assert "Your password is saved, and you are signed in as nadia@example.org." in page(nadia.get("/organiser/")).text
     assert "nadia@example.org" in page(nadia.get("/account")).text
     assert nadia.get(f"/organiser/contests/{SLUG}/people").status_code == 200
     assert account(app, "nadia@example.org")["verified"] is True
@@ -83,6 +86,7 @@ def test_a_real_reset_keeps_its_wording_and_asks_for_a_sign_in(app, client, make
     link = f"/reset?token={mailbox.last_token('grace@example.org')}"
     doc = page(client.get(link))
     assert doc.headings[0] == (1, "Choose a new password") and "Welcome." not in doc.text
+    assert "You are choosing the password of the account grace@example.org." in doc.text
     resp = submit(client, link, "/reset", password="a brand new secret")
     assert resp.status_code == 303 and resp.headers["Location"] == "/login"
     assert client.get("/account").status_code == 302  # not signed in
@@ -97,3 +101,35 @@ def test_only_the_address_breaks_anywhere_in_the_people_tables(app, chief, clien
     assert rules == [".people-table .address"]
     html = client_of("chief@example.org").get(URL).get_data(as_text=True)
     assert '<span class="hint address">chief@example.org</span>' in html
+
+
+def test_inviting_a_judge_again_updates_their_categories_and_organisation(app, chief, client_of, mailbox):  # noqa: F811
+    """The people page is the console's way to change a judge's categories or organisation: inviting them again
+    with others applies them, audited with before and after, and mails nothing once they have accepted."""
+    boss = client_of("chief@example.org")
+    assert submit(boss, URL, JUDGES, data={"judge-email": "judge1@example.org", "judge-display_name": "Jules Judge",
+                                           "expertise": ["c2"]}).status_code == 303
+    assert submit(app.test_client(), f"/reset?token={mailbox.last_token('judge1@example.org')}", "/reset",
+                  password="a long judging passphrase").status_code == 303  # accepted
+
+    resp = submit(boss, URL, JUDGES, data={"judge-email": "judge1@example.org", "judge-display_name": "Jules",
+                                           "judge-organisation": "Elsewhere", "expertise": ["c1"]})
+    assert resp.status_code == 303
+    doc = page(boss.get(URL))
+    assert ("Jules Judge (judge1@example.org) is already a judge of this contest; their categories and organisation "
+            "were updated.") in doc.text
+    assert "mailed to them again" not in doc.text and len(mailbox.messages("judge1@example.org")) == 1
+    row = rows(doc, "judges")["judge1@example.org"]
+    assert "Categories: C1" in row and "C2" not in row and "Elsewhere" in row and "Accepted" in row
+    entries = audit(app, SLUG, "judge.added")
+    assert len(entries) == 2
+    change = next(e["details"] for e in entries if e["details"]["before"] is not None)
+    assert change["before"] == {"organisation": "", "expertise": ["c2"], "active": True}
+    assert change["after"] == {"organisation": "Elsewhere", "expertise": ["c1"], "active": True}
+
+    # The same again changes nothing and says only that they judge the contest.
+    submit(boss, URL, JUDGES, data={"judge-email": "judge1@example.org", "judge-display_name": "Jules",
+                                    "judge-organisation": "Elsewhere", "expertise": ["c1"]})
+    text = page(boss.get(URL)).text
+    assert "Jules Judge (judge1@example.org) is already a judge of this contest." in text and "updated" not in text
+    assert len(audit(app, SLUG, "judge.added")) == 2

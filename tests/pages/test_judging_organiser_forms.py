@@ -185,3 +185,16 @@ def test_guidance_from_the_spec_and_from_a_new_round_reaches_the_score_form(app,
     assert "Would you fund it tomorrow?" in doc.text and "Look for the impact" not in doc.text
     (control,) = doc.find("input", id="score-overall")
     assert control["aria-describedby"] == "score-overall-hint score-overall-guidance"
+
+
+def test_adding_a_judge_again_updates_their_categories_and_organisation(app, site, boss, contest, panel):
+    """The judging page's judge form changes an existing judge's categories and organisation (issue 18),
+    through the same service and audit entry as the people page."""
+    email = "ann@example.org"  # of ALPHA LAB, a judge of every category (the panel)
+    resp = add_judge(boss, email, organisation="Beta Lab", expertise=["finance"])
+    assert resp.status_code == 303
+    text = page(boss.get(OVERVIEW)).text
+    assert "is already a judge of this contest; their categories and organisation were updated." in text
+    change = [e["details"] for e in audit(app, "judge.added") if e["details"]["email"] == email][-1]
+    assert change["before"]["organisation"] == "ALPHA LAB" and change["before"]["expertise"] == []
+    assert change["after"]["organisation"] == "Beta Lab" and change["after"]["expertise"] == ["finance"]

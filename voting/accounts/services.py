@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import current_app
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from voting import clock
@@ -165,41 +165,72 @@ def _link_user(token: object) -> User:
     data = _password_link_data(token)
     user = db.session.get(User, data.get("u")) if isinstance(data.get("u"), int) else None
     if user is None or user.session_version != data.get("v"):
-        raise validation_error({"token": N_("the token has already been used or is not valid")},
-                               "The reset link is not valid.")
+        raise _used_link()
     return user
 
 
-def link_sets_first_password(token: object) -> bool:
-    """Whether a password link (reset or invitation) is for an account that has
-    no password yet (one made by an invitation): its page welcomes rather than
-    resets. False for a link that is not valid, which the form says once sent.
-    It tells nothing a stranger could use: only the link's holder gets an answer."""
+def _used_link() -> ApiError:
+    return validation_error({"token": N_("the token has already been used or is not valid")},
+                            "The reset link is not valid.")
+
+
+def password_link_account(token: object) -> tuple[str, bool] | None:
+    """The address of the account a password link (reset or invitation) is
+    for, and whether it has no password yet (one made by an invitation: its
+    page welcomes rather than resets); None for a link that is not valid, which
+    the form says once sent. The page names the address so that a link
+    forwarded by someone else (an organiser inviting an address they own) is
+    not mistaken for one's own. It tells nothing a stranger could use: only
+    the link's holder gets an answer."""
     try:
-        return _link_user(token).password_hash is None
+        user = _link_user(token)
     except ApiError:
-        return False
+        return None
+    return user.email, user.password_hash is None
+
+
+def link_sets_first_password(token: object) -> bool:
+    """Whether a valid password link is for an account with no password yet."""
+    account = password_link_account(token)
+    return account is not None and account[1]
 
 
 def choose_password(token: object, password: str) -> tuple[User, bool]:
     """`reset_password`, and whether it was the account's first password (the
     page then signs its holder in: the link, used once, proved the mailbox)."""
-    first = _link_user(token).password_hash is None
-    return reset_password(token, password), first
+    return _set_password(token, password)
 
 
 def reset_password(token: object, password: str) -> User:
+    return _set_password(token, password)[0]
+
+
+def _set_password(token: object, password: str) -> tuple[User, bool]:
+    """Sets the password a link allows, once. The link's session version is
+    checked and bumped in one conditional UPDATE, so of two requests with the
+    same link at once exactly one matches the row (the other, on PostgreSQL,
+    waits for the first's row lock and then finds the version moved on): a
+    read-then-write would let both pass. Answers the user and whether it was
+    their first password."""
     user = _link_user(token)
     problem = password_problem(password)
     if problem:
         raise validation_error({"password": problem})
-    user.password_hash = hash_password(password)
-    user.session_version += 1
+    first = user.password_hash is None
+    version = user.session_version
     # Following the link proves the mailbox, just as the verification link does.
-    if user.verified_at is None:
-        user.verified_at = clock.now()
+    verified_at = user.verified_at or clock.now()
+    done = db.session.execute(
+        update(User).where(User.id == user.id, User.session_version == version)
+        .values(password_hash=hash_password(password), session_version=User.session_version + 1,
+                verified_at=func.coalesce(User.verified_at, verified_at))
+        .execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        db.session.rollback()
+        raise _used_link()
     db.session.commit()
-    return user
+    db.session.refresh(user)  # what the UPDATE wrote (the session does not expire on commit)
+    return user, first
 
 
 def grant_role(user: User, role: str, contest_id: int | None = None) -> bool:

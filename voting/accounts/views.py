@@ -169,14 +169,18 @@ def _bad_link(message: str, reason: str, status: int):
     return render_template("accounts/bad_link.html", message=message, reason=sentence(reason)), status
 
 
-def _reset_page(form: ResetForm, welcome: bool, summary: list | None = None, message: str = "", status: int = 200):
-    """The page a password link opens. For an account that has no password yet
-    (made by an invitation) it welcomes: "Choose your password", naming nothing
-    else; for a real reset it says so."""
+def _reset_page(form: ResetForm, account: tuple[str, bool] | None, summary: list | None = None, message: str = "",
+                status: int = 200):
+    """The page a password link opens (`account`: the link's address and
+    whether it has no password yet). For an account that has no password yet
+    (made by an invitation) it welcomes: "Choose your password"; for a real
+    reset it says so. Either way it names the account's address, so that
+    whoever opens a link someone forwarded sees whose password they would set."""
+    email, welcome = account or (None, False)
     if welcome:
         form.password.label.text = _("Password")
     return render_template("accounts/reset.html", form=form, summary=summary or [], message=message,
-                           welcome=welcome), status
+                           welcome=welcome, email=email), status
 
 
 @bp.get("/reset")
@@ -184,7 +188,7 @@ def reset():
     token = request.args.get("token", "")
     if not token:
         return _bad_link(_("The reset link is not valid."), _("The link is incomplete."), 400)
-    return _reset_page(ResetForm(token=token), services.link_sets_first_password(token))
+    return _reset_page(ResetForm(token=token), services.password_link_account(token))
 
 
 def _after_first_password(user) -> str:
@@ -205,14 +209,14 @@ def reset_submit():
     except ApiError as err:
         if err.fields and "token" in err.fields:
             return _bad_link(say(err.message), err.fields["token"], err.status)
-        welcome = services.link_sets_first_password(form.token.data or "")  # the same wording again
-        return _reset_page(form, welcome, show_error(form, err.fields), say(err.message), err.status)
+        account = services.password_link_account(form.token.data or "")  # the same wording again
+        return _reset_page(form, account, show_error(form, err.fields), say(err.message), err.status)
     if first:
         # An invitee's first password: the link was used once (the password bumps the session version) and
         # proved the mailbox (the account is verified), so they are signed in as a sign-in would, with a fresh
         # session, rather than asked to sign in a second time.
         sign_in(user)
-        flash(_("Your password is saved, and you are signed in."), "success")
+        flash(_("Your password is saved, and you are signed in as %(email)s.", email=user.email), "success")
         return redirect(_after_first_password(user), 303)
     flash(_("Your password has been changed. Sign in with your new password."), "success")
     return redirect(url_for(".login"), 303)

@@ -12,9 +12,10 @@ problems (422), or 413 for a file over the limit. If the report cannot be
 kept (Redis down after the rows were committed), the page still redirects,
 with the counts in its messages: the import stands.
 
-The page numbers rows as the spreadsheet does (the header is row 1), one more
-than the service and the API, which count from the row under the header; a
-problem of the header names its column ("Column “colour” is not a known column")."""
+Rows are numbered as the spreadsheet numbers them (the header is row 1; see
+voting.submissions.domain.csvrows, the one place that numbers them), the same
+numbers as the API's report and the audit log's `failed_rows`; a problem of
+the header names its column ("Column “colour” is not a known column")."""
 
 from __future__ import annotations
 
@@ -52,18 +53,13 @@ COLUMN_NOTES = {
 }
 
 
-def sheet_row(row: int) -> int:
-    """The spreadsheet's row number of a data row: the service counts from the row under the header, a
-    spreadsheet from the header itself (row 1), and the organiser fixes the file in the spreadsheet."""
-    return row + 1
-
-
 def _file_problem(path: str, why: str) -> str:
     """A problem of the file as the form says it: `header.colour` is the column “colour”."""
     parts = path.split(".", 1)
     if parts[0] == "header" and len(parts) == 2:
-        if parts[1].isdigit():
-            return _("Column %(num)s has no name.", num=parts[1])
+        unnamed = csvrows.unnamed_column(parts[1])
+        if unnamed is not None:
+            return _("Column %(num)s has no name.", num=unnamed)
         return _("Column “%(name)s” %(problem)s.", name=parts[1], problem=say(why))
     return sentence(why)
 
@@ -76,7 +72,7 @@ def _report_view(contest: Contest, report: dict, token: str, page: int) -> dict:
     return {"imported": report.get("imported", 0), "filename": report.get("filename", ""),
             "all_or_nothing": report.get("all_or_nothing", False),
             "failed_rows": len({p["row"] for p in problems}), "problem_count": len(problems),
-            "rows": [{"row": sheet_row(p["row"]), "field": p["field"], "message": sentence(p["message"])}
+            "rows": [{"row": p["row"], "field": p["field"], "message": sentence(p["message"])}
                      for p in problems[(number - 1) * REPORT_PAGE:number * REPORT_PAGE]],
             "pages": {"page": number, "pages": pages, "prev": link(number - 1) if number > 1 else None,
                       "next": link(number + 1) if number < pages else None}}
@@ -115,7 +111,7 @@ def _refused(contest: Contest, err: ApiError, mode: str):
     for path, why in (err.fields or {}).items():
         parts = path.split(".", 2)
         if parts[0] == "rows" and len(parts) == 3 and parts[1].isdigit():
-            rows.append({"row": sheet_row(int(parts[1])), "field": parts[2], "message": sentence(why)})
+            rows.append({"row": int(parts[1]), "field": parts[2], "message": sentence(why)})
         else:
             name = parts[0] if parts[0] in ("mode",) else "file"
             text = say(why) if name != "file" or parts[0] == "body" else _file_problem(path, why)

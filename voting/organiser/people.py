@@ -255,10 +255,15 @@ def remove_judge(slug: str, user_id: int):
 def say_judge_invited(judge: dict[str, Any], new: bool, mailed: bool | None) -> None:
     """What inviting a judge did, as flash messages (this page and the judging page say it alike).
     As for organisers: one message for a new and an existing account. Someone already judging this contest is
-    named as its list names them (the organiser sees that list anyway), and nothing of them changes."""
+    named as its list names them (the organiser sees that list anyway); the categories and organisation sent
+    replace theirs (judges.invite_judge_once), which is said when they changed."""
     if not new:
-        flash(_("%(name)s (%(email)s) is already a judge of this contest.", name=judge["display_name"],
-                email=judge["email"]), "success")
+        if judge.get("updated"):
+            flash(_("%(name)s (%(email)s) is already a judge of this contest; their categories and organisation "
+                    "were updated.", name=judge["display_name"], email=judge["email"]), "success")
+        else:
+            flash(_("%(name)s (%(email)s) is already a judge of this contest.", name=judge["display_name"],
+                    email=judge["email"]), "success")
         if mailed:  # still invited: the invitation went again, with a fresh link
             flash(_("They have not accepted the invitation yet, so it was mailed to them again."), "success")
         elif mailed is False:

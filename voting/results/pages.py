@@ -126,6 +126,15 @@ def tally_state(contest: Contest, now: datetime) -> dict[str, Any]:
         return {"final": True, "reason": None}
     wait, closes = pending
     when = _("%(when)s UTC", when=format_datetime(closes, "medium"))
+    if wait.startswith("voting") and services.judging_open(contest, now):
+        # The jury is waited on too: "once it has closed" would name the vote's close, too early.
+        reason = {
+            "voting_not_opened": _("Voting has not opened yet: the final tally becomes possible at %(when)s, "
+                                   "once voting and judging have closed.", when=when),
+            "voting_open": _("Voting is still open: the final tally becomes possible at %(when)s, once voting "
+                             "and judging have closed.", when=when),
+        }[wait]
+        return {"final": False, "wait": wait, "reason": reason}
     reason = {
         "voting_not_opened": _("Voting has not opened yet: the final tally becomes possible once it has closed, "
                                "at %(when)s.", when=when),

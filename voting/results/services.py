@@ -52,18 +52,23 @@ def _started(opens: datetime | None, now: datetime) -> bool:
 
 
 def pending_input(contest: Contest, now: datetime) -> tuple[str, datetime] | None:
-    """What a final tally still waits for, and when that wait ends: the vote
-    first, then the jury, each either not opened yet (`voting_not_opened`,
-    `judging_not_opened`) or still open (`voting_open`, `judging_open`);
-    None when both are done. The two differ only in what the organiser is
-    told: in both, the tally becomes possible when the phase closes."""
+    """What a final tally still waits for, and when that wait ends: the
+    reason names the first input waited on, the vote before the jury, each
+    either not opened yet (`voting_not_opened`, `judging_not_opened`) or
+    still open (`voting_open`, `judging_open`); the time is when the tally
+    really becomes possible, the latest close among every input still waited
+    on (a jury closing after the vote keeps the tally waiting past the vote's
+    close). None when both are done."""
+    waits = []
     if voting_open(contest, now):
-        return ("voting_open" if _started(contest.voting_opens_at, now) else "voting_not_opened",
-                contest.voting_closes_at)
+        waits.append(("voting_open" if _started(contest.voting_opens_at, now) else "voting_not_opened",
+                      contest.voting_closes_at))
     if judging_open(contest, now):
-        return ("judging_open" if _started(contest.judging_opens_at, now) else "judging_not_opened",
-                contest.judging_closes_at)
-    return None
+        waits.append(("judging_open" if _started(contest.judging_opens_at, now) else "judging_not_opened",
+                      contest.judging_closes_at))
+    if not waits:
+        return None
+    return waits[0][0], max(closes for _wait, closes in waits)
 
 
 # The API's words for each wait (its callers ask for a preview with ?preview=true); the pages word their own.

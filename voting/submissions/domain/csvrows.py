@@ -4,10 +4,14 @@ The file: UTF-8 (a byte-order mark is allowed: spreadsheets write one), a
 header row of ENTRY field names (`category` by slug, `links` as addresses
 separated by spaces or new lines), at most MAX_ROWS data rows. A file that
 fails any of these is refused as a whole (`FileProblem`), since no row of it
-can be trusted to mean what it says. Rows are numbered from 1, the line after
-the header, counting blank rows (which are skipped) so that "row 7" is the
-seventh row under the header in a spreadsheet (the API's numbering; the
-console's page shows the spreadsheet's own row numbers, the header being row 1).
+can be trusted to mean what it says.
+
+Rows are numbered here, once, as the spreadsheet that opens the file numbers
+them: the file's first row is row 1, so the header is row 1 unless blank rows
+come before it, and every blank row (skipped) counts. A spreadsheet counts
+records, not lines: a quoted cell holding new lines is still one row, so a
+record spanning three lines of the file is one row number. The API's report,
+the console's page and the audit log all show this number.
 
 Cells that start with =, +, - or @ are kept as text: they are formulas only to
 a spreadsheet that opens an export, and the exports escape them
@@ -42,7 +46,7 @@ class FileProblem(Exception):
 @dataclass(frozen=True)
 class Sheet:
     columns: tuple[str, ...]
-    rows: list[tuple[int, dict[str, str]]]  # (row number, cells by column); blank rows left out
+    rows: list[tuple[int, dict[str, str]]]  # (spreadsheet row number, cells by column); blank rows left out
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,7 @@ def _header(record: list[str]) -> tuple[str, ...]:
     problems = {}
     for i, name in enumerate(names):
         if not name:
-            problems[f"header.{i + 1}"] = N_("has no name")
+            problems[f"header.{UNNAMED}{i + 1}"] = N_("has no name")
         elif name not in COLUMNS:
             problems[f"header.{name}"] = msg("is not a known column (known: %(columns)s)", columns=", ".join(COLUMNS))
         elif name in names[:i]:
@@ -84,18 +88,28 @@ def _header(record: list[str]) -> tuple[str, ...]:
     return names
 
 
+# The key of an unnamed column's problem, `header.COLUMN_3`: column names are lower-cased, so no column's own
+# name (`header.NAME`, even one named "3" or "column_3") can be mistaken for it.
+UNNAMED = "COLUMN_"
+
+
+def unnamed_column(key: str) -> int | None:
+    """The position (from 1) of the unnamed column a `header.…` key's tail names, else None."""
+    tail = key[len(UNNAMED):]
+    return int(tail) if key.startswith(UNNAMED) and tail.isascii() and tail.isdigit() else None
+
+
 def read(raw: bytes, max_rows: int = MAX_ROWS) -> Sheet:
     reader = csv.reader(io.StringIO(decode(raw), newline=""), strict=True)
     try:
         header = None
         rows: list[tuple[int, dict[str, str]]] = []
-        number = 0
-        for record in reader:
+        # A record is a spreadsheet row, blank ones included (the reader yields [] for an empty line).
+        for number, record in enumerate(reader, start=1):
             if header is None:
                 if any(cell.strip() for cell in record):
                     header = _header(record)
                 continue
-            number += 1
             if not any(cell.strip() for cell in record):
                 continue
             if len(rows) == max_rows:
