@@ -421,26 +421,26 @@ def test_import_reports_every_bad_row_and_imports_the_rest(client, organiser):
     resp = import_csv(organiser, CSV)
     assert resp.status_code == 200, resp.get_json()
     assert resp.get_json() == {"imported": 3, "errors": [
-        {"row": 3, "field": "category", "message": "is not a category of this contest"},  # the header is row 1
-        {"row": 5, "field": "title", "message": "is required"},
-        {"row": 5, "field": "country", "message": "must be an ISO 3166-1 alpha-2 country code"},
-        {"row": 5, "field": "links.0", "message": "must be an http:// or https:// address"}]}
+        {"row": 2, "field": "category", "message": "is not a category of this contest"},  # row 1: under the header
+        {"row": 4, "field": "title", "message": "is required"},
+        {"row": 4, "field": "country", "message": "must be an ISO 3166-1 alpha-2 country code"},
+        {"row": 4, "field": "links.0", "message": "must be an http:// or https:// address"}]}
     public = client.get(f"{URL}/entries").get_json()["entries"]
     assert [(e["title"], e["status"]) for e in public] == [
         ("Digital Estonia", "approved"), ("Smart Africa", "approved"),
         ('=HYPERLINK("http://evil.example")', "approved")]  # kept as text; the exports escape it
     assert public[0]["links"] == ["https://e-estonia.com"] and public[2]["summary"] == "+1 and -2 @home"
     (logged,) = [e for e in organiser.get(f"{URL}/audit").get_json()["entries"] if e["action"] == "entries.imported"]
-    assert logged["details"]["imported"] == 3 and logged["details"]["failed_rows"] == [3, 5]
+    assert logged["details"]["imported"] == 3 and logged["details"]["failed_rows"] == [2, 4]
     assert logged["details"]["entry_ids"] == [e["id"] for e in public]
 
 
 def test_all_or_nothing_imports_nothing_when_a_row_is_bad(client, organiser):
     open_contest(organiser)
     err = assert_error(import_csv(organiser, CSV, "?all_or_nothing=true"), 422, "validation_error")
-    assert err["fields"] == {"rows.3.category": "is not a category of this contest", "rows.5.title": "is required",
-                             "rows.5.country": "must be an ISO 3166-1 alpha-2 country code",
-                             "rows.5.links.0": "must be an http:// or https:// address"}
+    assert err["fields"] == {"rows.2.category": "is not a category of this contest", "rows.4.title": "is required",
+                             "rows.4.country": "must be an ISO 3166-1 alpha-2 country code",
+                             "rows.4.links.0": "must be an http:// or https:// address"}
     assert everything(organiser) == []
     good = "category,title\nc1,One\nc2,Two\n"
     assert import_csv(organiser, good, "?all_or_nothing=true").get_json() == {"imported": 2, "errors": []}
@@ -463,13 +463,14 @@ def test_files_that_cannot_be_read_import_nothing(organiser, body, fields):
     assert everything(organiser) == []
 
 
-def test_rows_are_numbered_as_in_the_spreadsheet(client, organiser):
-    """Blank rows above the header count, and a record spanning lines is one row, as a spreadsheet shows it."""
+def test_rows_are_counted_from_the_one_under_the_header(client, organiser):
+    """Blank rows above the header do not move the count, and a record spanning lines is one row, as a spreadsheet
+    shows it (shared/API.md: `row` counts data rows from 1)."""
     open_contest(organiser)
     body = '\n\ncategory,title,summary\nc1,Good,"two\nlines"\nc1,,\n'
-    assert import_csv(organiser, body).get_json()["errors"] == [{"row": 5, "field": "title", "message": "is required"}]
+    assert import_csv(organiser, body).get_json()["errors"] == [{"row": 2, "field": "title", "message": "is required"}]
     (logged,) = [e for e in organiser.get(f"{URL}/audit").get_json()["entries"] if e["action"] == "entries.imported"]
-    assert logged["details"]["failed_rows"] == [5]
+    assert logged["details"]["failed_rows"] == [2]
 
 
 def test_too_many_rows_or_bytes(monkeypatch, organiser):

@@ -103,12 +103,12 @@ def test_bad_rows_are_reported_by_row_and_field_and_the_good_ones_go_in(app, cli
     assert "2 entries were imported and approved." in doc.text
     assert "2 rows had problems and were not imported." in doc.text
     assert doc.find("div", class_="table-wrap", role="region", tabindex="0")
-    # Rows are numbered as in the spreadsheet (the header is row 1), as the API's report and the audit log do.
+    # Rows are counted from the one under the header, as the API's report and the audit log count them.
     assert report_rows(doc, "report-caption") == [
-        ("3", "category", "Is not a category of this contest."), ("4", "title", "Is required."),
-        ("4", "country", "Must be an ISO 3166-1 alpha-2 country code.")]
-    assert "Rows are numbered as in your spreadsheet, the header being row 1." in doc.text
-    assert [d["failed_rows"] for d in audited(app, "entries.imported")] == [[3, 4]]
+        ("2", "category", "Is not a category of this contest."), ("3", "title", "Is required."),
+        ("3", "country", "Must be an ISO 3166-1 alpha-2 country code.")]
+    assert "Rows are counted from the one under the header (row 1), blank rows included." in doc.text
+    assert [d["failed_rows"] for d in audited(app, "entries.imported")] == [[2, 3]]
 
 
 def test_all_or_nothing_imports_nothing_when_a_row_is_bad(app, client, make):
@@ -119,19 +119,19 @@ def test_all_or_nothing_imports_nothing_when_a_row_is_bad(app, client, make):
     assert "Some rows have problems; nothing was imported." in doc.text
     assert doc.find("input", id="mode-all_or_nothing", checked="")
     assert [(row, name) for row, name, _why in report_rows(doc, "bad-rows-caption")] == [
-        ("3", "category"), ("4", "title"), ("4", "country")]
+        ("2", "category"), ("3", "title"), ("3", "country")]
     assert stored(app) == [] and not audited(app, "entries.imported")
     assert upload(client, GOOD, mode="all_or_nothing").status_code == 303 and len(stored(app)) == 2
 
 
-def test_rows_keep_the_spreadsheets_numbers_past_blank_rows_and_cells_over_several_lines(app, client, make):
-    """Blank rows above the header count, and a record whose quoted cell spans lines is one row (a spreadsheet
-    shows it so): the page, the API's report and the audit log give the same number."""
+def test_rows_are_counted_alike_past_blank_rows_and_cells_over_several_lines(app, client, make):
+    """Blank rows above the header do not move the count, and a record whose quoted cell spans lines is one row
+    (a spreadsheet shows it so): the page, the API's report and the audit log give the same number."""
     organiser_in(client, make)
     body = '\r\n\r\ncategory,title,summary\r\nc1,Good,"two\r\nlines"\r\nc9,Bad,\r\n'
     doc = page(client.get(upload(client, body).headers["Location"]))
-    assert report_rows(doc, "report-caption") == [("5", "category", "Is not a category of this contest.")]
-    assert [d["failed_rows"] for d in audited(app, "entries.imported")] == [[5]]
+    assert report_rows(doc, "report-caption") == [("2", "category", "Is not a category of this contest.")]
+    assert [d["failed_rows"] for d in audited(app, "entries.imported")] == [[2]]
     check_page(upload(client, "category,title,,3\r\n"), 422)
     text = page(upload(client, "category,title,,3\r\n")).text
     assert "Column 3 has no name." in text and "Column “3” is not a known column" in text

@@ -219,9 +219,9 @@ def test_a_good_file():
                          'c1,Digital Estonia,"e-government, for all",ee,https://ria.ee https://e-estonia.com\r\n'
                          "c2,Second,,,\r\n")
     assert errors == []
-    assert good == [(2, {"category": "c1", "title": "Digital Estonia", "summary": "e-government, for all",
+    assert good == [(1, {"category": "c1", "title": "Digital Estonia", "summary": "e-government, for all",
                          "country": "EE", "links": ["https://ria.ee", "https://e-estonia.com"]}),
-                    (3, {"category": "c2", "title": "Second", "links": []})]
+                    (2, {"category": "c2", "title": "Second", "links": []})]
 
 
 def test_bad_rows_are_reported_by_row_and_field():
@@ -232,14 +232,14 @@ def test_bad_rows_are_reported_by_row_and_field():
             "c2,Long,one two three four,,\n"
             "c1,Extra cells,,,,surprise\n")
     good, errors = check(text, max_words=3)
-    assert [row for row, _ in good] == [2]  # the spreadsheet's numbers: the header is row 1
+    assert [row for row, _ in good] == [1]  # counted from the row under the header
     assert [(e.row, e.field, e.message) for e in errors] == [
-        (3, "category", "is not a category of this contest"),
-        (3, "title", "is required"),
-        (3, "country", "must be an ISO 3166-1 alpha-2 country code"),
-        (3, "links.0", "must be an http:// or https:// address"),
-        (5, "summary", "must be at most 3 words (it has 4)"),  # the blank line is row 4
-        (6, "columns", "has 6 cells; the header names 5 columns"),
+        (2, "category", "is not a category of this contest"),
+        (2, "title", "is required"),
+        (2, "country", "must be an ISO 3166-1 alpha-2 country code"),
+        (2, "links.0", "must be an http:// or https:// address"),
+        (4, "summary", "must be at most 3 words (it has 4)"),  # the blank line is row 3
+        (5, "columns", "has 6 cells; the header names 5 columns"),
     ]
 
 

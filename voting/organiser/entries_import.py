@@ -12,7 +12,7 @@ problems (422), or 413 for a file over the limit. If the report cannot be
 kept (Redis down after the rows were committed), the page still redirects,
 with the counts in its messages: the import stands.
 
-Rows are numbered as the spreadsheet numbers them (the header is row 1; see
+Rows are counted from the one under the header (row 1; see
 voting.submissions.domain.csvrows, the one place that numbers them), the same
 numbers as the API's report and the audit log's `failed_rows`; a problem of
 the header names its column ("Column “colour” is not a known column")."""

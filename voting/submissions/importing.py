@@ -8,9 +8,9 @@ nothing unless every row is good. A file that cannot be read as a whole
 Imported entries are the organisers' own, approved at once like any entry an
 organiser adds. One audit entry records the import (how many, which ids,
 which rows failed) rather than one per row: the log stays readable, and a
-5,000-row file is not 5,000 appends to the hash chain. Rows are numbered as
-the spreadsheet numbers them (csvrows.read), the same numbers in the API's
-report, the audit entry and the console's page.
+5,000-row file is not 5,000 appends to the hash chain. Rows are counted
+from the one under the header (csvrows.read, as shared/API.md says), the same
+numbers in the API's report, the audit entry and the console's page.
 
 The import runs in the request, synchronously: 5,000 rows are checked and
 inserted in one transaction in a few seconds, so it has no job of its own.

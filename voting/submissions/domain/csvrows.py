@@ -6,12 +6,11 @@ separated by spaces or new lines), at most MAX_ROWS data rows. A file that
 fails any of these is refused as a whole (`FileProblem`), since no row of it
 can be trusted to mean what it says.
 
-Rows are numbered here, once, as the spreadsheet that opens the file numbers
-them: the file's first row is row 1, so the header is row 1 unless blank rows
-come before it, and every blank row (skipped) counts. A spreadsheet counts
-records, not lines: a quoted cell holding new lines is still one row, so a
-record spanning three lines of the file is one row number. The API's report,
-the console's page and the audit log all show this number.
+Rows are numbered here, once, as the API's contract says (shared/API.md): from
+1, the row under the header, every blank row (skipped) counting. Rows are
+records, as a spreadsheet counts them, not lines: a quoted cell holding new
+lines is still one row. The API's report, the console's page and the audit
+log all show this number.
 
 Cells that start with =, +, - or @ are kept as text: they are formulas only to
 a spreadsheet that opens an export, and the exports escape them
@@ -46,7 +45,7 @@ class FileProblem(Exception):
 @dataclass(frozen=True)
 class Sheet:
     columns: tuple[str, ...]
-    rows: list[tuple[int, dict[str, str]]]  # (spreadsheet row number, cells by column); blank rows left out
+    rows: list[tuple[int, dict[str, str]]]  # (row number under the header, cells by column); blank rows left out
 
 
 @dataclass(frozen=True)
@@ -104,12 +103,15 @@ def read(raw: bytes, max_rows: int = MAX_ROWS) -> Sheet:
     try:
         header = None
         rows: list[tuple[int, dict[str, str]]] = []
-        # A record is a spreadsheet row, blank ones included (the reader yields [] for an empty line).
-        for number, record in enumerate(reader, start=1):
+        # A record is a spreadsheet row, blank ones included (the reader yields [] for an empty line); rows are
+        # numbered from the one under the header, whatever blank rows came before the header.
+        header_at = 0
+        for position, record in enumerate(reader, start=1):
             if header is None:
                 if any(cell.strip() for cell in record):
-                    header = _header(record)
+                    header, header_at = _header(record), position
                 continue
+            number = position - header_at
             if not any(cell.strip() for cell in record):
                 continue
             if len(rows) == max_rows:
