@@ -252,7 +252,7 @@ def test_formula_looking_cells_are_kept_as_text():
 
 def test_short_rows_are_padded_with_blanks():
     good, errors = check("category,title,summary,organisation\nc1,Short\n")
-    assert errors == [] and good == [(2, {"category": "c1", "title": "Short"})]
+    assert errors == [] and good == [(1, {"category": "c1", "title": "Short"})]
 
 
 @pytest.mark.parametrize("raw, fields_", [
