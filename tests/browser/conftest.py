@@ -159,3 +159,11 @@ def sign_in(page, email: str, password: str = PASSWORD, close: bool = False) -> 
     page.wait_for_url(lambda url: "/login" not in url)
     if close:
         page.close()
+
+
+@pytest.fixture
+def page(browser, live_server, world):
+    """A fresh desktop page in English, signed in as nobody (the journeys sign in by keyboard)."""
+    context = browser.new_context(base_url=live_server, locale="en", viewport=DESKTOP)
+    yield context.new_page()
+    context.close()

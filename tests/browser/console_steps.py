@@ -7,30 +7,15 @@ aside."""
 from __future__ import annotations
 
 from contextlib import contextmanager
-from urllib.parse import urlsplit
 
 from rq.job import Job
 
-from tests.browser.keyboard import Keyboard
 from tests.support.api import Api
 from tests.support.factories import PASSWORD
 from tests.support.voting import proof
 from voting import queues
 from voting.extensions import get_redis
 from voting.worker import run_worker
-
-
-def sign_in_by_keyboard(page, email: str, next_path: str) -> Keyboard:
-    keys = Keyboard(page)
-    page.goto(f"/login?next={next_path}")
-    keys.tab_to(page.get_by_label("Email address"))
-    keys.type(email)
-    keys.tab_to(page.get_by_label("Password"))
-    keys.type(PASSWORD)
-    keys.tab_to(page.get_by_role("main").get_by_role("button", name="Sign in"))
-    keys.press("Enter")
-    page.wait_for_url(lambda url: urlsplit(url).path == next_path)
-    return keys
 
 
 def cast_ballot(app, email: str, slug: str, category: str, entry: int) -> str:

@@ -8,7 +8,11 @@ ring that is always there does not pass for a focus indicator."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from axe_playwright_python.sync_playwright import Axe
+
+from tests.support.factories import PASSWORD
 
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]"
@@ -119,3 +123,17 @@ def axe_problems(page) -> list[str]:
 def assert_accessible(page) -> None:
     found = axe_problems(page)
     assert not found, f"{page.url}:\n" + "\n".join(found)
+
+
+def sign_in_by_keyboard(page, email: str, next_path: str) -> "Keyboard":
+    """Signs in on the login page by keyboard alone (focus visible at each stop), landing on `next_path`."""
+    keys = Keyboard(page)
+    page.goto(f"/login?next={next_path}")
+    keys.tab_to(page.get_by_label("Email address"))
+    keys.type(email)
+    keys.tab_to(page.get_by_label("Password"))
+    keys.type(PASSWORD)
+    keys.tab_to(page.get_by_role("main").get_by_role("button", name="Sign in"))
+    keys.press("Enter")
+    page.wait_for_url(lambda url: urlsplit(url).path == next_path)
+    return keys

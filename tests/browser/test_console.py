@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.browser import world as w
-from tests.browser.console_steps import cast_ballot, run_counters, sign_in_by_keyboard, words
-from tests.browser.keyboard import Keyboard, assert_accessible
+from tests.browser.console_steps import cast_ballot, run_counters, words
+from tests.browser.keyboard import Keyboard, assert_accessible, sign_in_by_keyboard
 from tests.support.api import Api
 from tests.support.factories import PASSWORD, spec
 from voting import queues
@@ -41,13 +40,6 @@ ENTRY = "Village data kiosks"
 CSV = ("category,title,organisation,country,summary\n"
        f"c3,{ENTRY},Ministry of Digital Affairs,SN,Kiosks that bring public records to villages.\n")
 WAIT_MS = 15_000  # jobs.js polls every 2 s at first
-
-
-@pytest.fixture
-def page(browser, live_server, world):
-    context = browser.new_context(base_url=live_server, locale="en", viewport={"width": 1280, "height": 900})
-    yield context.new_page()
-    context.close()
 
 
 def _settings_at(page, slug: str, section: str) -> None:

@@ -8,13 +8,11 @@ program would: by its address."""
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser import world as w
-from tests.browser.keyboard import Keyboard, assert_accessible
+from tests.browser.keyboard import Keyboard, assert_accessible, sign_in_by_keyboard
 from tests.support.factories import PASSWORD
 from tests.support.voting import proof
 from tests.support.api import Api
@@ -24,26 +22,6 @@ STATUS_LOG = """() => {
   new MutationObserver(() => window.heard(status.textContent)).observe(status, {childList: true, characterData: true,
                                                                                subtree: true});
 }"""
-
-
-@pytest.fixture
-def page(browser, live_server, world):
-    context = browser.new_context(base_url=live_server, locale="en", viewport={"width": 1280, "height": 900})
-    yield context.new_page()
-    context.close()
-
-
-def sign_in_by_keyboard(page, email: str, next_path: str) -> Keyboard:
-    keys = Keyboard(page)
-    page.goto(f"/login?next={next_path}")
-    keys.tab_to(page.get_by_label("Email address"))
-    keys.type(email)
-    keys.tab_to(page.get_by_label("Password"))
-    keys.type(PASSWORD)
-    keys.tab_to(page.get_by_role("main").get_by_role("button", name="Sign in"))
-    keys.press("Enter")
-    page.wait_for_url(lambda url: urlsplit(url).path == next_path)
-    return keys
 
 
 def test_register_and_confirm_the_address(page, live_server, mailbox):

@@ -10,7 +10,7 @@ from PIL import Image
 
 from tests.support.api import Api
 from voting.demo.seed import DEMO_ORGANISER_EMAIL, DEMO_ORGANISER_PASSWORD, seed_demo
-from voting.demo.wsis2021 import ACTION_LINES
+from voting.contests.domain.action_lines import ACTION_LINES
 from voting.extensions import db
 
 SLUGS = {"wsis-prizes-2021": ("prize", "voting"),
